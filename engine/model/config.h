@@ -1,0 +1,124 @@
+#pragma once
+// ModelConfig: everything that decides the architecture of a model, filled from
+// a TOML file (model/config_toml.cpp), a Hugging Face config.json
+// (model/hf_import.cpp) or GGUF metadata (model/gguf_config.cpp), then checked by
+// validate(). The TOML schema is documented key by key in
+// configs/models/README.md; keep the two in step.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace vkllm {
+
+enum class NormType { RMSNorm, LayerNorm };
+enum class PositionEncoding { None, RoPE, ALiBi, Learned, Sinusoidal };
+enum class RopeScaling { None, Linear, DynamicNTK, YaRN, Llama3 };
+// NeoX rotates the two halves of the rotary dims; GPT-J rotates interleaved pairs.
+enum class RopeStyle { NeoX, GPTJ };
+enum class Activation { ReLU, GELU, GELUTanh, SiLU };
+enum class BlockLayout { Sequential, ParallelResidual };
+enum class RouterType { Softmax, Sigmoid };
+enum class ModelKind { DecoderOnly, EncoderOnly };
+
+struct NormConfig {
+    NormType type = NormType::RMSNorm;
+    double epsilon = 1e-5;
+    bool add_unit_offset = false;  // Gemma: x * (1 + w)
+    bool bias = false;             // LayerNorm bias present
+};
+
+struct RopeConfig {
+    double theta = 10000.0;
+    double partial_rotary_fraction = 1.0;  // share of head_dim that rotates
+    RopeStyle style = RopeStyle::NeoX;
+    RopeScaling scaling = RopeScaling::None;
+    double factor = 1.0;
+    uint32_t original_max_position = 0;  // dynamic NTK, YaRN, Llama-3
+    double low_freq_factor = 1.0;        // Llama-3
+    double high_freq_factor = 4.0;       // Llama-3
+    double beta_fast = 32.0;             // YaRN
+    double beta_slow = 1.0;              // YaRN
+    double attention_factor = 0.0;       // YaRN mscale; 0 = derive from factor
+};
+
+struct AttentionConfig {
+    bool causal = true;
+    uint32_t sliding_window = 0;  // 0: none. Query i sees key j iff i - W < j <= i
+    double logit_softcap = 0.0;   // 0: none
+    bool qkv_bias = false;
+    bool out_bias = false;
+    bool qk_norm = false;         // per-head RMSNorm on q and k (Qwen3)
+    double scale = 0.0;           // 0: 1/sqrt(head_dim)
+};
+
+struct FfnConfig {
+    bool gated = true;  // SwiGLU / GEGLU: act(gate(x)) * up(x)
+    Activation activation = Activation::SiLU;
+    uint32_t intermediate_size = 0;
+    bool bias = false;
+};
+
+struct MoeConfig {
+    uint32_t num_experts = 0;  // 0: dense model
+    uint32_t top_k = 0;
+    bool renormalize_top_k = true;
+    RouterType router = RouterType::Softmax;
+    uint32_t expert_intermediate_size = 0;  // 0: ffn.intermediate_size
+    uint32_t shared_experts = 0;
+    uint32_t shared_expert_intermediate_size = 0;
+    bool shared_expert_gate = false;  // sigmoid gate on the shared expert (Qwen2-MoE)
+    double capacity_factor = 0.0;     // 0: unlimited
+    bool dense = false;               // weight every expert (classic soft MoE)
+};
+
+struct ModelConfig {
+    std::string name;
+    std::string source_path;  // file the config came from (for messages)
+    ModelKind kind = ModelKind::DecoderOnly;
+
+    uint32_t vocab_size = 0;
+    uint32_t hidden_size = 0;
+    uint32_t num_layers = 0;
+    uint32_t num_heads = 0;
+    uint32_t num_kv_heads = 0;  // 0: = num_heads
+    uint32_t head_dim = 0;      // 0: hidden_size / num_heads
+    uint32_t max_position = 2048;
+    uint32_t type_vocab_size = 0;  // BERT token-type embeddings
+
+    NormConfig norm;
+    bool norm_before = true;  // pre-norm (Llama) vs post-norm (BERT, original transformer)
+    BlockLayout block = BlockLayout::Sequential;
+    bool parallel_shared_norm = true;  // parallel residual: one norm feeds attn and FFN
+
+    PositionEncoding position = PositionEncoding::RoPE;
+    RopeConfig rope;
+    uint32_t learned_position_offset = 0;  // OPT: 2
+
+    AttentionConfig attention;
+    FfnConfig ffn;
+    MoeConfig moe;
+
+    bool tie_embeddings = false;
+    double embedding_scale = 1.0;  // Gemma: sqrt(hidden)
+    bool embedding_norm = false;   // BLOOM: LayerNorm after the embedding
+    bool final_norm = true;
+    bool lm_head_bias = false;
+
+    std::string dtype = "f32";  // storage type to use on the GPU: f32, f16, bf16, q8_0, q4_0
+    std::string weights;        // weight file or directory, relative to the config file
+    std::string tokenizer;      // tokenizer.json or GGUF, relative to the config file
+    std::string weight_format;  // "safetensors" or "gguf"; empty: from the extension
+
+    // Logical tensor name -> name in the weight file. Logical names use the
+    // pattern "layers.{i}.attn.q" etc.; see configs/models/README.md.
+    std::map<std::string, std::string> tensor_names;
+
+    uint32_t kv_heads() const { return num_kv_heads ? num_kv_heads : num_heads; }
+    uint32_t head_size() const { return head_dim ? head_dim : hidden_size / num_heads; }
+};
+
+// Throws InputError naming source_path, the key and the inconsistency.
+void validate(const ModelConfig& config);
+
+}  // namespace vkllm

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, builds, and runs every suite
+# on the machine's Vulkan device (Mesa lavapipe when there is no GPU) with the
+# Khronos validation layer on. Any validation message fails a test.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/scripts/build.sh"
+build="${VKLLM_BUILD_DIR:-$root/build}"
+export VKLLM_VALIDATION=1
+ctest --test-dir "$build" --output-on-failure -j1
+if [[ -x "$root/tests/fuzz/run.sh" ]]; then "$root/tests/fuzz/run.sh"; fi
