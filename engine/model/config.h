@@ -108,7 +108,10 @@ struct ModelConfig {
     std::string dtype = "f32";  // storage type to use on the GPU: f32, f16, bf16, q8_0, q4_0
     std::string weights;        // weight file or directory, relative to the config file
     std::string tokenizer;      // tokenizer.json or GGUF, relative to the config file
-    std::string weight_format;  // "safetensors" or "gguf"; empty: from the extension
+    std::string weight_format;  // "safetensors", "gguf" or "hf"; empty: from the path
+    // Hugging Face family (e.g. "LlamaForCausalLM") whose naming and layout rules
+    // map the weight file to logical names (model/weights.h); empty: names are logical.
+    std::string hf_architecture;
 
     // Logical tensor name -> name in the weight file. Logical names use the
     // pattern "layers.{i}.attn.q" etc.; see configs/models/README.md.
