@@ -1,0 +1,45 @@
+#pragma once
+// GPU buffers. Device buffers live in device-local memory; on unified-memory
+// devices (integrated GPUs) that memory is also host-visible, so uploads are a
+// plain memcpy (zero copy). Elsewhere uploads go through a staging buffer.
+#include <volk.h>
+
+#include <cstdint>
+#include <string>
+
+namespace vkllm::vk {
+
+class Device;
+
+enum class BufferKind {
+    Device,    // shader storage; host-mapped only where device memory is host-visible
+    Upload,    // host-visible staging, written by the CPU
+    Readback,  // host-visible, host-cached when possible, read by the CPU
+};
+
+class Buffer {
+public:
+    Buffer(Device& device, uint64_t size, BufferKind kind, std::string name);
+    ~Buffer();
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+
+    VkBuffer handle() const { return buffer_; }
+    uint64_t size() const { return size_; }
+    void* mapped() const { return mapped_; }
+    const std::string& name() const { return name_; }
+
+private:
+    Device& device_;
+    std::string name_;
+    uint64_t size_ = 0;
+    VkBuffer buffer_ = VK_NULL_HANDLE;
+    VkDeviceMemory memory_ = VK_NULL_HANDLE;
+    void* mapped_ = nullptr;
+};
+
+// Copies between host memory and a buffer, waiting for completion.
+void upload(Device& device, Buffer& dst, const void* data, uint64_t bytes, uint64_t dst_offset = 0);
+void download(Device& device, const Buffer& src, void* data, uint64_t bytes, uint64_t src_offset = 0);
+
+}  // namespace vkllm::vk

@@ -1,0 +1,75 @@
+#pragma once
+// A reusable command buffer: record once, submit many times. Dispatches take
+// their storage buffers as bindings; barriers are explicit so that a recorded
+// program states its own dependencies. Optional GPU timestamps per dispatch.
+#include <volk.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vkllm::vk {
+
+class Buffer;
+class Device;
+class Pipeline;
+
+struct BufferBinding {
+    const Buffer* buffer = nullptr;
+    uint64_t offset = 0;
+    uint64_t range = VK_WHOLE_SIZE;  // whole size: from offset to the end
+
+    BufferBinding(const Buffer& b) : buffer(&b) {}  // NOLINT: a whole buffer binds implicitly
+    BufferBinding(const Buffer& b, uint64_t offset_, uint64_t range_) : buffer(&b), offset(offset_), range(range_) {}
+};
+
+struct DispatchTiming {
+    std::string label;
+    double microseconds = 0;
+};
+
+class CommandBuffer {
+public:
+    // `max_timestamps`: timestamps this buffer may record (0: no timing).
+    explicit CommandBuffer(Device& device, uint32_t max_timestamps = 0);
+    ~CommandBuffer();
+    CommandBuffer(const CommandBuffer&) = delete;
+    CommandBuffer& operator=(const CommandBuffer&) = delete;
+
+    void begin();
+    void end();
+
+    void dispatch(const Pipeline& pipeline, std::span<const BufferBinding> buffers, const void* push_data,
+                  uint32_t push_bytes, uint32_t groups_x, uint32_t groups_y = 1, uint32_t groups_z = 1);
+    template <typename Push>
+    void dispatch(const Pipeline& pipeline, std::initializer_list<BufferBinding> buffers, const Push& push,
+                  uint32_t gx, uint32_t gy = 1, uint32_t gz = 1) {
+        dispatch(pipeline, std::span<const BufferBinding>(buffers.begin(), buffers.size()), &push, sizeof(Push), gx,
+                 gy, gz);
+    }
+    // Every earlier shader or transfer write is visible to every later shader or transfer.
+    void barrier();
+    void copy(const Buffer& src, uint64_t src_offset, const Buffer& dst, uint64_t dst_offset, uint64_t bytes);
+    void fill(const Buffer& dst, uint32_t value);
+    // Marks the end of the previous dispatches under `label` (needs max_timestamps > 0).
+    void timestamp(const std::string& label);
+
+    // Submits and waits; throws DeviceError on device loss or a hung GPU.
+    void submit_and_wait();
+    // Time between consecutive timestamps of the last submission, in microseconds.
+    std::vector<DispatchTiming> timings() const;
+    uint32_t dispatch_count() const { return dispatches_; }
+
+private:
+    Device& device_;
+    VkCommandBuffer buffer_ = VK_NULL_HANDLE;
+    VkFence fence_ = VK_NULL_HANDLE;
+    VkQueryPool queries_ = VK_NULL_HANDLE;
+    uint32_t max_timestamps_ = 0;
+    std::vector<std::string> labels_;
+    uint32_t dispatches_ = 0;
+    bool recording_ = false;
+};
+
+}  // namespace vkllm::vk

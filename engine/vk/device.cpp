@@ -1,0 +1,182 @@
+#include "vk/device.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "vk/check.h"
+#include "vk/cooperative_matrix_khr.h"
+#include "vk/pipeline.h"
+#include "vk/pipeline_cache_file.h"
+#include "vkllm/error.h"
+
+namespace vkllm::vk {
+
+namespace {
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return v ? std::string(v) : fallback;
+}
+}  // namespace
+
+Device::Device(std::shared_ptr<Instance> instance, const DeviceOptions& options) : instance_(std::move(instance)) {
+    auto devices = list_devices(*instance_);
+    size_t index = select_device(devices, options.selector.empty() ? env_or("VKLLM_DEVICE", "") : options.selector);
+    physical_ = devices[index].handle;
+    caps_ = std::move(devices[index].caps);
+    if (caps_.compute_queue_family == UINT32_MAX)
+        throw DeviceError("device '" + caps_.name + "' has no compute queue");
+    if (caps_.api_version < VK_API_VERSION_1_2)
+        throw DeviceError("device '" + caps_.name + "' supports Vulkan " +
+                          std::to_string(VK_API_VERSION_MAJOR(caps_.api_version)) + "." +
+                          std::to_string(VK_API_VERSION_MINOR(caps_.api_version)) +
+                          " only; vkllm needs 1.2 (update the driver)");
+    apply_limits(caps_, options.limits.empty() ? env_or("VKLLM_DEVICE_LIMITS", "") : options.limits);
+    vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
+    if (const char* t = std::getenv("VKLLM_GPU_TIMEOUT")) submit_timeout_s_ = std::max(1.0, std::atof(t));
+    create_device();
+}
+
+void Device::create_device() {
+    const bool is_13 = caps_.api_version >= VK_API_VERSION_1_3;
+    // Enable only what the (possibly limited) caps allow, so a limited run
+    // really cannot use what it claims to lack: validation flags any use.
+    VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+    f11.storageBuffer16BitAccess = caps_.storage_16bit;
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    f12.shaderFloat16 = caps_.shader_float16;
+    f12.shaderInt8 = caps_.shader_int8;
+    f12.storageBuffer8BitAccess = caps_.storage_8bit;
+    f12.bufferDeviceAddress = caps_.buffer_device_address;
+    VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
+    f13.subgroupSizeControl = caps_.subgroup_size_control;
+    f13.computeFullSubgroups = caps_.subgroup_size_control;
+    f13.shaderIntegerDotProduct = caps_.integer_dot_product;
+    f13.synchronization2 = VK_FALSE;
+    VkPhysicalDeviceCooperativeMatrixFeaturesKHR coopmat{};
+    coopmat.sType = VKLLM_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
+    coopmat.cooperativeMatrix = VK_TRUE;
+
+    VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+    features.features.shaderInt16 = caps_.shader_int16;
+    features.features.shaderInt64 = caps_.shader_int64;
+    features.pNext = &f11;
+    f11.pNext = &f12;
+    if (is_13) f12.pNext = &f13;
+
+    std::vector<const char*> extensions;
+    if (caps_.cooperative_matrix) {
+        extensions.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
+        (is_13 ? f13.pNext : f12.pNext) = &coopmat;
+    }
+
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+    queue_info.queueFamilyIndex = caps_.compute_queue_family;
+    queue_info.queueCount = 1;
+    queue_info.pQueuePriorities = &priority;
+
+    VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    info.pNext = &features;
+    info.queueCreateInfoCount = 1;
+    info.pQueueCreateInfos = &queue_info;
+    info.enabledExtensionCount = uint32_t(extensions.size());
+    info.ppEnabledExtensionNames = extensions.data();
+    VK_CHECK(vkCreateDevice(physical_, &info, nullptr, &device_));
+    volkLoadDevice(device_);
+    vkGetDeviceQueue(device_, caps_.compute_queue_family, 0, &queue_);
+
+    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    pool_info.queueFamilyIndex = caps_.compute_queue_family;
+    VK_CHECK(vkCreateCommandPool(device_, &pool_info, nullptr, &command_pool_));
+
+    std::vector<uint8_t> cache_data = load_pipeline_cache(caps_);
+    VkPipelineCacheCreateInfo cache_info{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+    cache_info.initialDataSize = cache_data.size();
+    cache_info.pInitialData = cache_data.empty() ? nullptr : cache_data.data();
+    if (vkCreatePipelineCache(device_, &cache_info, nullptr, &pipeline_cache_) != VK_SUCCESS) {
+        cache_info.initialDataSize = 0;  // a stale or foreign cache file is not an error
+        cache_info.pInitialData = nullptr;
+        VK_CHECK(vkCreatePipelineCache(device_, &cache_info, nullptr, &pipeline_cache_));
+    }
+}
+
+Device::~Device() {
+    if (!device_) return;
+    vkDeviceWaitIdle(device_);
+    pipelines_.clear();
+    if (pipeline_cache_) {
+        size_t size = 0;
+        if (vkGetPipelineCacheData(device_, pipeline_cache_, &size, nullptr) == VK_SUCCESS && size) {
+            std::vector<uint8_t> data(size);
+            if (vkGetPipelineCacheData(device_, pipeline_cache_, &size, data.data()) == VK_SUCCESS)
+                save_pipeline_cache(caps_, data);
+        }
+        vkDestroyPipelineCache(device_, pipeline_cache_, nullptr);
+    }
+    for (VkDescriptorPool pool : descriptor_pools_) vkDestroyDescriptorPool(device_, pool, nullptr);
+    if (command_pool_) vkDestroyCommandPool(device_, command_pool_, nullptr);
+    vkDestroyDevice(device_, nullptr);
+}
+
+uint32_t Device::memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,
+                             VkMemoryPropertyFlags preferred) const {
+    uint32_t fallback = UINT32_MAX;
+    for (uint32_t i = 0; i < memory_.memoryTypeCount; ++i) {
+        if (!(type_bits & (1u << i))) continue;
+        VkMemoryPropertyFlags f = memory_.memoryTypes[i].propertyFlags;
+        if ((f & required) != required) continue;
+        if ((f & preferred) == preferred) return i;
+        if (fallback == UINT32_MAX) fallback = i;
+    }
+    return fallback;
+}
+
+VkMemoryPropertyFlags Device::memory_flags(uint32_t type_index) const {
+    return memory_.memoryTypes[type_index].propertyFlags;
+}
+
+const Pipeline& Device::pipeline(const PipelineDesc& desc) {
+    std::lock_guard lock(mutex_);
+    std::string key = desc.key();
+    auto it = pipelines_.find(key);
+    if (it != pipelines_.end()) return *it->second;
+    auto created = std::make_unique<Pipeline>(device_, pipeline_cache_, desc, caps_.subgroup_size_control);
+    return *pipelines_.emplace(key, std::move(created)).first->second;
+}
+
+VkDescriptorPool Device::new_descriptor_pool() {
+    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 4096};
+    VkDescriptorPoolCreateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+    info.maxSets = 1024;
+    info.poolSizeCount = 1;
+    info.pPoolSizes = &size;
+    VkDescriptorPool pool = VK_NULL_HANDLE;
+    VK_CHECK(vkCreateDescriptorPool(device_, &info, nullptr, &pool));
+    descriptor_pools_.push_back(pool);
+    return pool;
+}
+
+VkDescriptorSet Device::allocate_descriptor_set(VkDescriptorSetLayout layout) {
+    std::lock_guard lock(mutex_);
+    if (descriptor_pools_.empty()) new_descriptor_pool();
+    VkDescriptorSetAllocateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    info.descriptorPool = descriptor_pools_.back();
+    info.descriptorSetCount = 1;
+    info.pSetLayouts = &layout;
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    VkResult result = vkAllocateDescriptorSets(device_, &info, &set);
+    if (result == VK_ERROR_OUT_OF_POOL_MEMORY || result == VK_ERROR_FRAGMENTED_POOL) {
+        info.descriptorPool = new_descriptor_pool();
+        result = vkAllocateDescriptorSets(device_, &info, &set);
+    }
+    check(result, "vkAllocateDescriptorSets");
+    return set;
+}
+
+void Device::reset_descriptor_pools() {
+    std::lock_guard lock(mutex_);
+    for (VkDescriptorPool pool : descriptor_pools_) vkResetDescriptorPool(device_, pool, 0);
+}
+
+}  // namespace vkllm::vk

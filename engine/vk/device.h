@@ -1,0 +1,83 @@
+#pragma once
+// A logical Vulkan device chosen from the instance's physical devices, with
+// its compute queue, command pool, pipeline cache and descriptor pools.
+#include <volk.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "vk/device_caps.h"
+#include "vk/instance.h"
+
+namespace vkllm::vk {
+
+class Pipeline;
+struct PipelineDesc;
+
+struct DeviceOptions {
+    // Index into the device list or a case-insensitive substring of the name.
+    // Empty: the environment variable VKLLM_DEVICE, else the best device
+    // (discrete > integrated > virtual > cpu).
+    std::string selector;
+    // Weaker-device override (see apply_limits). Empty: VKLLM_DEVICE_LIMITS.
+    std::string limits;
+};
+
+struct PhysicalDeviceEntry {
+    VkPhysicalDevice handle = VK_NULL_HANDLE;
+    DeviceCaps caps;
+};
+
+std::vector<PhysicalDeviceEntry> list_devices(const Instance& instance);
+// Index into `devices` of the one `selector` names (see DeviceOptions).
+size_t select_device(const std::vector<PhysicalDeviceEntry>& devices, const std::string& selector);
+
+class Device {
+public:
+    Device(std::shared_ptr<Instance> instance, const DeviceOptions& options = {});
+    ~Device();
+    Device(const Device&) = delete;
+    Device& operator=(const Device&) = delete;
+
+    VkDevice handle() const { return device_; }
+    VkPhysicalDevice physical() const { return physical_; }
+    VkQueue queue() const { return queue_; }
+    VkCommandPool command_pool() const { return command_pool_; }
+    const DeviceCaps& caps() const { return caps_; }
+    Instance& instance() { return *instance_; }
+
+    // Memory type index with all `required` flags (and `preferred` if one has them).
+    uint32_t memory_type(uint32_t type_bits, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) const;
+    VkMemoryPropertyFlags memory_flags(uint32_t type_index) const;
+
+    // Compiled once per (shader, specialization constants) and kept.
+    const Pipeline& pipeline(const PipelineDesc& desc);
+    VkDescriptorSet allocate_descriptor_set(VkDescriptorSetLayout layout);
+    // Returns every descriptor set allocated so far to the pools.
+    void reset_descriptor_pools();
+
+    // Seconds a submission may take before it is reported as hung (VKLLM_GPU_TIMEOUT).
+    double submit_timeout_seconds() const { return submit_timeout_s_; }
+
+private:
+    void create_device();
+    VkDescriptorPool new_descriptor_pool();
+
+    std::shared_ptr<Instance> instance_;
+    VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+    DeviceCaps caps_;
+    VkPhysicalDeviceMemoryProperties memory_{};
+    VkDevice device_ = VK_NULL_HANDLE;
+    VkQueue queue_ = VK_NULL_HANDLE;
+    VkCommandPool command_pool_ = VK_NULL_HANDLE;
+    VkPipelineCache pipeline_cache_ = VK_NULL_HANDLE;
+    std::vector<VkDescriptorPool> descriptor_pools_;
+    std::unordered_map<std::string, std::unique_ptr<Pipeline>> pipelines_;
+    std::mutex mutex_;
+    double submit_timeout_s_ = 600.0;
+};
+
+}  // namespace vkllm::vk

@@ -1,0 +1,77 @@
+#pragma once
+// What a physical device can do, read once; shader variants are chosen from
+// this, not from vendor names. apply_limits() makes a device look weaker so
+// fallback paths run on any machine (VKLLM_DEVICE_LIMITS, see README).
+#include <volk.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vkllm::vk {
+
+struct MemoryHeapInfo {
+    uint64_t size = 0;
+    bool device_local = false;
+    bool host_visible_device_local = false;  // a memory type on it is both
+};
+
+struct CooperativeMatrixShape {
+    uint32_t m = 0, n = 0, k = 0;
+    std::string a_type, b_type, c_type, result_type;
+};
+
+struct DeviceCaps {
+    std::string name;
+    std::string type;  // discrete, integrated, virtual, cpu, other
+    VkPhysicalDeviceType device_type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
+    uint32_t vendor_id = 0, device_id = 0;
+    uint32_t api_version = 0;
+    std::string driver_name, driver_info;
+
+    uint32_t subgroup_size = 0;
+    uint32_t subgroup_min_size = 0, subgroup_max_size = 0;  // size control range
+    bool subgroup_size_control = false;
+    bool subgroup_arithmetic = false, subgroup_shuffle = false, subgroup_ballot = false;
+    std::vector<std::string> subgroup_operations;
+
+    uint32_t max_shared_memory = 0;
+    uint32_t max_workgroup_size[3] = {0, 0, 0};
+    uint32_t max_workgroup_invocations = 0;
+    uint32_t max_workgroup_count[3] = {0, 0, 0};
+    uint64_t max_storage_buffer_range = 0;
+    uint64_t max_memory_allocation_size = 0;
+    uint32_t max_push_constants = 0;
+    uint64_t min_storage_buffer_alignment = 0;
+
+    std::vector<MemoryHeapInfo> heaps;
+    bool unified_memory = false;  // every device-local heap is host-visible too
+
+    bool shader_float16 = false, shader_int8 = false, shader_int16 = false, shader_int64 = false;
+    bool storage_16bit = false, storage_8bit = false;
+    bool integer_dot_product = false;
+    bool integer_dot_product_4x8_accelerated = false;
+    bool buffer_device_address = false;
+    bool cooperative_matrix = false;
+    std::vector<CooperativeMatrixShape> cooperative_matrix_shapes;
+
+    uint32_t compute_queue_family = UINT32_MAX;
+    bool timestamps = false;
+    float timestamp_period_ns = 0.f;
+
+    std::vector<std::string> applied_limits;  // what VKLLM_DEVICE_LIMITS took away
+
+    uint64_t device_local_bytes() const;
+};
+
+DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device);
+
+// Parses a comma-separated limit list, e.g.
+//   "no-fp16,no-16bit-storage,no-int8,no-8bit-storage,no-int-dot,no-coopmat,no-unified,
+//    max-buffer-range=32M,shared-memory=16K,subgroup=16"
+// and lowers `caps` accordingly. Throws InputError on an unknown item.
+void apply_limits(DeviceCaps& caps, const std::string& spec);
+
+std::string format_bytes(uint64_t bytes);
+
+}  // namespace vkllm::vk

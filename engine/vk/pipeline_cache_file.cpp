@@ -1,0 +1,47 @@
+#include "vk/pipeline_cache_file.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace vkllm::vk {
+
+namespace {
+std::filesystem::path cache_path(const DeviceCaps& caps) {
+    std::filesystem::path dir;
+    if (const char* d = std::getenv("VKLLM_CACHE_DIR")) dir = d;
+    else if (const char* x = std::getenv("XDG_CACHE_HOME")) dir = std::filesystem::path(x) / "vkllm";
+    else if (const char* h = std::getenv("HOME")) dir = std::filesystem::path(h) / ".cache" / "vkllm";
+    else return {};
+    char name[96];
+    std::snprintf(name, sizeof name, "pipelines-%04x-%04x-%08x.bin", caps.vendor_id, caps.device_id,
+                  unsigned(std::hash<std::string>{}(caps.driver_info + caps.name)));
+    return dir / name;
+}
+}  // namespace
+
+std::vector<uint8_t> load_pipeline_cache(const DeviceCaps& caps) {
+    auto path = cache_path(caps);
+    if (path.empty()) return {};
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void save_pipeline_cache(const DeviceCaps& caps, const std::vector<uint8_t>& data) {
+    auto path = cache_path(caps);
+    if (path.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    auto tmp = path;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        if (!out) return;
+        out.write(reinterpret_cast<const char*>(data.data()), std::streamsize(data.size()));
+        if (!out) return;
+    }
+    std::filesystem::rename(tmp, path, ec);
+}
+
+}  // namespace vkllm::vk
