@@ -26,6 +26,8 @@ struct NormConfig {
     double epsilon = 1e-5;
     bool add_unit_offset = false;  // Gemma: x * (1 + w)
     bool bias = false;             // LayerNorm bias present
+
+    bool operator==(const NormConfig&) const = default;
 };
 
 struct RopeConfig {
@@ -40,6 +42,8 @@ struct RopeConfig {
     double beta_fast = 32.0;             // YaRN
     double beta_slow = 1.0;              // YaRN
     double attention_factor = 0.0;       // YaRN mscale; 0 = derive from factor
+
+    bool operator==(const RopeConfig&) const = default;
 };
 
 struct AttentionConfig {
@@ -50,6 +54,8 @@ struct AttentionConfig {
     bool out_bias = false;
     bool qk_norm = false;         // per-head RMSNorm on q and k (Qwen3)
     double scale = 0.0;           // 0: 1/sqrt(head_dim)
+
+    bool operator==(const AttentionConfig&) const = default;
 };
 
 struct FfnConfig {
@@ -57,6 +63,8 @@ struct FfnConfig {
     Activation activation = Activation::SiLU;
     uint32_t intermediate_size = 0;
     bool bias = false;
+
+    bool operator==(const FfnConfig&) const = default;
 };
 
 struct MoeConfig {
@@ -70,6 +78,8 @@ struct MoeConfig {
     bool shared_expert_gate = false;  // sigmoid gate on the shared expert (Qwen2-MoE)
     double capacity_factor = 0.0;     // 0: unlimited
     bool dense = false;               // weight every expert (classic soft MoE)
+
+    bool operator==(const MoeConfig&) const = default;
 };
 
 struct ModelConfig {
@@ -119,6 +129,9 @@ struct ModelConfig {
 
     uint32_t kv_heads() const { return num_kv_heads ? num_kv_heads : num_heads; }
     uint32_t head_size() const { return head_dim ? head_dim : hidden_size / num_heads; }
+
+    // Compares every field, source_path included.
+    bool operator==(const ModelConfig&) const = default;
 };
 
 // Throws InputError naming source_path, the key and the inconsistency.

@@ -1,6 +1,213 @@
+// Consistency checks on a ModelConfig, whatever it was read from. Keys are
+// named with their TOML spelling (configs/models/README.md).
+#include <cmath>
+#include <string>
+
 #include "model/config.h"
+#include "model/config_names.h"
 #include "vkllm/error.h"
+
 namespace vkllm {
-// Placeholder until the config work lands; replaced by the full checks.
-void validate(const ModelConfig&) {}
+namespace {
+
+// Limits well above any published model; beyond them a config is a typo or an
+// attack on our allocations.
+constexpr uint32_t max_vocab = 1u << 24;
+constexpr uint32_t max_hidden = 65536;
+constexpr uint32_t max_layers = 1024;
+constexpr uint32_t max_heads = 1024;
+constexpr uint32_t max_head_dim = 2048;
+constexpr uint32_t max_intermediate = 1u << 20;
+constexpr uint32_t max_experts = 512;
+constexpr uint32_t max_position_limit = 1u << 24;
+constexpr uint32_t max_type_vocab = 1024;
+
+class Checker {
+public:
+    explicit Checker(const ModelConfig& c) : source_(c.source_path.empty() ? "model config" : c.source_path) {}
+
+    [[noreturn]] void fail(const std::string& key, const std::string& message) const {
+        throw InputError(source_ + ": " + key + ": " + message);
+    }
+
+    void positive(const std::string& key, uint32_t v) const {
+        if (v == 0) fail(key, "must be > 0");
+    }
+
+    void at_most(const std::string& key, uint32_t v, uint32_t limit) const {
+        if (v > limit)
+            fail(key, std::to_string(v) + " is larger than the supported maximum " + std::to_string(limit));
+    }
+
+    void finite(const std::string& key, double v) const {
+        if (!std::isfinite(v)) fail(key, "must be a finite number");
+    }
+
+    void finite_positive(const std::string& key, double v) const {
+        finite(key, v);
+        if (v <= 0) fail(key, "must be > 0, got " + std::to_string(v));
+    }
+
+    void finite_non_negative(const std::string& key, double v) const {
+        finite(key, v);
+        if (v < 0) fail(key, "must be >= 0, got " + std::to_string(v));
+    }
+
+private:
+    std::string source_;
+};
+
+void check_sizes(const ModelConfig& c, const Checker& k) {
+    k.positive("model.vocab_size", c.vocab_size);
+    k.positive("model.hidden_size", c.hidden_size);
+    k.positive("model.num_layers", c.num_layers);
+    k.positive("model.num_heads", c.num_heads);
+    k.positive("model.max_position", c.max_position);
+    k.at_most("model.vocab_size", c.vocab_size, max_vocab);
+    k.at_most("model.hidden_size", c.hidden_size, max_hidden);
+    k.at_most("model.num_layers", c.num_layers, max_layers);
+    k.at_most("model.num_heads", c.num_heads, max_heads);
+    k.at_most("model.num_kv_heads", c.num_kv_heads, max_heads);
+    k.at_most("model.head_dim", c.head_dim, max_head_dim);
+    k.at_most("model.max_position", c.max_position, max_position_limit);
+    k.at_most("model.type_vocab_size", c.type_vocab_size, max_type_vocab);
+
+    if (c.kv_heads() > c.num_heads)
+        k.fail("model.num_kv_heads", std::to_string(c.kv_heads()) + " is more than model.num_heads = " +
+                                         std::to_string(c.num_heads));
+    if (c.num_heads % c.kv_heads() != 0)
+        k.fail("model.num_kv_heads", "model.num_heads = " + std::to_string(c.num_heads) +
+                                         " is not a multiple of model.num_kv_heads = " + std::to_string(c.kv_heads()));
+    if (c.head_dim == 0 && c.hidden_size % c.num_heads != 0)
+        k.fail("model.hidden_size", std::to_string(c.hidden_size) + " is not divisible by model.num_heads = " +
+                                        std::to_string(c.num_heads) + "; set model.head_dim explicitly");
+    if (c.head_size() == 0) k.fail("model.head_dim", "head size is 0 (hidden_size < num_heads)");
+}
+
+void check_norm(const ModelConfig& c, const Checker& k) {
+    k.finite_positive("norm.epsilon", c.norm.epsilon);
+    if (c.norm.epsilon >= 1) k.fail("norm.epsilon", std::to_string(c.norm.epsilon) + " is not a small epsilon (< 1)");
+    if (c.norm.bias && c.norm.type == NormType::RMSNorm)
+        k.fail("norm.bias", "RMSNorm has no bias; use norm.type = 'layernorm' or drop norm.bias");
+    if (c.block == BlockLayout::ParallelResidual && !c.norm_before)
+        k.fail("block.layout", "a parallel residual block needs norm.placement = 'pre'");
+}
+
+void check_rope(const ModelConfig& c, const Checker& k) {
+    const RopeConfig& r = c.rope;
+    if (c.position != PositionEncoding::RoPE) {
+        if (r.scaling != RopeScaling::None)
+            k.fail("position.rope_scaling.type", "RoPE scaling needs position.type = 'rope', not '" +
+                                                     std::string(to_string(c.position)) + "'");
+        return;
+    }
+    k.finite_positive("position.theta", r.theta);
+    k.finite("position.partial_rotary_fraction", r.partial_rotary_fraction);
+    if (!(r.partial_rotary_fraction > 0 && r.partial_rotary_fraction <= 1))
+        k.fail("position.partial_rotary_fraction",
+               std::to_string(r.partial_rotary_fraction) + " is outside (0, 1]");
+    double rotary = c.head_size() * r.partial_rotary_fraction;
+    uint32_t rotary_dims = uint32_t(std::llround(rotary));
+    if (std::fabs(rotary - rotary_dims) > 1e-6)
+        k.fail("position.partial_rotary_fraction", "head_dim " + std::to_string(c.head_size()) + " * " +
+                                                       std::to_string(r.partial_rotary_fraction) +
+                                                       " is not a whole number of rotary dims");
+    if (rotary_dims == 0 || rotary_dims % 2 != 0)
+        k.fail("position.partial_rotary_fraction",
+               "gives " + std::to_string(rotary_dims) + " rotary dims; RoPE needs an even, nonzero count");
+
+    if (r.scaling == RopeScaling::None) return;
+    const std::string scaling = "position.rope_scaling.";
+    k.finite(scaling + "factor", r.factor);
+    if (r.factor < 1) k.fail(scaling + "factor", std::to_string(r.factor) + " must be >= 1");
+    if (r.scaling == RopeScaling::Linear) return;
+    if (r.original_max_position == 0)
+        k.fail(scaling + "original_max_position",
+               "must be > 0 for '" + std::string(to_string(r.scaling)) + "' scaling");
+    if (r.scaling == RopeScaling::Llama3) {
+        k.finite_positive(scaling + "low_freq_factor", r.low_freq_factor);
+        k.finite_positive(scaling + "high_freq_factor", r.high_freq_factor);
+        if (r.high_freq_factor <= r.low_freq_factor)
+            k.fail(scaling + "high_freq_factor", "must be greater than low_freq_factor (" +
+                                                     std::to_string(r.low_freq_factor) + ")");
+    }
+    if (r.scaling == RopeScaling::YaRN) {
+        k.finite_positive(scaling + "beta_fast", r.beta_fast);
+        k.finite_positive(scaling + "beta_slow", r.beta_slow);
+        if (r.beta_fast <= r.beta_slow)
+            k.fail(scaling + "beta_fast", "must be greater than beta_slow (" + std::to_string(r.beta_slow) + ")");
+        k.finite_non_negative(scaling + "attention_factor", r.attention_factor);
+    }
+}
+
+void check_position(const ModelConfig& c, const Checker& k) {
+    if (c.learned_position_offset != 0 && c.position != PositionEncoding::Learned)
+        k.fail("position.learned_offset", "only applies to position.type = 'learned'");
+    if (c.position == PositionEncoding::Learned)
+        k.at_most("position.learned_offset", c.learned_position_offset, 1024);
+    check_rope(c, k);
+}
+
+void check_attention(const ModelConfig& c, const Checker& k) {
+    const AttentionConfig& a = c.attention;
+    if (c.kind == ModelKind::EncoderOnly && a.causal)
+        k.fail("attention.causal", "an encoder-only model attends both ways; set attention.causal = false");
+    k.finite_non_negative("attention.logit_softcap", a.logit_softcap);
+    k.finite_non_negative("attention.scale", a.scale);
+    if (a.sliding_window != 0 && !a.causal)
+        k.fail("attention.sliding_window", "a sliding window needs causal attention");
+}
+
+void check_ffn_and_moe(const ModelConfig& c, const Checker& k) {
+    const MoeConfig& m = c.moe;
+    k.at_most("ffn.intermediate_size", c.ffn.intermediate_size, max_intermediate);
+    if (m.num_experts == 0) {
+        k.positive("ffn.intermediate_size", c.ffn.intermediate_size);
+        if (m.top_k != 0) k.fail("moe.top_k", "is set but moe.num_experts is 0 (a dense model)");
+        if (m.shared_experts != 0) k.fail("moe.shared_experts", "is set but moe.num_experts is 0 (a dense model)");
+        return;
+    }
+    k.at_most("moe.num_experts", m.num_experts, max_experts);
+    if (m.top_k < 1 || m.top_k > m.num_experts)
+        k.fail("moe.top_k", std::to_string(m.top_k) + " is outside [1, moe.num_experts = " +
+                                std::to_string(m.num_experts) + "]");
+    k.at_most("moe.expert_intermediate_size", m.expert_intermediate_size, max_intermediate);
+    if (m.expert_intermediate_size == 0 && c.ffn.intermediate_size == 0)
+        k.fail("moe.expert_intermediate_size", "must be > 0 (or set ffn.intermediate_size)");
+    k.at_most("moe.shared_experts", m.shared_experts, max_experts);
+    k.at_most("moe.shared_expert_intermediate_size", m.shared_expert_intermediate_size, max_intermediate);
+    if (m.shared_expert_gate && m.shared_experts == 0)
+        k.fail("moe.shared_expert_gate", "needs moe.shared_experts > 0");
+    if (m.shared_experts == 0 && m.shared_expert_intermediate_size != 0)
+        k.fail("moe.shared_expert_intermediate_size", "is set but moe.shared_experts is 0");
+    k.finite_non_negative("moe.capacity_factor", m.capacity_factor);
+}
+
+void check_embeddings_and_files(const ModelConfig& c, const Checker& k) {
+    k.finite_positive("embeddings.scale", c.embedding_scale);
+    static const char* dtypes[] = {"f32", "f16", "bf16", "q8_0", "q4_0"};
+    bool known_dtype = false;
+    for (const char* d : dtypes) known_dtype |= c.dtype == d;
+    if (!known_dtype)
+        k.fail("weights.dtype", "'" + c.dtype + "' is not one of 'f32', 'f16', 'bf16', 'q8_0' or 'q4_0'");
+    const std::string& f = c.weight_format;
+    if (!f.empty() && f != "safetensors" && f != "gguf" && f != "hf")
+        k.fail("weights.format", "'" + f + "' is not one of 'safetensors', 'gguf' or 'hf' (or empty: from the path)");
+    for (const auto& [logical, stored] : c.tensor_names)
+        if (logical.empty() || stored.empty())
+            k.fail("tensor_names", "empty tensor name in the mapping '" + logical + "' = '" + stored + "'");
+}
+
+}  // namespace
+
+void validate(const ModelConfig& c) {
+    Checker k(c);
+    check_sizes(c, k);
+    check_norm(c, k);
+    check_position(c, k);
+    check_attention(c, k);
+    check_ffn_and_moe(c, k);
+    check_embeddings_and_files(c, k);
+}
+
 }  // namespace vkllm
