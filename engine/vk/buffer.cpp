@@ -11,7 +11,7 @@
 namespace vkllm::vk {
 
 Buffer::Buffer(Device& device, uint64_t size, BufferKind kind, std::string name)
-    : device_(device), name_(std::move(name)), size_(std::max<uint64_t>(size, 4)) {
+    : device_(device), name_(std::move(name)), size_((std::max<uint64_t>(size, 4) + 3) / 4 * 4) {
     const DeviceCaps& caps = device.caps();
     if (size_ > caps.max_memory_allocation_size && caps.max_memory_allocation_size)
         throw DeviceError("buffer '" + name_ + "' needs " + format_bytes(size_) +

@@ -1,0 +1,75 @@
+#include "ops/linear.h"
+
+#include <algorithm>
+
+#include "ops/chunking.h"
+#include "vk/pipeline.h"
+#include "vkllm/error.h"
+
+namespace vkllm::ops {
+
+namespace {
+
+struct LinearPush {
+    uint32_t a, b, c, ldc, n0;  // matmul: M, N, K, ldc, n0; matvec: N, K, ldy, n0 (last unused)
+};
+
+vk::BufferBinding weight_rows(const WeightMatrix& w, uint64_t row0, uint64_t rows) {
+    const uint64_t row_bytes = uint64_t(w.cols) * storage_bytes(w.type);
+    uint64_t offset = w.offset + row0 * row_bytes;
+    uint64_t range = (rows * row_bytes + 3) / 4 * 4;  // f16 read as packed uints needs whole words
+    return {*w.buffer, offset, std::min(range, w.buffer->size() - offset)};
+}
+
+void check_weight(const WeightMatrix& w) {
+    if (!w.buffer) throw Error("linear layer without a weight buffer");
+    uint64_t need = w.offset + uint64_t(w.rows) * w.cols * storage_bytes(w.type);
+    if (need > w.buffer->size())
+        throw Error("weight '" + w.buffer->name() + "' holds " + std::to_string(w.buffer->size()) + " bytes, the " +
+                    std::to_string(w.rows) + "x" + std::to_string(w.cols) + " matrix needs " + std::to_string(need));
+}
+
+// Splits both the activation rows (input and output slices) and the weight
+// rows so that every binding fits maxStorageBufferRange.
+template <typename Record>
+void for_each_tile(const vk::DeviceCaps& caps, const WeightMatrix& w, uint32_t m, Record&& record) {
+    const uint64_t row_bytes = uint64_t(w.cols) * storage_bytes(w.type);
+    for_each_chunk(caps, m, {uint64_t(w.cols) * 4, uint64_t(w.rows) * 4}, "activations of '" + w.buffer->name() + "'",
+                   [&](uint64_t m0, uint64_t mc) {
+                       for_each_chunk(caps, w.rows, {row_bytes}, "weight '" + w.buffer->name() + "'",
+                                      [&](uint64_t n0, uint64_t nc) { record(m0, mc, n0, nc); });
+                   });
+}
+
+}  // namespace
+
+void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
+                   const vk::Buffer& output, uint32_t m) {
+    check_weight(w);
+    const auto& caps = device.caps();
+    const auto& pipeline = device.pipeline({"matmul_" + storage_variant(caps, w.type), 3, sizeof(LinearPush), {}});
+    for_each_tile(caps, w, m, [&](uint64_t m0, uint64_t mc, uint64_t n0, uint64_t nc) {
+        LinearPush push{uint32_t(mc), uint32_t(nc), w.cols, w.rows, uint32_t(n0)};
+        vk::BufferBinding in{input, m0 * w.cols * 4, mc * w.cols * 4};
+        vk::BufferBinding out{output, m0 * w.rows * 4, mc * w.rows * 4};
+        commands.dispatch(pipeline, {in, weight_rows(w, n0, nc), out}, push, uint32_t((nc + 63) / 64),
+                          uint32_t((mc + 63) / 64));
+    });
+}
+
+void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
+                   const vk::Buffer& output, uint32_t batch) {
+    check_weight(w);
+    const auto& caps = device.caps();
+    uint32_t wg = reduction_workgroup(caps);
+    const auto& pipeline = device.pipeline(
+        {"matvec_" + storage_variant(caps, w.type) + reduction_variant(caps), 3, sizeof(LinearPush), {wg}});
+    for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {
+        LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), 0};
+        vk::BufferBinding in{input, b0 * w.cols * 4, bc * w.cols * 4};
+        vk::BufferBinding out{output, b0 * w.rows * 4, bc * w.rows * 4};
+        commands.dispatch(pipeline, {in, weight_rows(w, n0, nc), out}, push, uint32_t(nc), uint32_t(bc));
+    });
+}
+
+}  // namespace vkllm::ops

@@ -1,0 +1,28 @@
+#pragma once
+// Linear layers: out[m, n] = sum_k in[m, k] * W[n, k]. A many-row input runs
+// the tiled matmul; one to a few rows (decode) run the matrix-vector kernel.
+// Weights larger than the device's maxStorageBufferRange are bound in row
+// chunks, one dispatch each.
+#include <cstdint>
+
+#include "ops/variants.h"
+#include "vk/buffer.h"
+#include "vk/commands.h"
+#include "vk/device.h"
+
+namespace vkllm::ops {
+
+struct WeightMatrix {
+    const vk::Buffer* buffer = nullptr;
+    uint64_t offset = 0;  // bytes; must be a multiple of the device's storage offset alignment
+    StorageType type = StorageType::F32;
+    uint32_t rows = 0;  // N (outputs)
+    uint32_t cols = 0;  // K (inputs)
+};
+
+void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
+                   const vk::Buffer& output, uint32_t m);
+void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
+                   const vk::Buffer& output, uint32_t batch);
+
+}  // namespace vkllm::ops

@@ -1,0 +1,23 @@
+#include "ops/variants.h"
+
+#include <algorithm>
+
+namespace vkllm::ops {
+
+uint32_t storage_bytes(StorageType t) { return t == StorageType::F32 ? 4 : 2; }
+
+std::string storage_variant(const vk::DeviceCaps& caps, StorageType t) {
+    if (t == StorageType::F32) return "f32";
+    return caps.storage_16bit ? "f16" : "f16packed";
+}
+
+std::string reduction_variant(const vk::DeviceCaps& caps) { return caps.subgroup_arithmetic ? "_sg" : ""; }
+
+uint32_t reduction_workgroup(const vk::DeviceCaps& caps, uint32_t wanted) {
+    uint32_t limit = std::min(caps.max_workgroup_invocations, caps.max_workgroup_size[0]);
+    uint32_t wg = 1;
+    while (wg * 2 <= std::min(wanted, limit)) wg *= 2;
+    return wg;
+}
+
+}  // namespace vkllm::ops
