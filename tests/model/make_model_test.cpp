@@ -1,0 +1,184 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "model/expected_tensors.h"
+#include "model/load.h"
+#include "model/make_model.h"
+#include "model/safetensors_writer.h"
+#include "vkllm/error.h"
+
+using namespace vkllm;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string data_config(const char* name) { return std::string(VKLLM_TEST_DATA_DIR) + "/configs/" + name; }
+
+// A fresh folder under the system temp dir, removed at scope exit.
+struct TempDir {
+    fs::path path;
+    explicit TempDir(const std::string& tag) {
+        path = fs::temp_directory_path() / ("vkllm-" + tag + "-" + std::to_string(::getpid()));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string sub(const std::string& name) const { return (path / name).string(); }
+};
+
+std::string file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+LoadedModel load_made(const std::string& dir) {
+    LoadedModel m;
+    m.config = parse_config_toml(dir + "/model.toml");
+    m.weights = load_safetensors_weights(m.config, dir + "/" + m.config.weights);
+    check_weights(m.config, m.weights);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("make-model is deterministic for a seed and differs across seeds") {
+    TempDir tmp("make-model-seed");
+    ModelConfig c = parse_config_toml(std::string(VKLLM_SOURCE_DIR) + "/configs/models/tiny-llama.toml");
+    make_model(c, 7, DType::F32, tmp.sub("a"));
+    make_model(c, 7, DType::F32, tmp.sub("b"));
+    make_model(c, 8, DType::F32, tmp.sub("c"));
+    const std::string a = file_bytes(tmp.sub("a/model.safetensors"));
+    CHECK(a.size() > 100000);
+    CHECK(a == file_bytes(tmp.sub("b/model.safetensors")));
+    CHECK(a != file_bytes(tmp.sub("c/model.safetensors")));
+    CHECK(file_bytes(tmp.sub("a/model.toml")) == file_bytes(tmp.sub("b/model.toml")));
+}
+
+TEST_CASE("make-model output has an aligned safetensors header listing every expected tensor") {
+    TempDir tmp("make-model-header");
+    ModelConfig c = parse_config_toml(data_config("tiny-moe.toml"));
+    make_model(c, 3, DType::BF16, tmp.path.string());
+    const std::string bytes = file_bytes(tmp.sub("model.safetensors"));
+    REQUIRE(bytes.size() > 8);
+    uint64_t header_len = 0;
+    for (int i = 0; i < 8; ++i) header_len |= uint64_t(uint8_t(bytes[i])) << (8 * i);
+    CHECK((8 + header_len) % 8 == 0);
+    const auto header = nlohmann::json::parse(bytes.substr(8, header_len));
+    CHECK(header["__metadata__"]["seed"] == "3");
+
+    uint64_t expected_offset = 0;
+    const auto expected = expected_tensors(c);
+    CHECK(header.size() == expected.size() + 1);
+    for (const auto& t : expected) {  // written in list order, back to back
+        INFO(t.name);
+        REQUIRE(header.contains(t.name));
+        const auto& entry = header[t.name];
+        CHECK(entry["dtype"] == "BF16");
+        CHECK(entry["shape"].get<std::vector<uint64_t>>() == t.shape);
+        uint64_t elements = 1;
+        for (uint64_t d : t.shape) elements *= d;
+        CHECK(entry["data_offsets"][0].get<uint64_t>() == expected_offset);
+        expected_offset += elements * 2;
+        CHECK(entry["data_offsets"][1].get<uint64_t>() == expected_offset);
+    }
+    CHECK(bytes.size() == 8 + header_len + expected_offset);
+}
+
+TEST_CASE("make-model output loads and passes check_weights, in each dtype") {
+    for (const char* config : {"tiny-moe.toml", "tiny-gpt2.toml"}) {
+        for (DType dtype : {DType::F32, DType::F16, DType::BF16}) {
+            INFO(config, " ", dtype_name(dtype));
+            TempDir tmp("make-model-load");
+            make_model(parse_config_toml(data_config(config)), 11, dtype, tmp.path.string());
+            LoadedModel m = load_made(tmp.path.string());
+            CHECK(m.config.weight_format == "safetensors");
+            CHECK(m.weights.get("token_embd.weight").dtype == dtype);
+        }
+    }
+}
+
+TEST_CASE("make-model weights have realistic scales and are never all zero") {
+    TempDir tmp("make-model-scale");
+    ModelConfig c = parse_config_toml(data_config("tiny-gpt2.toml"));
+    make_model(c, 5, DType::F32, tmp.path.string());
+    LoadedModel m = load_made(tmp.path.string());
+    for (const auto& t : expected_tensors(c)) {
+        INFO(t.name);
+        std::vector<float> v = to_f32(m.weights.get(t.name));
+        double sum = 0, sum_sq = 0;
+        for (float x : v) sum += x, sum_sq += double(x) * x;
+        const double mean = sum / v.size();
+        const double stddev = std::sqrt(std::max(0.0, sum_sq / v.size() - mean * mean));
+        CHECK(stddev > 0);
+        switch (t.role) {
+            case TensorRole::NormWeight:  // gains near 1, not exactly 1
+                CHECK(mean == doctest::Approx(1.0).epsilon(0.05));
+                break;
+            case TensorRole::Linear:  // 1/sqrt(fan_in); loose because small tensors sample few values
+                CHECK(stddev == doctest::Approx(1.0 / std::sqrt(double(t.shape.back()))).epsilon(0.3));
+                break;
+            case TensorRole::Bias:
+            case TensorRole::NormBias: CHECK(stddev < 0.05); break;
+            case TensorRole::Embedding: CHECK(stddev == doctest::Approx(1.0 / std::sqrt(24.0)).epsilon(0.3)); break;
+        }
+    }
+}
+
+TEST_CASE("make-model writes a config whose weights path is the new file") {
+    TempDir tmp("make-model-config");
+    ModelConfig c = parse_config_toml(data_config("tiny-moe.toml"));
+    make_model(c, 1, DType::F16, tmp.path.string());
+    ModelConfig written = parse_config_toml(tmp.sub("model.toml"));
+    CHECK(written.weights == "model.safetensors");
+    CHECK(written.weight_format == "safetensors");
+    written.weights = c.weights;
+    written.weight_format = c.weight_format;
+    written.source_path = c.source_path;
+    CHECK(written == c);
+}
+
+TEST_CASE("make-model refuses quantized output and invalid configs") {
+    TempDir tmp("make-model-bad");
+    ModelConfig c = parse_config_toml(data_config("tiny-moe.toml"));
+    CHECK_THROWS_WITH_AS(make_model(c, 1, DType::Q8_0, tmp.path.string()), doctest::Contains("q8_0"), InputError);
+    c.num_kv_heads = 3;
+    CHECK_THROWS_AS(make_model(c, 1, DType::F32, tmp.path.string()), InputError);
+    CHECK_FALSE(fs::exists(tmp.sub("model.safetensors")));
+}
+
+TEST_CASE("safetensors writer checks the byte count and leaves no partial file") {
+    TempDir tmp("st-writer");
+    const std::string path = tmp.sub("x.safetensors");
+    {
+        SafetensorsWriter w(path, {{"a", DType::F32, {2, 3}}, {"b", DType::F16, {5}}});
+        const float a[6] = {1, 2, 3, 4, 5, 6};
+        w.write(a, sizeof a);
+        CHECK_THROWS_AS(w.finish(), Error);  // b is missing
+    }
+    CHECK_FALSE(fs::exists(path));
+    CHECK_FALSE(fs::exists(path + ".partial"));
+    {
+        SafetensorsWriter w(path, {{"a", DType::F32, {1}}});
+        const float a[2] = {1, 2};
+        CHECK_THROWS_AS(w.write(a, sizeof a), Error);  // more than declared
+    }
+    CHECK_THROWS_AS(SafetensorsWriter(path, {{"q", DType::Q4_0, {32}}}), InputError);
+    CHECK_THROWS_AS(SafetensorsWriter(path, {{"a", DType::F32, {1}}, {"a", DType::F32, {1}}}), InputError);
+}
+
+TEST_CASE("safetensors header is padded to 8 bytes for any name length") {
+    for (size_t len = 1; len <= 16; ++len) {
+        std::string header = SafetensorsWriter::header_json({{std::string(len, 'x'), DType::F32, {1}}}, {});
+        CHECK(header.size() % 8 == 0);
+        CHECK_NOTHROW(nlohmann::json::parse(header));
+    }
+}
