@@ -1,0 +1,246 @@
+// GGUF metadata -> ModelConfig. Keys follow llama.cpp's naming:
+// "<arch>.embedding_length", "<arch>.attention.head_count", ...
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "model/gguf_model.h"
+#include "vkllm/error.h"
+
+namespace vkllm {
+namespace {
+
+struct ArchRules {
+    const char* name;
+    bool qk_interleaved;      // converter permuted q/k rows (llama.cpp "normal" RoPE)
+    Activation activation;
+    bool scale_embeddings;    // multiply embeddings by sqrt(hidden)
+};
+
+// Gemma's converter already folds the +1 of its RMSNorm into the stored
+// weights, so no unit offset is applied for it here.
+const ArchRules kArchitectures[] = {
+    {"llama", true, Activation::SiLU, false},
+    {"qwen2", false, Activation::SiLU, false},
+    {"qwen3", false, Activation::SiLU, false},
+    {"gemma", false, Activation::GELUTanh, true},
+};
+
+const ArchRules* find_rules(const std::string& arch) {
+    for (const ArchRules& r : kArchitectures)
+        if (arch == r.name) return &r;
+    return nullptr;
+}
+
+std::string supported_list() {
+    std::string out;
+    for (const ArchRules& r : kArchitectures) out += std::string(out.empty() ? "" : ", ") + r.name;
+    return out;
+}
+
+class MetadataReader {
+public:
+    MetadataReader(const GgufFile& f, std::string arch) : f_(f), arch_(std::move(arch)) {}
+
+    [[noreturn]] void fail(const std::string& key, const std::string& message) const {
+        throw InputError(f_.source() + ": metadata '" + key + "' " + message);
+    }
+
+    std::string key(const std::string& suffix) const { return arch_ + "." + suffix; }
+
+    // An unsigned integer that fits uint32. Per-layer arrays are accepted when
+    // every layer has the same value (the engine has one value for all layers).
+    std::optional<uint32_t> u32(const std::string& suffix) const {
+        const std::string k = key(suffix);
+        const GgufValue* v = f_.find(k);
+        if (!v) return std::nullopt;
+        if (v->type == GgufType::Array) return uniform_u32(k, *v);
+        return to_u32(k, *v);
+    }
+
+    uint32_t required_u32(const std::string& suffix) const {
+        auto v = u32(suffix);
+        if (!v) fail(key(suffix), "is missing");
+        return *v;
+    }
+
+    std::optional<double> number(const std::string& suffix) const {
+        const std::string k = key(suffix);
+        const GgufValue* v = f_.find(k);
+        if (!v) return std::nullopt;
+        auto d = v->as_double();
+        if (!d || !std::isfinite(*d)) fail(k, "must be a finite number (found " + describe(*v) + ")");
+        return d;
+    }
+
+    std::optional<std::string> string(const std::string& full_key) const {
+        const GgufValue* v = f_.find(full_key);
+        if (!v) return std::nullopt;
+        if (v->type != GgufType::String) fail(full_key, "must be a string (found " + describe(*v) + ")");
+        return std::string(v->string);
+    }
+
+private:
+    static std::string describe(const GgufValue& v) { return gguf_type_name(v.type); }
+
+    uint32_t to_u32(const std::string& k, const GgufValue& v) const {
+        auto u = v.as_uint();
+        if (!u) fail(k, "must be a non-negative integer (found " + describe(v) + ")");
+        if (*u > UINT32_MAX) fail(k, "value " + std::to_string(*u) + " is too large");
+        return uint32_t(*u);
+    }
+
+    uint32_t uniform_u32(const std::string& k, const GgufValue& v) const {
+        const GgufArray& a = *v.array;
+        if (a.count == 0) fail(k, "is an empty array");
+        uint32_t first = to_u32(k, a.at(0));
+        for (uint64_t i = 1; i < a.count; ++i)
+            if (to_u32(k, a.at(i)) != first)
+                fail(k, "differs between layers (" + std::to_string(first) + " vs " +
+                            std::to_string(to_u32(k, a.at(i))) + " at layer " + std::to_string(i) +
+                            "); per-layer sizes are not supported");
+        return first;
+    }
+
+    const GgufFile& f_;
+    std::string arch_;
+};
+
+void read_rope(const MetadataReader& m, ModelConfig& c) {
+    c.position = PositionEncoding::RoPE;
+    c.rope.style = RopeStyle::NeoX;  // after the loader restores Hugging Face row order
+    if (auto theta = m.number("rope.freq_base")) c.rope.theta = *theta;
+    if (auto dims = m.u32("rope.dimension_count")) {
+        if (*dims == 0 || *dims > c.head_size())
+            m.fail(m.key("rope.dimension_count"), "is " + std::to_string(*dims) + ", outside [1, head_dim = " +
+                                                      std::to_string(c.head_size()) + "]");
+        c.rope.partial_rotary_fraction = double(*dims) / double(c.head_size());
+    }
+
+    std::string type = m.string(m.key("rope.scaling.type")).value_or("none");
+    auto factor = m.number("rope.scaling.factor");
+    if (type == "none") {
+        return;
+    } else if (type == "linear") {
+        c.rope.scaling = RopeScaling::Linear;
+    } else if (type == "yarn") {
+        c.rope.scaling = RopeScaling::YaRN;
+        if (auto a = m.number("rope.scaling.attn_factor")) c.rope.attention_factor = *a;
+        if (auto b = m.number("rope.scaling.yarn_beta_fast")) c.rope.beta_fast = *b;
+        if (auto b = m.number("rope.scaling.yarn_beta_slow")) c.rope.beta_slow = *b;
+    } else {
+        m.fail(m.key("rope.scaling.type"), "is '" + type + "'; supported: 'none', 'linear', 'yarn'");
+    }
+    if (!factor) m.fail(m.key("rope.scaling.factor"), "is missing (needed for '" + type + "' scaling)");
+    c.rope.factor = *factor;
+    if (auto original = m.u32("rope.scaling.original_context_length")) c.rope.original_max_position = *original;
+}
+
+// Vocabulary size: the embedding's rows are what the model can index; the
+// token list (possibly shorter) and <arch>.vocab_size are fallbacks.
+uint32_t read_vocab(const GgufFile& f, const MetadataReader& m) {
+    if (const GgufTensorInfo* embd = f.find_tensor("token_embd.weight")) {
+        if (embd->shape.size() != 2)
+            throw InputError(f.source() + ": tensor 'token_embd.weight' has " + std::to_string(embd->shape.size()) +
+                             " dimensions, expected 2 ([vocab, hidden])");
+        if (embd->shape[0] > UINT32_MAX)
+            throw InputError(f.source() + ": tensor 'token_embd.weight' has too many rows");
+        return uint32_t(embd->shape[0]);
+    }
+    if (const GgufValue* tokens = f.find("tokenizer.ggml.tokens"); tokens && tokens->array &&
+                                                                   tokens->array->count <= UINT32_MAX)
+        return uint32_t(tokens->array->count);
+    if (auto v = m.u32("vocab_size")) return *v;
+    throw InputError(f.source() + ": cannot tell the vocabulary size (no token_embd.weight, tokenizer.ggml.tokens or " +
+                     m.key("vocab_size") + ")");
+}
+
+// The storage type most of the matrix elements use, for ModelConfig::dtype.
+std::string main_dtype(const GgufFile& f) {
+    std::map<DType, double> elements;
+    for (const GgufTensorInfo& t : f.tensors())
+        if (t.shape.size() >= 2) {
+            double n = 1;
+            for (uint64_t d : t.shape) n *= double(d);
+            elements[t.dtype] += n;
+        }
+    DType best = DType::F32;
+    double most = 0;
+    for (const auto& [dtype, n] : elements)
+        if (n > most) best = dtype, most = n;
+    return dtype_name(best);
+}
+
+bool has_tensor(const GgufFile& f, const std::string& name) { return f.find_tensor(name) != nullptr; }
+
+}  // namespace
+
+bool gguf_architecture_supported(const std::string& arch) { return find_rules(arch) != nullptr; }
+
+bool gguf_qk_rows_interleaved(const std::string& arch) {
+    const ArchRules* r = find_rules(arch);
+    return r && r->qk_interleaved;
+}
+
+ModelConfig gguf_to_config(const GgufFile& f) {
+    const GgufValue* arch_value = f.find("general.architecture");
+    if (!arch_value) throw InputError(f.source() + ": metadata 'general.architecture' is missing");
+    if (arch_value->type != GgufType::String)
+        throw InputError(f.source() + ": metadata 'general.architecture' must be a string");
+    const std::string arch(arch_value->string);
+    const ArchRules* rules = find_rules(arch);
+    if (!rules)
+        throw InputError(f.source() + ": GGUF architecture '" + arch + "' is not supported (supported: " +
+                         supported_list() + ")");
+    MetadataReader m(f, arch);
+
+    ModelConfig c;
+    c.source_path = f.source();
+    c.name = m.string("general.name").value_or(std::filesystem::path(f.source()).stem().string());
+    c.weights = f.source();
+    c.tokenizer = f.source();
+    c.weight_format = "gguf";
+    c.dtype = main_dtype(f);
+
+    c.hidden_size = m.required_u32("embedding_length");
+    c.num_layers = m.required_u32("block_count");
+    c.ffn.intermediate_size = m.required_u32("feed_forward_length");
+    c.num_heads = m.required_u32("attention.head_count");
+    if (c.num_heads == 0) m.fail(m.key("attention.head_count"), "must be > 0");
+    c.num_kv_heads = m.u32("attention.head_count_kv").value_or(c.num_heads);
+    auto key_length = m.u32("attention.key_length");
+    auto value_length = m.u32("attention.value_length");
+    if (key_length && value_length && *key_length != *value_length)
+        m.fail(m.key("attention.value_length"), "differs from attention.key_length (" + std::to_string(*key_length) +
+                                                    " vs " + std::to_string(*value_length) + "); not supported");
+    c.head_dim = key_length.value_or(c.hidden_size / c.num_heads);
+    if (auto context = m.u32("context_length")) c.max_position = *context;
+    c.vocab_size = read_vocab(f, m);
+
+    c.norm.type = NormType::RMSNorm;
+    if (auto eps = m.number("attention.layer_norm_rms_epsilon")) c.norm.epsilon = *eps;
+    if (c.head_size() == 0) m.fail(m.key("attention.head_count"), "gives a head size of 0");
+    read_rope(m, c);
+    if (auto window = m.u32("attention.sliding_window")) c.attention.sliding_window = *window;
+
+    c.ffn.gated = true;
+    c.ffn.activation = rules->activation;
+    if (rules->scale_embeddings) c.embedding_scale = std::sqrt(double(c.hidden_size));
+
+    // Optional parts of the block are told by the tensors that layer 0 has.
+    c.attention.qkv_bias = has_tensor(f, "blk.0.attn_q.bias");
+    c.attention.out_bias = has_tensor(f, "blk.0.attn_output.bias");
+    c.attention.qk_norm = has_tensor(f, "blk.0.attn_q_norm.weight");
+    c.tie_embeddings = !has_tensor(f, "output.weight");
+
+    if (auto experts = m.u32("expert_count"); experts && *experts > 0) {
+        c.moe.num_experts = *experts;
+        c.moe.top_k = m.u32("expert_used_count").value_or(0);
+        c.moe.router = RouterType::Softmax;
+        c.moe.renormalize_top_k = true;
+        if (auto expert_ffn = m.u32("expert_feed_forward_length")) c.moe.expert_intermediate_size = *expert_ffn;
+    }
+    return c;
+}
+
+}  // namespace vkllm

@@ -1,0 +1,169 @@
+// GGUF tensors -> logical names (model/weights.h). Most tensors become views
+// into the mapped file; q/k of llama-style files are copied with their rows put
+// back in Hugging Face order, and stacked expert tensors are split into one
+// view per expert.
+#include <cstring>
+#include <map>
+
+#include "model/gguf_model.h"
+#include "vkllm/error.h"
+
+namespace vkllm {
+namespace {
+
+// blk.N.<suffix> -> layers.N.<logical suffix>, for tensors that map one to one.
+const std::map<std::string, std::string, std::less<>> kLayerNames = {
+    {"attn_norm.weight", "attn_norm.weight"},
+    {"attn_norm.bias", "attn_norm.bias"},
+    {"attn_q.weight", "attn.q.weight"},
+    {"attn_q.bias", "attn.q.bias"},
+    {"attn_k.weight", "attn.k.weight"},
+    {"attn_k.bias", "attn.k.bias"},
+    {"attn_v.weight", "attn.v.weight"},
+    {"attn_v.bias", "attn.v.bias"},
+    {"attn_output.weight", "attn.o.weight"},
+    {"attn_output.bias", "attn.o.bias"},
+    {"attn_q_norm.weight", "attn.q_norm.weight"},
+    {"attn_k_norm.weight", "attn.k_norm.weight"},
+    {"ffn_norm.weight", "ffn_norm.weight"},
+    {"ffn_norm.bias", "ffn_norm.bias"},
+    {"ffn_gate.weight", "ffn.gate.weight"},
+    {"ffn_up.weight", "ffn.up.weight"},
+    {"ffn_up.bias", "ffn.up.bias"},
+    {"ffn_down.weight", "ffn.down.weight"},
+    {"ffn_down.bias", "ffn.down.bias"},
+    {"ffn_gate_inp.weight", "moe.router.weight"},
+    {"ffn_gate_shexp.weight", "moe.shared.gate.weight"},
+    {"ffn_up_shexp.weight", "moe.shared.up.weight"},
+    {"ffn_down_shexp.weight", "moe.shared.down.weight"},
+    {"ffn_gate_inp_shexp.weight", "moe.shared_gate.weight"},
+};
+
+// Stacked routed experts: [experts, rows, cols], one logical tensor per expert.
+const std::map<std::string, std::string, std::less<>> kExpertNames = {
+    {"ffn_gate_exps.weight", "gate.weight"},
+    {"ffn_up_exps.weight", "up.weight"},
+    {"ffn_down_exps.weight", "down.weight"},
+};
+
+const std::map<std::string, std::string, std::less<>> kGlobalNames = {
+    {"token_embd.weight", "token_embd.weight"},
+    {"output_norm.weight", "output_norm.weight"},
+    {"output_norm.bias", "output_norm.bias"},
+    {"output.weight", "lm_head.weight"},
+    {"output.bias", "lm_head.bias"},
+};
+
+class WeightMapper {
+public:
+    WeightMapper(const GgufFile& f, const ModelConfig& c, ModelWeights& out)
+        : f_(f), c_(c), out_(out), interleaved_(gguf_qk_rows_interleaved(arch(f))) {}
+
+    void map(const GgufTensorInfo& t) {
+        if (auto it = kGlobalNames.find(t.name); it != kGlobalNames.end()) return out_.add_view(it->second, f_.view(t));
+        if (t.name == "rope_freqs.weight")
+            fail(t, "holds per-dimension RoPE frequency factors (Llama-3 style scaling), which GGUF loading does "
+                    "not support");
+        if (t.name.rfind("blk.", 0) == 0) return map_layer(t);
+        fail(t, "is not a tensor this engine knows for architecture '" + arch(f_) + "'");
+    }
+
+private:
+    static std::string arch(const GgufFile& f) {
+        const GgufValue* v = f.find("general.architecture");
+        return v && v->type == GgufType::String ? std::string(v->string) : std::string();
+    }
+
+    [[noreturn]] void fail(const GgufTensorInfo& t, const std::string& message) const {
+        throw InputError(f_.source() + ": tensor '" + t.name + "' " + message);
+    }
+
+    void map_layer(const GgufTensorInfo& t) {
+        // "blk.<N>.<suffix>" with N a plain decimal layer index.
+        size_t dot = t.name.find('.', 4);
+        std::string index = t.name.substr(4, dot == std::string::npos ? std::string::npos : dot - 4);
+        if (dot == std::string::npos || index.empty() || index.size() > 9 ||
+            index.find_first_not_of("0123456789") != std::string::npos)
+            fail(t, "does not have the form blk.<layer>.<name>");
+        uint32_t layer = uint32_t(std::stoul(index));
+        if (layer >= c_.num_layers)
+            fail(t, "belongs to layer " + index + " but the model has " + std::to_string(c_.num_layers) + " layers");
+        const std::string prefix = "layers." + std::to_string(layer) + ".";
+        const std::string suffix = t.name.substr(dot + 1);
+
+        if (auto it = kExpertNames.find(suffix); it != kExpertNames.end())
+            return split_experts(t, prefix + "moe.experts.", it->second);
+        auto it = kLayerNames.find(suffix);
+        if (it == kLayerNames.end()) fail(t, "is not a tensor this engine knows for architecture '" + arch(f_) + "'");
+        const std::string logical = prefix + it->second;
+        TensorView view = f_.view(t);
+        if (suffix == "ffn_gate_inp_shexp.weight") view.shape = {1, view.shape.empty() ? 1 : view.shape.back()};
+        if (interleaved_ && (suffix == "attn_q.weight" || suffix == "attn_q.bias"))
+            return restore_rope_rows(t, view, logical, c_.num_heads);
+        if (interleaved_ && (suffix == "attn_k.weight" || suffix == "attn_k.bias"))
+            return restore_rope_rows(t, view, logical, c_.kv_heads());
+        out_.add_view(logical, std::move(view));
+    }
+
+    // llama.cpp's converter stores row h*d + 2*j + p (p in {0, 1}, j < d/2) for
+    // Hugging Face row h*d + p*d/2 + j, so that rotary pairs sit side by side.
+    // Rows are contiguous in every supported dtype (quantization blocks run
+    // along a row), so whole rows move without decoding anything.
+    void restore_rope_rows(const GgufTensorInfo& t, const TensorView& view, const std::string& logical,
+                           uint32_t heads) {
+        if (view.shape.empty() || view.shape.size() > 2) fail(t, "must have 1 or 2 dimensions");
+        const uint64_t rows = view.shape[0];
+        const uint64_t cols = view.shape.size() == 2 ? view.shape[1] : 1;
+        if (heads == 0 || rows % heads != 0 || (rows / heads) % 2 != 0)
+            fail(t, "has " + std::to_string(rows) + " rows, which do not split into " + std::to_string(heads) +
+                        " heads of an even size");
+        if (cols % dtype_block_elements(view.dtype) != 0)
+            fail(t, "has rows that do not fill whole " + std::string(dtype_name(view.dtype)) + " blocks");
+        const size_t row_bytes = dtype_storage_bytes(view.dtype, cols);
+        const uint64_t d = rows / heads, half = d / 2;
+        std::vector<uint8_t> bytes(size_t(rows) * row_bytes);
+        for (uint64_t h = 0; h < heads; ++h)
+            for (uint64_t p = 0; p < 2; ++p)
+                for (uint64_t j = 0; j < half; ++j) {
+                    const uint64_t from = h * d + 2 * j + p;
+                    const uint64_t to = h * d + p * half + j;
+                    std::memcpy(bytes.data() + to * row_bytes, view.data + from * row_bytes, row_bytes);
+                }
+        out_.add_owned(logical, view.dtype, view.shape, std::move(bytes), t.name);
+    }
+
+    void split_experts(const GgufTensorInfo& t, const std::string& prefix, const std::string& part) {
+        TensorView view = f_.view(t);
+        if (view.shape.size() != 3) fail(t, "must have 3 dimensions [experts, rows, cols]");
+        const uint64_t experts = view.shape[0];
+        if (experts != c_.moe.num_experts)
+            fail(t, "holds " + std::to_string(experts) + " experts but the metadata says " +
+                        std::to_string(c_.moe.num_experts));
+        const size_t expert_bytes = dtype_storage_bytes(view.dtype, view.shape[1] * view.shape[2]);
+        for (uint64_t e = 0; e < experts; ++e) {
+            TensorView one = view;
+            one.shape = {view.shape[1], view.shape[2]};
+            one.data = view.data + e * expert_bytes;
+            one.bytes = expert_bytes;
+            out_.add_view(prefix + std::to_string(e) + "." + part, std::move(one));
+        }
+    }
+
+    const GgufFile& f_;
+    const ModelConfig& c_;
+    ModelWeights& out_;
+    bool interleaved_;
+};
+
+}  // namespace
+
+ModelWeights gguf_to_weights(const GgufFile& file, const ModelConfig& config) {
+    ModelWeights weights;
+    weights.source = file.source();
+    if (file.mapped_file()) weights.keep_file(file.mapped_file());
+    WeightMapper mapper(file, config, weights);
+    for (const GgufTensorInfo& t : file.tensors()) mapper.map(t);
+    return weights;
+}
+
+}  // namespace vkllm
