@@ -62,7 +62,11 @@ Buffer::Buffer(Device& device, uint64_t size, BufferKind kind, std::string name)
         throw_result(result, ("vkAllocateMemory for '" + name_ + "'").c_str());
     }
     VK_CHECK(vkBindBufferMemory(device.handle(), buffer_, memory_, 0));
-    if (device.memory_flags(type) & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+    // Device buffers are host-mapped only on unified memory: elsewhere a
+    // host-visible device-local window is small and slow to read, so transfers
+    // go through staging buffers.
+    bool map = kind != BufferKind::Device || caps.unified_memory;
+    if (map && (device.memory_flags(type) & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
         VK_CHECK(vkMapMemory(device.handle(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_));
 }
 

@@ -1,0 +1,105 @@
+// The Vulkan runtime on the machine's device (lavapipe in CI): instance,
+// device, buffers, and the errors a user can meet.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <numeric>
+
+#include "vk/buffer.h"
+#include "vk/commands.h"
+#include "vk/device.h"
+#include "vk/embedded_shaders.h"
+#include "vk/pipeline.h"
+#include "vkllm/error.h"
+
+using namespace vkllm;
+using namespace vkllm::vk;
+
+namespace {
+std::shared_ptr<Instance> shared_instance() {
+    static auto instance = std::make_shared<Instance>(InstanceOptions::from_environment());
+    return instance;
+}
+
+struct ValidationCheck {
+    size_t start = shared_instance()->validation_log().count();
+    ~ValidationCheck() {
+        for (const auto& m : shared_instance()->validation_log().messages_since(start)) FAIL_CHECK(m);
+    }
+};
+}  // namespace
+
+TEST_CASE("every embedded shader is valid SPIR-V") {
+    auto names = embedded_shader_names();
+    CHECK(names.size() >= 10);
+    for (const auto& name : names) {
+        auto words = embedded_shader(name);
+        INFO(name);
+        REQUIRE(words.size() > 5);
+        CHECK(words[0] == 0x07230203u);  // SPIR-V magic
+    }
+    CHECK(embedded_shader("no_such_shader").empty());
+}
+
+TEST_CASE("the probe reports sane capabilities for every device") {
+    ValidationCheck check;
+    auto devices = list_devices(*shared_instance());
+    REQUIRE_FALSE(devices.empty());
+    for (const auto& d : devices) {
+        INFO(d.caps.name);
+        CHECK(d.caps.api_version >= VK_API_VERSION_1_1);
+        CHECK(d.caps.max_storage_buffer_range >= (1u << 27) - 1);  // the spec's minimum is 2^27
+        CHECK(d.caps.max_shared_memory >= 16384);
+        CHECK(d.caps.subgroup_size >= 1);
+        CHECK_FALSE(d.caps.heaps.empty());
+        CHECK(d.caps.compute_queue_family != UINT32_MAX);
+    }
+}
+
+TEST_CASE("upload and download round-trip, with and without zero copy") {
+    ValidationCheck check;
+    for (std::string limits : {"", "no-unified"}) {
+        DeviceOptions options{"", limits};
+        Device device(shared_instance(), options);
+        std::vector<uint32_t> data(100000);
+        std::iota(data.begin(), data.end(), 7u);
+        Buffer buffer(device, data.size() * 4, BufferKind::Device, "round trip");
+        upload(device, buffer, data.data(), data.size() * 4);
+        std::vector<uint32_t> back(data.size());
+        download(device, buffer, back.data(), back.size() * 4);
+        INFO("limits: " << limits);
+        CHECK(back == data);
+        if (limits == "no-unified") CHECK(buffer.mapped() == nullptr);
+    }
+}
+
+TEST_CASE("transfers outside a buffer are refused with its name") {
+    ValidationCheck check;
+    Device device(shared_instance());
+    Buffer buffer(device, 64, BufferKind::Device, "small buffer");
+    std::vector<uint8_t> data(128);
+    CHECK_THROWS_WITH(upload(device, buffer, data.data(), 128), doctest::Contains("small buffer"));
+}
+
+TEST_CASE("an allocation past the device's limit names the buffer and the limit") {
+    ValidationCheck check;
+    Device device(shared_instance());
+    uint64_t too_big = device.caps().max_memory_allocation_size + (1ull << 20);
+    CHECK_THROWS_WITH_AS(Buffer(device, too_big, BufferKind::Device, "huge tensor"),
+                         doctest::Contains("huge tensor"), DeviceError);
+}
+
+TEST_CASE("a missing shader variant is a clear error") {
+    ValidationCheck check;
+    Device device(shared_instance());
+    PipelineDesc desc{"matmul_coopmat_missing", 3, 0, {}};
+    CHECK_THROWS_WITH_AS(device.pipeline(desc),
+                         doctest::Contains("is not in this build"), DeviceError);
+}
+
+TEST_CASE("a device selector that matches nothing lists the devices") {
+    DeviceOptions options{"no-such-gpu-anywhere", ""};
+    CHECK_THROWS_WITH_AS(Device(shared_instance(), options),
+                         doctest::Contains("no Vulkan device matches"), InputError);
+}
