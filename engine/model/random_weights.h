@@ -36,10 +36,14 @@ public:
     // Uniform in [0, 1) with 24 bits, exact in float.
     float uniform() { return float(next() >> 40) * (1.0f / 16777216.0f); }
 
-    // Approximately standard normal: the sum of four uniforms (Irwin-Hall),
-    // centred and scaled to unit variance; bounded by +-3.46.
+    // Approximately standard normal: the sum of four 24-bit uniforms (Irwin-Hall),
+    // centred and scaled to unit variance; bounded by +-3.46. Two draws supply
+    // the four uniforms.
     float normal() {
-        float sum = uniform() + uniform() + uniform() + uniform();
+        const uint64_t a = next(), b = next();
+        constexpr float unit = 1.0f / 16777216.0f;
+        float sum = float(a >> 40) * unit + float((a >> 8) & 0xffffff) * unit + float(b >> 40) * unit +
+                    float((b >> 8) & 0xffffff) * unit;
         return (sum - 2.0f) * 1.7320508f;
     }
 

@@ -18,6 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+const char* vkllm_test_minimal_config =
+    "[model]\nvocab_size = 16\nhidden_size = 8\nnum_layers = 1\nnum_heads = 2\n[ffn]\nintermediate_size = 8\n";
+
 std::string data_config(const char* name) { return std::string(VKLLM_TEST_DATA_DIR) + "/configs/" + name; }
 
 // A fresh folder under the system temp dir, removed at scope exit.
@@ -181,4 +184,27 @@ TEST_CASE("safetensors header is padded to 8 bytes for any name length") {
         CHECK(header.size() % 8 == 0);
         CHECK_NOTHROW(nlohmann::json::parse(header));
     }
+}
+
+TEST_CASE("make-model -> load_model -> check_weights, with paths resolved against the config's folder") {
+    TempDir tmp("make-model-load-model");
+    for (const char* config : {"tiny-moe.toml", "tiny-gpt2.toml"}) {
+        INFO(config);
+        const std::string dir = tmp.sub(config);
+        make_model(parse_config_toml(data_config(config)), 21, DType::F16, dir);
+        LoadedModel m = load_model(dir + "/model.toml");
+        CHECK(m.config.weights == (fs::path(dir) / "model.safetensors").string());
+        CHECK(m.weights.has("layers.1.attn.q.weight"));
+    }
+}
+
+TEST_CASE("load_model names the path it cannot use") {
+    TempDir tmp("load-model-bad");
+    CHECK_THROWS_WITH_AS(load_model(tmp.sub("missing.toml")), doctest::Contains("does not exist"), InputError);
+    CHECK_THROWS_WITH_AS(load_model(tmp.path.string()), doctest::Contains("without a config.json"), InputError);
+    std::ofstream(tmp.sub("weights.bin")) << "x";
+    CHECK_THROWS_WITH_AS(load_model(tmp.sub("weights.bin")), doctest::Contains("don't know how to load"), InputError);
+    std::ofstream(tmp.sub("m.toml")) << vkllm_test_minimal_config << "[weights]\npath = \"absent.safetensors\"\n";
+    CHECK_THROWS_WITH_AS(load_model(tmp.sub("m.toml")), doctest::Contains("absent.safetensors' does not exist"),
+                         InputError);
 }
