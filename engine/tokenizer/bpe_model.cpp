@@ -1,7 +1,8 @@
 #include "tokenizer/bpe_model.h"
 
+#include <algorithm>
 #include <cstdio>
-#include <queue>
+#include <functional>
 
 #include "tokenizer/utf8.h"
 
@@ -85,48 +86,71 @@ void BpeModel::initial_units(std::string_view word, std::vector<int32_t>& units)
     }
 }
 
+namespace {
+struct Candidate {
+    int32_t rank;
+    int left;
+    int32_t left_id, right_id;
+    // Lowest rank first, then leftmost: the order the reference BPE merges in.
+    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
+};
+
+// Reused between words so that encoding does not allocate per word.
+struct MergeScratch {
+    std::vector<int> prev, next;
+    std::vector<Candidate> heap;
+};
+}  // namespace
+
 void BpeModel::merge_units(std::vector<int32_t>& units) const {
     const int n = static_cast<int>(units.size());
     if (n < 2) return;
-    std::vector<int> prev(n), next(n);
+    thread_local MergeScratch scratch;
+    std::vector<int>& prev = scratch.prev;
+    std::vector<int>& next = scratch.next;
+    std::vector<Candidate>& heap = scratch.heap;
+    prev.resize(n);
+    next.resize(n);
+    heap.clear();
     for (int i = 0; i < n; ++i) {
         prev[i] = i - 1;
         next[i] = i + 1 < n ? i + 1 : -1;
     }
-    struct Candidate {
-        int32_t rank;
-        int left;
-        int32_t left_id, right_id;
-        bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
-    };
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+    const auto later = std::greater<Candidate>();
     auto offer = [&](int left) {
         if (left < 0 || next[left] < 0) return;
         auto it = merges_.find(pair_key(units[left], units[next[left]]));
-        if (it != merges_.end()) queue.push({it->second.rank, left, units[left], units[next[left]]});
+        if (it == merges_.end()) return;
+        heap.push_back({it->second.rank, left, units[left], units[next[left]]});
+        std::push_heap(heap.begin(), heap.end(), later);
     };
     for (int i = 0; i + 1 < n; ++i) offer(i);
-    std::vector<char> alive(n, 1);
-    while (!queue.empty()) {
-        const Candidate c = queue.top();
-        queue.pop();
+    while (!heap.empty()) {
+        std::pop_heap(heap.begin(), heap.end(), later);
+        const Candidate c = heap.back();
+        heap.pop_back();
         const int right = next[c.left];
-        // Entries go stale when a neighbour was merged away; skip those.
-        if (!alive[c.left] || right < 0 || units[c.left] != c.left_id || units[right] != c.right_id) continue;
+        // Entries go stale when a neighbour changed; the ids no longer match then.
+        // A merged-away unit is unlinked, so it is never some live unit's `next`.
+        if (right < 0 || units[c.left] != c.left_id || units[right] != c.right_id || prev[right] != c.left) continue;
         units[c.left] = merges_.at(pair_key(c.left_id, c.right_id)).merged;
-        alive[right] = 0;
         next[c.left] = next[right];
         if (next[right] >= 0) prev[next[right]] = c.left;
+        prev[right] = -2;  // marks `right` as merged away
         offer(prev[c.left]);
         offer(c.left);
     }
     int out = 0;
-    for (int i = 0; i >= 0 && i < n; i = next[i]) units[out++] = units[i];
+    for (int i = 0; i >= 0; i = next[i]) units[out++] = units[i];
     units.resize(out);
 }
 
 void BpeModel::encode_word(std::string_view word, std::vector<int32_t>& out) const {
     if (word.empty()) return;
+    if (options_.byte_level && word.size() == 1 && byte_tokens_[static_cast<unsigned char>(word[0])] >= 0) {
+        out.push_back(byte_tokens_[static_cast<unsigned char>(word[0])]);
+        return;
+    }
     if (options_.ignore_merges) {
         if (auto id = find(word)) {
             out.push_back(*id);

@@ -12,14 +12,14 @@ const char* const kQwen2WordPattern =
 namespace {
 using Spans = std::vector<std::pair<std::size_t, std::size_t>>;
 
-void find_literal(const std::string& text, const std::string& literal, Spans& matches) {
+void find_literal(std::string_view text, const std::string& literal, Spans& matches) {
     if (literal.empty()) return;
     for (std::size_t pos = text.find(literal); pos != std::string::npos; pos = text.find(literal, pos + literal.size()))
         matches.emplace_back(pos, pos + literal.size());
 }
 }  // namespace
 
-void SplitPreTokenizer::split_one(const std::string& text, Pieces& out) const {
+void SplitPreTokenizer::split_one(std::string_view text, std::vector<std::string_view>& out) const {
     Spans matches;
     if (regex_)
         regex_->find_all(text, matches);
@@ -41,7 +41,9 @@ void SplitPreTokenizer::split_one(const std::string& text, Pieces& out) const {
     }
     if (pos < text.size()) spans.push_back({pos, text.size(), invert_});
 
-    auto part = [&](std::size_t i) { return std::string_view(text.data() + spans[i].begin, spans[i].end - spans[i].begin); };
+    auto part = [&](std::size_t i) { return text.substr(spans[i].begin, spans[i].end - spans[i].begin); };
+    // Merged spans are always neighbours in `text`, so merging widens a view.
+    auto widen_last = [&](std::size_t i) { out.back() = std::string_view(out.back().data(), out.back().size() + part(i).size()); };
     for (std::size_t i = 0; i < spans.size(); ++i) {
         if (!spans[i].delimiter) {
             out.emplace_back(part(i));
@@ -56,17 +58,17 @@ void SplitPreTokenizer::split_one(const std::string& text, Pieces& out) const {
                 break;
             case SplitBehavior::MergedWithPrevious:
                 if (after_gap)
-                    out.back() += part(i);
+                    widen_last(i);
                 else
                     out.emplace_back(part(i));
                 break;
             case SplitBehavior::MergedWithNext:
                 out.emplace_back(part(i));
-                if (i + 1 < spans.size() && !spans[i + 1].delimiter) out.back() += part(++i);
+                if (i + 1 < spans.size() && !spans[i + 1].delimiter) widen_last(++i);
                 break;
             case SplitBehavior::Contiguous:
                 if (i > 0 && spans[i - 1].delimiter)
-                    out.back() += part(i);
+                    widen_last(i);
                 else
                     out.emplace_back(part(i));
                 break;
@@ -75,10 +77,10 @@ void SplitPreTokenizer::split_one(const std::string& text, Pieces& out) const {
 }
 
 void SplitPreTokenizer::split(Pieces& pieces, bool) const {
-    Pieces out;
-    out.reserve(pieces.size() * 4);
-    for (const std::string& piece : pieces) split_one(piece, out);
-    pieces = std::move(out);
+    std::vector<std::string_view> out;
+    out.reserve(pieces.words.size() * 4);
+    for (std::string_view word : pieces.words) split_one(word, out);
+    pieces.words = std::move(out);
 }
 
 ByteLevelPreTokenizer::ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex)
@@ -89,8 +91,12 @@ ByteLevelPreTokenizer::ByteLevelPreTokenizer(bool add_prefix_space, bool use_reg
 
 void ByteLevelPreTokenizer::split(Pieces& pieces, bool at_text_start) const {
     if (add_prefix_space_)
-        for (std::string& piece : pieces)
-            if (!piece.empty() && piece.front() != ' ') piece.insert(piece.begin(), ' ');
+        for (std::string_view& word : pieces.words)
+            if (!word.empty() && word.front() != ' ') {
+                std::string prefixed(1, ' ');
+                prefixed.append(word);
+                word = pieces.own(std::move(prefixed));
+            }
     if (words_) words_->split(pieces, at_text_start);
 }
 
@@ -100,11 +106,10 @@ MetaspacePreTokenizer::MetaspacePreTokenizer(std::string replacement, PrependSch
 }
 
 void MetaspacePreTokenizer::split(Pieces& pieces, bool at_text_start) const {
-    for (std::size_t i = 0; i < pieces.size(); ++i) {
-        std::string& piece = pieces[i];
+    for (std::size_t i = 0; i < pieces.words.size(); ++i) {
         std::string replaced;
-        replaced.reserve(piece.size() + replacement_.size());
-        for (char c : piece) {
+        replaced.reserve(pieces.words[i].size() + replacement_.size());
+        for (char c : pieces.words[i]) {
             if (c == ' ')
                 replaced += replacement_;
             else
@@ -113,7 +118,7 @@ void MetaspacePreTokenizer::split(Pieces& pieces, bool at_text_start) const {
         const bool prepend = scheme_ == PrependScheme::Always || (scheme_ == PrependScheme::First && i == 0 && at_text_start);
         if (prepend && !replaced.empty() && replaced.compare(0, replacement_.size(), replacement_) != 0)
             replaced.insert(0, replacement_);
-        piece = std::move(replaced);
+        pieces.words[i] = pieces.own(std::move(replaced));
     }
     if (words_) words_->split(pieces, at_text_start);
 }

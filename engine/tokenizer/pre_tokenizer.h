@@ -1,15 +1,26 @@
 #pragma once
 // Pre-tokenizers cut normalized text into words; BPE never merges across words.
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tokenizer/regex.h"
 
 namespace vkllm::tokenizer {
 
-using Pieces = std::vector<std::string>;
+// The words of one stretch of text. Most steps only cut, so a word is a view
+// into the input or into a rewritten copy that `own` keeps alive.
+class Pieces {
+public:
+    std::vector<std::string_view> words;
+    std::string_view own(std::string text) { return owned_.emplace_back(std::move(text)); }
+
+private:
+    std::deque<std::string> owned_;  // a deque never moves its elements
+};
 
 class PreTokenizer {
 public:
@@ -31,7 +42,7 @@ public:
     SplitPreTokenizer(std::string literal, SplitBehavior behavior, bool invert)
         : literal_(std::move(literal)), behavior_(behavior), invert_(invert) {}
     void split(Pieces& pieces, bool at_text_start) const override;
-    void split_one(const std::string& text, Pieces& out) const;
+    void split_one(std::string_view text, std::vector<std::string_view>& out) const;
 
 private:
     std::optional<Regex> regex_;

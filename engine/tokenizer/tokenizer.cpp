@@ -116,11 +116,15 @@ void Tokenizer::set_special_wrapping(std::vector<int32_t> prefix, std::vector<in
 
 void Tokenizer::encode_plain(std::string_view text, bool at_text_start, std::vector<int32_t>& out) const {
     Pieces pieces;
-    pieces.emplace_back(text);
-    if (normalizer_) normalizer_->apply(pieces.front());
-    if (pieces.front().empty()) return;
+    if (normalizer_) {
+        std::string normalized(text);
+        normalizer_->apply(normalized);
+        text = pieces.own(std::move(normalized));
+    }
+    if (text.empty()) return;
+    pieces.words.push_back(text);
     if (pre_tokenizer_) pre_tokenizer_->split(pieces, at_text_start);
-    for (const std::string& piece : pieces) model_->encode_word(piece, out);
+    for (std::string_view word : pieces.words) model_->encode_word(word, out);
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special) const {
