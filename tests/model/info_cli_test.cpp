@@ -150,3 +150,24 @@ TEST_CASE("vkllm info rejects weights that do not fit the config or hold NaN") {
         CHECK(r.out.find("model.safetensors") != std::string::npos);
     }
 }
+
+TEST_CASE("vkllm info accepts Hugging Face folders and GGUF files") {
+    Scratch s;
+    std::vector<fs::path> models;
+    for (const auto& entry : fs::directory_iterator(std::string(VKLLM_TEST_DATA_DIR) + "/hf/models"))
+        if (fs::exists(entry.path() / "config.json")) models.push_back(entry.path());
+    for (const auto& entry : fs::recursive_directory_iterator(std::string(VKLLM_TEST_DATA_DIR) + "/gguf"))
+        if (entry.path().extension() == ".gguf") models.push_back(entry.path());
+    CHECK(models.size() >= 10);
+    for (const auto& model : models) {
+        INFO(model.string());
+        CliResult r = run_cli("info --json " + q(model), s.path);
+        INFO(r.out);
+        CHECK(r.exit_code == 0);
+        if (r.exit_code == 0) {
+            auto j = nlohmann::json::parse(r.out);
+            CHECK(j["parameters"]["total"].get<uint64_t>() > 0);
+            CHECK(j["weights"]["bytes"].get<uint64_t>() > 0);
+        }
+    }
+}
