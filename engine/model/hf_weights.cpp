@@ -152,6 +152,14 @@ ModelWeights load_hf_weights(const ModelConfig& config, const std::string& dir) 
     if (config.num_heads == 0 || config.kv_heads() == 0 || config.num_heads % config.kv_heads() != 0)
         throw InputError(dir + ": num_heads must be a positive multiple of num_kv_heads");
     const SafetensorsCheckpoint checkpoint = open_safetensors_checkpoint(dir);
+    // Every layer holds several tensors and every expert at least two, so a config
+    // asking for more than the checkpoint could hold is wrong (and would make the
+    // loops below run for ages).
+    const uint64_t at_least = uint64_t(config.num_layers) * (1 + uint64_t(config.moe.num_experts));
+    if (at_least > checkpoint.tensors.size())
+        throw InputError(checkpoint.source + ": holds " + std::to_string(checkpoint.tensors.size()) +
+                         " tensors, too few for num_layers = " + std::to_string(config.num_layers) +
+                         (config.moe.num_experts ? " with num_experts = " + std::to_string(config.moe.num_experts) : ""));
     ModelWeights weights;
     weights.source = checkpoint.source;
     for (const auto& file : checkpoint.files) weights.keep_file(file);

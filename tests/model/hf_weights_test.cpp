@@ -140,3 +140,55 @@ TEST_CASE("plain safetensors: logical names, or mapped through tensor_names") {
         CHECK(std::string(e.what()).find("'layers.0.attn.q.weight' to 'no.such.tensor'") != std::string::npos);
     }
 }
+
+namespace {
+
+std::string le64(uint64_t v) {
+    std::string s(8, '\0');
+    for (int i = 0; i < 8; ++i) s[i] = char((v >> (8 * i)) & 0xFF);
+    return s;
+}
+
+// A one-layer Falcon (new decoder architecture, 4 heads in 2 kv groups, head_dim 2)
+// whose fused QKV row r holds the value r everywhere.
+fs::path write_grouped_falcon() {
+    const fs::path dir = fs::temp_directory_path() / ("vkllm_hf_falcon_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "config.json") << R"({"architectures": ["FalconForCausalLM"], "vocab_size": 4,
+        "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 4, "num_kv_heads": 2,
+        "new_decoder_architecture": true, "ffn_hidden_size": 8})";
+    std::string data;
+    for (int r = 0; r < 16; ++r)
+        for (int c = 0; c < 8; ++c) {
+            float v = float(r);
+            data.append(reinterpret_cast<const char*>(&v), 4);
+        }
+    const std::string header =
+        R"({"transformer.h.0.self_attention.query_key_value.weight":{"dtype":"F32","shape":[16,8],"data_offsets":[0,512]}})";
+    std::ofstream(dir / "model.safetensors", std::ios::binary) << le64(header.size()) << header << data;
+    return dir;
+}
+
+std::vector<float> first_column(const TensorView& t) {
+    std::vector<float> all = to_f32(t), out;
+    for (uint64_t r = 0; r < t.shape[0]; ++r) out.push_back(all[r * t.shape[1]]);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("HF weights: Falcon grouped QKV [kv groups, q heads of the group + k + v, head_dim]") {
+    const fs::path dir = write_grouped_falcon();
+    const ModelConfig config = import_hf_config(dir.string());
+    const ModelWeights w = load_hf_weights(config, dir.string());
+    // group 0 = rows 0..7: q heads 0, 1 (rows 0-3), k (4-5), v (6-7); group 1 = rows 8..15.
+    CHECK(first_column(w.get("layers.0.attn.q.weight")) == std::vector<float>{0, 1, 2, 3, 8, 9, 10, 11});
+    CHECK(first_column(w.get("layers.0.attn.k.weight")) == std::vector<float>{4, 5, 12, 13});
+    CHECK(first_column(w.get("layers.0.attn.v.weight")) == std::vector<float>{6, 7, 14, 15});
+
+    ModelConfig absurd = config;
+    absurd.num_layers = 1000000000;
+    CHECK_THROWS_WITH_AS(load_hf_weights(absurd, dir.string()), doctest::Contains("too few for num_layers"),
+                         InputError);
+    fs::remove_all(dir);
+}
