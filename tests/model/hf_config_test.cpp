@@ -17,7 +17,14 @@ std::string fixture(const std::string& name) { return std::string(VKLLM_TEST_DAT
 
 // A model directory holding only the given config.json.
 std::string config_dir(const std::string& name, const std::string& json) {
-    fs::path dir = fs::temp_directory_path() / ("vkllm_hf_config_test_" + std::to_string(::getpid())) / name;
+    static const struct Scratch {
+        fs::path root = fs::temp_directory_path() / ("vkllm_hf_config_test_" + std::to_string(::getpid()));
+        ~Scratch() {
+            std::error_code ec;
+            fs::remove_all(root, ec);
+        }
+    } scratch;
+    fs::path dir = scratch.root / name;
     fs::create_directories(dir);
     std::ofstream(dir / "config.json") << json;
     return dir.string();

@@ -15,9 +15,16 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path scratch_dir() {
-    fs::path dir = fs::temp_directory_path() / ("vkllm_safetensors_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    return dir;
+    // Created on first use, removed when the test program exits.
+    static const struct Scratch {
+        fs::path dir = fs::temp_directory_path() / ("vkllm_safetensors_test_" + std::to_string(::getpid()));
+        ~Scratch() {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+        }
+    } scratch;
+    fs::create_directories(scratch.dir);
+    return scratch.dir;
 }
 
 std::string le64(uint64_t v) {
@@ -26,7 +33,6 @@ std::string le64(uint64_t v) {
     return s;
 }
 
-// Writes raw bytes; `header_len` lets a test lie about the header size.
 std::string write_raw(const std::string& name, const std::string& bytes) {
     fs::path p = scratch_dir() / name;
     std::ofstream(p, std::ios::binary) << bytes;
