@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -59,12 +60,19 @@ const char* type_name(const toml::node& node) {
     }
 }
 
+// Where each schema key lives: key -> table paths ("" for the top level).
+using KeyIndex = std::multimap<std::string, std::string>;
+const KeyIndex& schema_key_index();
+
 // Reads one TOML table: each read() names a key the schema knows, so that
 // finish() can reject (and suggest a fix for) every key that was never asked for.
 class TableReader {
 public:
-    TableReader(const toml::table& table, std::string prefix, const std::string& source)
-        : table_(table), prefix_(std::move(prefix)), source_(source) {}
+    // With `record`, every key the schema asks for is noted there.
+    TableReader(const toml::table& table, std::string prefix, const std::string& source, KeyIndex* record = nullptr)
+        : table_(table), prefix_(std::move(prefix)), source_(source), record_(record) {}
+
+    KeyIndex* record() const { return record_; }
 
     void read(std::string_view key, uint32_t& out) {
         const toml::node* node = lookup(key);
@@ -143,7 +151,10 @@ public:
             std::string where = prefix_.empty() ? "at the top level" : "in [" + prefix_ + "]";
             std::string message = "unknown key '" + std::string(key.str()) + "' " + where;
             std::string suggestion = closest(key.str(), known_);
-            if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+            if (!suggestion.empty())
+                message += "; did you mean '" + suggestion + "'?";
+            else
+                message += elsewhere(key.str());
             fail_at(key.source(), message);
         }
     }
@@ -162,14 +173,28 @@ public:
     }
 
 private:
+    // "; it belongs in [model]" when the key is known in other tables.
+    std::string elsewhere(std::string_view key) const {
+        std::vector<std::string> places;
+        auto [first, last] = schema_key_index().equal_range(std::string(key));
+        for (auto it = first; it != last; ++it)
+            if (it->second != prefix_) places.push_back(it->second.empty() ? "the top level" : "[" + it->second + "]");
+        std::string out;
+        for (size_t i = 0; i < places.size(); ++i)
+            out += (i == 0 ? "; it belongs in " : (i + 1 == places.size() ? " or " : ", ")) + places[i];
+        return out;
+    }
+
     const toml::node* lookup(std::string_view key) {
         known_.emplace_back(key);
+        if (record_) record_->emplace(std::string(key), prefix_);
         return table_.get(key);
     }
 
     const toml::table& table_;
     std::string prefix_;
     const std::string& source_;
+    KeyIndex* record_;
     std::vector<std::string> known_;
 };
 
@@ -179,7 +204,7 @@ template <class Body>
 void with_table(TableReader& parent, std::string_view key, const std::string& source, Body body) {
     static const toml::table empty;
     const toml::table* table = parent.table(key);
-    TableReader reader(table ? *table : empty, parent.path(key), source);
+    TableReader reader(table ? *table : empty, parent.path(key), source, parent.record());
     body(reader);
     reader.finish();
 }
@@ -293,21 +318,11 @@ void read_tensor_names(const toml::table* table, TableReader& top, ModelConfig& 
     }
 }
 
-}  // namespace
-
-ModelConfig parse_config_toml_string(const std::string& text, const std::string& source_name) {
-    toml::table root;
-    try {
-        root = toml::parse(text, source_name);
-    } catch (const toml::parse_error& e) {
-        const auto& at = e.source().begin;
-        throw InputError(source_name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
-                         ": TOML syntax error: " + std::string(e.description()));
-    }
-
+// Fills a ModelConfig from a parsed document, rejecting unknown keys.
+ModelConfig read_document(const toml::table& root, const std::string& source_name, KeyIndex* record = nullptr) {
     ModelConfig c;
     c.source_path = source_name;
-    TableReader top(root, "", source_name);
+    TableReader top(root, "", source_name, record);
     top.read("name", c.name);
     top.read_enum("kind", c.kind);
     // Encoders attend both ways; a config may still say so explicitly.
@@ -324,7 +339,32 @@ ModelConfig parse_config_toml_string(const std::string& text, const std::string&
     with_table(top, "weights", source_name, [&](TableReader& r) { read_weights(r, c); });
     read_tensor_names(top.table("tensor_names"), top, c);
     top.finish();
+    return c;
+}
 
+// Built by reading an empty document with recording on, so the index always
+// matches what the readers above accept.
+const KeyIndex& schema_key_index() {
+    static const KeyIndex index = [] {
+        KeyIndex keys;
+        read_document(toml::table{}, "schema", &keys);
+        return keys;
+    }();
+    return index;
+}
+
+}  // namespace
+
+ModelConfig parse_config_toml_string(const std::string& text, const std::string& source_name) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source_name);
+    } catch (const toml::parse_error& e) {
+        const auto& at = e.source().begin;
+        throw InputError(source_name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+                         ": TOML syntax error: " + std::string(e.description()));
+    }
+    ModelConfig c = read_document(root, source_name);
     validate(c);
     return c;
 }

@@ -139,3 +139,15 @@ TEST_CASE("enum spellings round trip") {
     CHECK(to_string(PositionEncoding::ALiBi) == "alibi");
     CHECK_FALSE(enum_from_string<NormType>("RMSNorm").has_value());
 }
+
+TEST_CASE("a key in the wrong table says where it belongs") {
+    check_error("hidden_size = 64\n", "unknown key 'hidden_size' at the top level; it belongs in [model]");
+    check_error("[model]\nsliding_window = 64\n", "unknown key 'sliding_window' in [model]; it belongs in [attention]");
+    check_error("[weights]\nname = \"x\"\n", "it belongs in the top level");
+    check_error("[ffn]\ntype = \"rope\"\n", "it belongs in [norm], [position] or [position.rope_scaling]");
+}
+
+TEST_CASE("duplicate keys and tables are TOML errors") {
+    check_error("[model]\nvocab_size = 3\nvocab_size = 4\n", "test.toml:3:");
+    check_error("[model]\nvocab_size = 3\n[model]\nhidden_size = 4\n", "TOML syntax error");
+}
