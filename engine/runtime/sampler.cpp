@@ -1,0 +1,109 @@
+#include "runtime/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "runtime/sampling_penalties.h"
+#include "vkllm/error.h"
+
+namespace vkllm::runtime {
+
+namespace {
+
+std::vector<float> checked_copy(std::span<const float> logits) {
+    if (logits.empty()) throw InputError("logits: empty vector");
+    for (std::size_t i = 0; i < logits.size(); ++i)
+        if (std::isnan(logits[i])) throw InputError("logits: NaN at index " + std::to_string(i));
+    return {logits.begin(), logits.end()};
+}
+
+struct Scored {
+    int32_t id;
+    double value;  // scaled logit, then probability
+};
+
+// Most likely first; the lower id first among equals, so results never
+// depend on the sort algorithm.
+bool more_likely(const Scored& a, const Scored& b) { return a.value != b.value ? a.value > b.value : a.id < b.id; }
+
+}  // namespace
+
+int32_t argmax(std::span<const float> values) {
+    if (values.empty()) throw InputError("logits: empty vector");
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < values.size(); ++i)
+        if (values[i] > values[best]) best = i;
+    return static_cast<int32_t>(best);
+}
+
+Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) { params_.validate(); }
+
+std::vector<TokenProbability> Sampler::distribution(std::span<const float> logits, std::span<const int32_t> history) const {
+    std::vector<float> work = checked_copy(logits);
+    apply_penalties(work, history, params_);
+
+    std::vector<Scored> candidates;
+    candidates.reserve(work.size());
+    const double inverse_temperature = params_.greedy() ? 1.0 : 1.0 / params_.temperature;
+    for (std::size_t i = 0; i < work.size(); ++i)
+        if (work[i] > -std::numeric_limits<float>::infinity())
+            candidates.push_back({static_cast<int32_t>(i), static_cast<double>(work[i]) * inverse_temperature});
+    if (candidates.empty()) throw InputError("logits: every token is masked (-inf)");
+
+    if (params_.greedy()) return {{argmax(work), 1.0}};
+
+    const bool sorted = params_.top_p < 1.0f;
+    if (params_.top_k > 0 && static_cast<std::size_t>(params_.top_k) < candidates.size()) {
+        const auto kth = candidates.begin() + params_.top_k;
+        if (sorted)
+            std::partial_sort(candidates.begin(), kth, candidates.end(), more_likely);
+        else
+            std::nth_element(candidates.begin(), kth - 1, candidates.end(), more_likely);
+        candidates.erase(kth, candidates.end());
+        if (!sorted) std::sort(candidates.begin(), candidates.end(), [](const Scored& a, const Scored& b) { return a.id < b.id; });
+    } else if (sorted) {
+        std::sort(candidates.begin(), candidates.end(), more_likely);
+    }
+
+    double max_value = -std::numeric_limits<double>::infinity();
+    for (const Scored& c : candidates) max_value = std::max(max_value, c.value);
+    double total = 0.0;
+    for (Scored& c : candidates) total += (c.value = std::exp(c.value - max_value));
+    double max_probability = 0.0;
+    for (Scored& c : candidates) max_probability = std::max(max_probability, c.value /= total);
+
+    if (sorted) {
+        // Keep each token while the mass before it is still short of top_p.
+        double mass = 0.0;
+        std::size_t keep = 0;
+        while (keep < candidates.size() && mass < params_.top_p) mass += candidates[keep++].value;
+        candidates.resize(std::max<std::size_t>(keep, 1));
+    }
+    if (params_.min_p > 0.0f) {
+        const double threshold = params_.min_p * max_probability;
+        std::erase_if(candidates, [&](const Scored& c) { return c.value < threshold; });
+    }
+
+    total = 0.0;
+    for (const Scored& c : candidates) total += c.value;
+    std::vector<TokenProbability> result;
+    result.reserve(candidates.size());
+    for (const Scored& c : candidates) result.push_back({c.id, c.value / total});
+    return result;
+}
+
+int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
+    const std::vector<TokenProbability> choices = distribution(logits, history);
+    if (choices.size() == 1) return choices.front().id;
+    const double u = rng_.next_double();
+    double cumulative = 0.0;
+    for (const TokenProbability& choice : choices) {
+        cumulative += choice.probability;
+        if (u < cumulative) return choice.id;
+    }
+    return choices.back().id;  // rounding left u just above the last sum
+}
+
+}  // namespace vkllm::runtime

@@ -1,0 +1,44 @@
+#pragma once
+// CPU sampling of the next token from a logits vector: penalties, greedy or
+// temperature / top-k / top-p / min-p, and a seeded draw that is reproducible
+// across platforms.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "runtime/sampling_params.h"
+#include "runtime/sampling_rng.h"
+
+namespace vkllm::runtime {
+
+struct TokenProbability {
+    int32_t id;
+    double probability;
+};
+
+class Sampler {
+public:
+    // Throws InputError for invalid parameters.
+    explicit Sampler(const SamplingParams& params);
+
+    // `history`: the tokens the penalties look at (prompt and/or generated).
+    // Throws InputError for an empty vector, NaN logits or all tokens at -inf.
+    int32_t sample(std::span<const float> logits, std::span<const int32_t> history = {});
+
+    // The exact distribution sample() draws from, renormalised to sum to 1.
+    // Sorted most likely first when top-p is on, otherwise in id order.
+    // Greedy: the argmax alone with probability 1.
+    std::vector<TokenProbability> distribution(std::span<const float> logits, std::span<const int32_t> history = {}) const;
+
+    const SamplingParams& params() const { return params_; }
+    void reseed(uint64_t seed) { rng_.reseed(seed); }
+
+private:
+    SamplingParams params_;
+    SamplingRng rng_;
+};
+
+// Index of the largest value, the lowest index among equals.
+int32_t argmax(std::span<const float> values);
+
+}  // namespace vkllm::runtime
