@@ -40,6 +40,8 @@ LoadedModel load_from_toml(const std::string& path) {
     std::error_code ec;
     if (!fs::exists(c.weights, ec))
         throw InputError(path + ": weights.path '" + c.weights + "' does not exist");
+    if (!c.tokenizer.empty() && !fs::exists(c.tokenizer, ec))
+        throw InputError(path + ": weights.tokenizer '" + c.tokenizer + "' does not exist");
     const std::string format = format_for(c, c.weights);
     if (format == "safetensors") {
         model.weights = load_safetensors_weights(c, c.weights);

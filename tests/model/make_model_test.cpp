@@ -207,4 +207,13 @@ TEST_CASE("load_model names the path it cannot use") {
     std::ofstream(tmp.sub("m.toml")) << vkllm_test_minimal_config << "[weights]\npath = \"absent.safetensors\"\n";
     CHECK_THROWS_WITH_AS(load_model(tmp.sub("m.toml")), doctest::Contains("absent.safetensors' does not exist"),
                          InputError);
+
+    make_model(parse_config_toml(data_config("tiny-moe.toml")), 1, DType::F32, tmp.sub("made"));
+    std::string text = file_bytes(tmp.sub("made/model.toml"));
+    const auto at = text.find("tokenizer = \"\"");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 14, "tokenizer = \"absent.json\"");
+    std::ofstream(tmp.sub("made/model.toml"), std::ios::trunc) << text;
+    const std::string expected = "weights.tokenizer '" + tmp.sub("made/absent.json") + "' does not exist";
+    CHECK_THROWS_WITH_AS(load_model(tmp.sub("made/model.toml")), doctest::Contains(expected.c_str()), InputError);
 }
