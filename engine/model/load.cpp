@@ -1,6 +1,8 @@
 // load_model: picks the loader by what the path is, resolves the paths a TOML
 // config holds, then validates the config and checks the weights against it.
 #include <filesystem>
+#include <map>
+#include <vector>
 
 #include "model/load.h"
 #include "vkllm/error.h"
@@ -17,6 +19,36 @@ std::string resolve(const fs::path& config_dir, const std::string& path) {
     if (path.empty()) return path;
     fs::path p(path);
     return p.is_relative() ? (config_dir / p).lexically_normal().string() : path;
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+    return text;
+}
+
+// tensor_names entries may hold "{i}" (layer) and "{e}" (expert) placeholders;
+// each becomes one entry per layer / expert.
+void expand_tensor_name_patterns(ModelConfig& c) {
+    std::map<std::string, std::string> expanded;
+    for (const auto& [logical, stored] : c.tensor_names) {
+        std::vector<std::pair<std::string, std::string>> names{{logical, stored}};
+        for (const auto& [placeholder, count] : {std::pair<std::string, uint32_t>{"{i}", c.num_layers},
+                                                 std::pair<std::string, uint32_t>{"{e}", c.moe.num_experts}}) {
+            if (logical.find(placeholder) == std::string::npos) continue;
+            if (stored.find(placeholder) == std::string::npos)
+                throw InputError(c.source_path + ": tensor_names: '" + logical + "' has " + placeholder + " but '" +
+                                 stored + "' does not, so every match would map to one tensor");
+            std::vector<std::pair<std::string, std::string>> next;
+            for (const auto& [l, s] : names)
+                for (uint32_t n = 0; n < count; ++n)
+                    next.emplace_back(replace_all(l, placeholder, std::to_string(n)),
+                                      replace_all(s, placeholder, std::to_string(n)));
+            names = std::move(next);
+        }
+        for (auto& [l, s] : names) expanded[l] = s;
+    }
+    c.tensor_names = std::move(expanded);
 }
 
 std::string format_for(const ModelConfig& config, const std::string& weights_path) {
@@ -36,6 +68,7 @@ LoadedModel load_from_toml(const std::string& path) {
         throw InputError(path + ": weights.path is not set; say which file holds the weights");
     c.weights = resolve(dir, c.weights);
     c.tokenizer = resolve(dir, c.tokenizer);
+    expand_tensor_name_patterns(c);
 
     std::error_code ec;
     if (!fs::exists(c.weights, ec))

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -216,4 +217,60 @@ TEST_CASE("load_model names the path it cannot use") {
     std::ofstream(tmp.sub("made/model.toml"), std::ios::trunc) << text;
     const std::string expected = "weights.tokenizer '" + tmp.sub("made/absent.json") + "' does not exist";
     CHECK_THROWS_WITH_AS(load_model(tmp.sub("made/model.toml")), doctest::Contains(expected.c_str()), InputError);
+}
+
+TEST_CASE("tensor_names patterns with {i} and {e} map renamed files to logical names") {
+    TempDir tmp("tensor-name-patterns");
+    ModelConfig c = parse_config_toml(data_config("tiny-moe.toml"));
+    make_model(c, 9, DType::F32, tmp.sub("made"));
+    LoadedModel made = load_model(tmp.sub("made/model.toml"));
+
+    // Rewrite every per-layer tensor under another name: layers.N.X -> blk.N.X,
+    // and experts' layers.N.moe.experts.E.P -> blk.N.expert_E.P.
+    auto rename = [](std::string name) {
+        if (name.rfind("layers.", 0) != 0) return name;
+        name.replace(0, 7, "blk.");
+        auto at = name.find(".moe.experts.");
+        if (at != std::string::npos) name.replace(at, 13, ".expert_");
+        return name;
+    };
+    std::vector<SafetensorsEntry> entries;
+    for (const auto& [name, view] : made.weights.tensors()) entries.push_back({rename(name), view.dtype, view.shape});
+    {
+        SafetensorsWriter w(tmp.sub("renamed.safetensors"), entries);
+        for (const auto& [name, view] : made.weights.tensors()) w.write(view.data, view.bytes);
+        w.finish();
+    }
+    std::set<std::string> patterns;
+    for (const auto& t : expected_tensors(c)) {
+        if (t.name.rfind("layers.", 0) != 0) continue;
+        std::string pattern = "layers.{i}" + t.name.substr(t.name.find('.', 7));
+        auto at = pattern.find(".moe.experts.");
+        if (at != std::string::npos) pattern = pattern.substr(0, at + 13) + "{e}" + pattern.substr(pattern.find('.', at + 13));
+        patterns.insert(pattern);
+    }
+    std::string toml = file_bytes(tmp.sub("made/model.toml"));
+    toml.replace(toml.find("path = \"model.safetensors\""), 26, "path = \"../renamed.safetensors\"");
+    toml += "\n[tensor_names]\n";
+    for (const auto& p : patterns) {
+        std::string stored = "blk." + p.substr(7);
+        auto at = stored.find(".moe.experts.");
+        if (at != std::string::npos) stored.replace(at, 13, ".expert_");
+        toml += "\"" + p + "\" = \"" + stored + "\"\n";
+    }
+    CHECK(patterns.count("layers.{i}.moe.experts.{e}.down.weight") == 1);
+    std::ofstream(tmp.sub("made/renamed.toml"), std::ios::trunc) << toml;
+
+    LoadedModel renamed = load_model(tmp.sub("made/renamed.toml"));
+    for (const auto& t : expected_tensors(c)) {
+        INFO(t.name);
+        REQUIRE(renamed.weights.has(t.name));
+        CHECK(to_f32(renamed.weights.get(t.name)) == to_f32(made.weights.get(t.name)));
+    }
+
+    std::ofstream(tmp.sub("made/bad.toml"), std::ios::trunc)
+        << "[model]\nvocab_size = 8\nhidden_size = 8\nnum_layers = 1\nnum_heads = 1\n[ffn]\nintermediate_size = 8\n"
+           "[weights]\npath = \"model.safetensors\"\n[tensor_names]\n\"layers.{i}.attn.q.weight\" = \"q\"\n";
+    CHECK_THROWS_WITH_AS(load_model(tmp.sub("made/bad.toml")), doctest::Contains("has {i} but 'q' does not"),
+                         InputError);
 }
