@@ -353,8 +353,8 @@ private:
         if (row % block != 0)
             fail(what + " of type " + ggml_type_name(info.ggml_type) + " has a row of " + std::to_string(row) +
                  " elements, not a multiple of the block size " + std::to_string(block));
-        // elements <= 2^63 and block bytes <= 34 per element at most: no overflow.
-        info.bytes = elements / block * dtype_block_bytes(info.dtype);
+        if (__builtin_mul_overflow(elements / block, uint64_t(dtype_block_bytes(info.dtype)), &info.bytes))
+            fail(what + " is too large: its byte size overflows");
 
         if (!out_.tensor_index_.emplace(info.name, out_.tensors_.size()).second)
             fail("duplicate tensor name " + quoted(info.name));

@@ -59,7 +59,7 @@ void dequantize_to_f32(const TensorView& t, float* out) {
     const uint8_t* p = t.data;
     switch (t.dtype) {
         case DType::F32:
-            std::memcpy(out, p, n * 4);
+            if (n > 0) std::memcpy(out, p, n * 4);  // empty tensors may have no data pointer
             break;
         case DType::F16:
             for (uint64_t i = 0; i < n; ++i) out[i] = half_to_float(load_u16(p + 2 * i));

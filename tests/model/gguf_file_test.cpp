@@ -297,6 +297,11 @@ TEST_CASE("gguf: tensor info errors name the tensor") {
     overflow.header(3, 1, 0).tensor_info("w", {1ull << 32, 1ull << 32}, 0, 0).pad_to(32).zeros(32);
     expect_error(overflow, "tensor 'w' has dimensions whose element count overflows");
 
+    // 2^62 f32 elements: the element count fits, the byte count (2^64) does not.
+    GgufBytes byte_overflow;
+    byte_overflow.header(3, 1, 0).tensor_info("w", {1ull << 31, 1ull << 31}, 0, 0).pad_to(32).zeros(32);
+    expect_error(byte_overflow, "tensor 'w' is too large: its byte size overflows");
+
     GgufBytes negative;
     negative.header(3, 1, 0).tensor_info("w", {~0ull}, 0, 0).pad_to(32).zeros(32);
     expect_error(negative, "element count overflows");
