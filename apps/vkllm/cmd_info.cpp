@@ -1,6 +1,7 @@
 // `vkllm info MODEL`: loads and checks a model on the CPU (no GPU needed) and
 // summarises its architecture, size and KV-cache cost.
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -161,13 +162,21 @@ Registration info_command{
         auto config_only = std::make_shared<bool>(false);
         sub.add_option("model", *path, "model: .toml config, .gguf file or Hugging Face folder")->required();
         sub.add_flag("--json", *json, "print the summary as JSON");
-        sub.add_flag("--config-only", *config_only, "check and summarise a .toml config without loading weights");
+        sub.add_flag("--config-only", *config_only,
+                     "check and summarise the config only, not the weights");
         return [path, json, config_only] {
             LoadedModel model;
-            if (*config_only)
+            if (*config_only && std::filesystem::is_directory(*path)) {
+                model.config = import_hf_config(*path);
+                validate(model.config);
+            } else if (*config_only && std::filesystem::path(*path).extension() == ".gguf") {
+                model.config = load_gguf(*path).config;  // metadata and tensors share one file
+                validate(model.config);
+            } else if (*config_only) {
                 model.config = parse_config_toml(*path);
-            else
+            } else {
                 model = load_model(*path);
+            }
             if (*json)
                 std::printf("%s\n", summary_json(model, !*config_only).dump(2).c_str());
             else

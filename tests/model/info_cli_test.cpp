@@ -93,6 +93,10 @@ TEST_CASE("vkllm info --config-only summarises a config without weights") {
     auto j = nlohmann::json::parse(r.out);
     CHECK(j["parameters"]["total"] == 1235814400ull);
     CHECK_FALSE(j.contains("weights"));
+
+    CliResult hf = run_cli("info --config-only " + q(std::string(VKLLM_TEST_DATA_DIR) + "/hf/models/mixtral_moe"), s.path);
+    CHECK(hf.exit_code == 0);
+    CHECK(hf.out.find("active per token") != std::string::npos);
 }
 
 TEST_CASE("vkllm info exits non-zero with a one-line reason on bad models") {
