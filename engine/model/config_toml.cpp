@@ -186,8 +186,10 @@ private:
     }
 
     const toml::node* lookup(std::string_view key) {
-        known_.emplace_back(key);
-        if (record_) record_->emplace(std::string(key), prefix_);
+        if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
+            known_.emplace_back(key);
+            if (record_) record_->emplace(std::string(key), prefix_);
+        }
         return table_.get(key);
     }
 
