@@ -17,6 +17,12 @@ TEST_CASE("parameter counts of known shapes") {
     CHECK(count_parameters(shipped("llama-3-8b.toml")).total == 8'030'261'248ull);
     CHECK(count_parameters(shipped("mistral-7b.toml")).total == 7'241'732'096ull);
     CHECK(count_parameters(shipped("gpt2-small.toml")).total == 124'439'808ull);
+    CHECK(count_parameters(shipped("qwen3-0.6b.toml")).total == 596'049'920ull);
+    CHECK(count_parameters(shipped("gemma-2b.toml")).total == 2'506'172'416ull);
+    CHECK(count_parameters(shipped("falcon-7b.toml")).total == 6'921'720'704ull);
+    CHECK(count_parameters(shipped("bloom-560m.toml")).total == 559'214'592ull);
+    CHECK(count_parameters(shipped("opt-125m.toml")).total == 125'239'296ull);
+    CHECK(count_parameters(shipped("phi-2.toml")).total == 2'779'683'840ull);
     // BERT-base is quoted as 109.48 M with its 590,592-parameter pooler, which is not part of our layout.
     CHECK(count_parameters(shipped("bert-base.toml")).total == 109'482'240ull - 590'592ull);
 }

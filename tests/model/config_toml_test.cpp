@@ -21,7 +21,7 @@ TEST_CASE("every shipped model config parses and validates") {
         CHECK_NOTHROW(parse_config_toml(entry.path().string()));
         ++count;
     }
-    CHECK(count >= 7);
+    CHECK(count >= 13);
 }
 
 TEST_CASE("Llama-3.2-1B config has the published shape") {
