@@ -274,3 +274,22 @@ TEST_CASE("tensor_names patterns with {i} and {e} map renamed files to logical n
     CHECK_THROWS_WITH_AS(load_model(tmp.sub("made/bad.toml")), doctest::Contains("has {i} but 'q' does not"),
                          InputError);
 }
+
+TEST_CASE("make-model covers every architecture the Hugging Face fixtures use") {
+    TempDir tmp("make-model-families");
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator(std::string(VKLLM_TEST_DATA_DIR) + "/hf/models")) {
+        if (!fs::exists(entry.path() / "config.json")) continue;
+        const std::string name = entry.path().filename().string();
+        INFO(name);
+        ModelConfig c = import_hf_config(entry.path().string());
+        c.tokenizer.clear();
+        const std::string dir = tmp.sub(name);
+        REQUIRE_NOTHROW(make_model(c, 13, DType::F16, dir));
+        LoadedModel m;
+        REQUIRE_NOTHROW(m = load_model(dir + "/model.toml"));
+        CHECK(m.weights.tensors().size() == expected_tensors(c).size());
+        ++count;
+    }
+    CHECK(count >= 10);
+}
