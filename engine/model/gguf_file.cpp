@@ -17,6 +17,10 @@ constexpr uint64_t kMinStringBytes = 8;             // length only
 constexpr uint64_t kMinArrayBytes = 12;             // element type + count
 constexpr uint64_t kMinKeyValueBytes = 8 + 4 + 1;   // empty key, type, 1-byte value
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 4 + 8;  // empty name, n_dims 0, type, offset
+// Strings and nested arrays are decoded into memory (a few times their smallest
+// encoding); this caps the total so even a huge file cannot make metadata cost
+// gigabytes. Real vocabularies and merge lists stay far below it.
+constexpr uint64_t kMaxDecodedElements = uint64_t(1) << 24;
 
 uint64_t load_le(const uint8_t* p, size_t n) {
     uint64_t v = 0;
@@ -195,7 +199,6 @@ public:
         if (tensor_count > left() / kMinTensorInfoBytes)
             fail("tensor count " + std::to_string(tensor_count) + " cannot fit in the " + std::to_string(left()) +
                  " bytes left");
-        out_.tensors_.reserve(size_t(tensor_count));
         for (uint64_t i = 0; i < tensor_count; ++i) read_tensor_info(i);
         // The data section starts at the next multiple of the alignment.
         uint64_t a = out_.alignment_;
@@ -290,14 +293,18 @@ private:
             fail("array " + what + " claims " + std::to_string(array->count) + " elements of " +
                  gguf_type_name(array->element_type) + ", more than the " + std::to_string(left()) +
                  " bytes left can hold");
+        if (!fixed) {
+            decoded_ += array->count;
+            if (decoded_ > kMaxDecodedElements)
+                fail("array " + what + " brings the metadata to more than " + std::to_string(kMaxDecodedElements) +
+                     " strings and arrays, beyond what this reader accepts");
+        }
         if (fixed) {
             array->raw = data_ + pos_;
             pos_ += array->count * fixed;
         } else if (array->element_type == GgufType::String) {
-            array->strings.reserve(size_t(array->count));
             for (uint64_t i = 0; i < array->count; ++i) array->strings.push_back(read_string_element(what, i));
         } else {
-            array->arrays.reserve(size_t(array->count));
             // Elements of an array of arrays carry no type tag of their own:
             // each is directly an element type, a count and the elements.
             for (uint64_t i = 0; i < array->count; ++i)
@@ -377,6 +384,7 @@ private:
     const uint8_t* data_;
     size_t size_;
     uint64_t pos_ = 0;
+    uint64_t decoded_ = 0;  // strings and arrays decoded from metadata arrays so far
 };
 
 GgufFile GgufFile::open(const std::string& path) {
