@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ops/chunking.h"
+#include "vk/embedded_shaders.h"
 #include "vk/pipeline.h"
 #include "vkllm/error.h"
 
@@ -43,11 +44,29 @@ void for_each_tile(const vk::DeviceCaps& caps, const WeightMatrix& w, uint32_t m
 
 }  // namespace
 
+bool cooperative_matmul_available(const vk::DeviceCaps& caps) {
+    if (!caps.cooperative_matrix || !caps.storage_16bit || embedded_shader("matmul_coopmat_f16").empty()) return false;
+    if (caps.subgroup_size * 4 > caps.max_workgroup_invocations) return false;
+    for (const auto& s : caps.cooperative_matrix_shapes)
+        if (s.m == 16 && s.n == 16 && s.k == 16 && s.a_type == "f16" && s.b_type == "f16" && s.c_type == "f32" &&
+            s.result_type == "f32")
+            return true;
+    return false;
+}
+
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t m) {
+                   const vk::Buffer& output, uint32_t m, MatmulPrecision precision) {
     check_weight(w);
     const auto& caps = device.caps();
-    const auto& pipeline = device.pipeline({"matmul_" + storage_variant(caps, w.type), 3, sizeof(LinearPush), {}});
+    const bool coopmat = precision == MatmulPrecision::F16Activations && w.type == StorageType::F16 &&
+                         cooperative_matmul_available(caps);
+    vk::PipelineDesc desc{"matmul_" + storage_variant(caps, w.type), 3, sizeof(LinearPush), {}};
+    if (coopmat) {
+        // Four subgroups per workgroup, each a full subgroup where the size can be fixed.
+        desc = {"matmul_coopmat_f16", 3, sizeof(LinearPush), {caps.subgroup_size * 4},
+                caps.subgroup_size_control ? caps.subgroup_size : 0};
+    }
+    const auto& pipeline = device.pipeline(desc);
     for_each_tile(caps, w, m, [&](uint64_t m0, uint64_t mc, uint64_t n0, uint64_t nc) {
         LinearPush push{uint32_t(mc), uint32_t(nc), w.cols, w.rows, uint32_t(n0)};
         vk::BufferBinding in{input, m0 * w.cols * 4, mc * w.cols * 4};

@@ -20,8 +20,17 @@ struct WeightMatrix {
     uint32_t cols = 0;  // K (inputs)
 };
 
+// What the matmul may round its activations to. F16Activations lets f16 weights
+// run on cooperative-matrix units where the device has them (activations
+// rounded to f16, accumulation stays f32).
+enum class MatmulPrecision { F32Activations, F16Activations };
+
+// Whether the cooperative-matrix matmul variant exists in this build and fits the device.
+bool cooperative_matmul_available(const vk::DeviceCaps& caps);
+
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t m);
+                   const vk::Buffer& output, uint32_t m,
+                   MatmulPrecision precision = MatmulPrecision::F32Activations);
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t batch);
 

@@ -119,3 +119,28 @@ TEST_CASE("matmul rejects a weight buffer smaller than its shape") {
                       doctest::Contains("short weight"));
     c.end();
 }
+
+TEST_CASE("cooperative-matrix matmul (f16 activations) matches the CPU where the device has it") {
+    if (!ops::cooperative_matmul_available(gpu().caps())) {
+        MESSAGE("skipped: no cooperative-matrix variant for " << gpu().caps().name
+                                                              << " (or the build lacks the newer shader compiler)");
+        return;
+    }
+    // Activations are rounded to f16 (relative 2^-11 each); over K random-sign
+    // products the output's relative error stays near 2^-11 ~ 5e-4: bound 2e-3.
+    uint32_t seed = 500;
+    for (Shape s : kMatmulShapes) {
+        ValidationGuard guard;
+        auto x = random_floats(size_t(s.m) * s.k, ++seed);
+        Weights w = make_weights(ops::StorageType::F16, s.n, s.k, ++seed);
+        auto in = make_buffer(x, "x");
+        auto out = make_output(size_t(s.m) * s.n, "y");
+        ops::WeightMatrix matrix{w.buffer.get(), 0, ops::StorageType::F16, s.n, s.k};
+        run_once([&](vk::CommandBuffer& c) {
+            ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, ops::MatmulPrecision::F16Activations);
+        });
+        double err = relative_error(read_buffer(*out, size_t(s.m) * s.n), reference_linear(x, w.values, s.m, s.n, s.k));
+        INFO("M=" << s.m << " N=" << s.n << " K=" << s.k);
+        CHECK(err <= 2e-3);
+    }
+}
