@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -82,6 +83,9 @@ struct TinyModel {
         {"blk.0.ffn_norm.weight", {32}},  {"blk.0.ffn_gate.weight", {32, 64}}, {"blk.0.ffn_up.weight", {32, 64}},
         {"blk.0.ffn_down.weight", {64, 32}}, {"output_norm.weight", {32}},
     };
+    // ggml type per tensor name; F32 (0) when absent. Quantized tensors get
+    // blocks with scale 1 and codes that differ from block to block.
+    std::map<std::string, uint32_t> types;
     std::function<void(GgufBytes&)> extra_kv;
     int extra_kv_count = 0;
 
@@ -98,18 +102,27 @@ struct TinyModel {
         b.kv_f32(arch + ".attention.layer_norm_rms_epsilon", 1e-6f);
         if (extra_kv) extra_kv(b);
         uint64_t offset = 0;
-        std::vector<uint64_t> sizes;
+        std::vector<std::pair<uint32_t, uint64_t>> layout;  // type, elements
         for (const auto& [name, ne] : tensors) {
             uint64_t n = 1;
             for (uint64_t d : ne) n *= d;
-            b.tensor_info(name, ne, 0, offset);
-            sizes.push_back(n);
-            offset += (n * 4 + 31) / 32 * 32;
+            uint32_t type = types.count(name) ? types.at(name) : 0;
+            b.tensor_info(name, ne, type, offset);
+            layout.push_back({type, n});
+            uint64_t bytes = type == 0 ? n * 4 : n / 32 * (type == 2 ? 18 : 34);
+            offset += (bytes + 31) / 32 * 32;
         }
         b.pad_to(32);
         float value = 1;
-        for (uint64_t n : sizes) {
-            for (uint64_t i = 0; i < n; ++i) b.f32(value++);
+        for (auto [type, n] : layout) {
+            if (type == 0) {
+                for (uint64_t i = 0; i < n; ++i) b.f32(value++);
+            } else {
+                for (uint64_t block = 0; block < n / 32; ++block) {
+                    b.u16(0x3c00);
+                    for (int j = 0; j < (type == 2 ? 16 : 32); ++j) b.u8(uint8_t(block * 3 + j));
+                }
+            }
             b.pad_to(32);
         }
         return b;
@@ -239,6 +252,29 @@ TEST_CASE("gguf: a synthetic llama file maps names, shapes and GQA") {
     CHECK(k[1 * 32] == stored[2 * 32]);
     CHECK(k[8 * 32] == stored[1 * 32]);
     CHECK(k[15 * 32 + 5] == stored[15 * 32 + 5]);
+}
+
+TEST_CASE("gguf: q4_0 q/k rows move as whole blocks") {
+    TinyModel t;
+    t.kv_heads = 2;
+    t.tensors[3].second = {32, 32};  // attn_k: 2 heads of 16 rows, one q4_0 block per row
+    t.tensors[4].second = {32, 32};
+    t.types = {{"blk.0.attn_q.weight", 2}, {"blk.0.attn_k.weight", 2}};
+    GgufBytes b = t.build();
+    GgufFile f = parse(b);
+    ModelConfig c = gguf_to_config(f);
+    ModelWeights w = gguf_to_weights(f, c);
+    CHECK_NOTHROW(check_weights(c, w));
+    for (const char* name : {"q", "k"}) {
+        CAPTURE(name);
+        const TensorView& logical = w.get(std::string("layers.0.attn.") + name + ".weight");
+        const TensorView stored = f.view(*f.find_tensor(std::string("blk.0.attn_") + name + ".weight"));
+        CHECK(logical.dtype == DType::Q4_0);
+        REQUIRE(logical.bytes == 32 * 18);
+        // Head 1, Hugging Face row 16 + 8 + 3 (second half, j = 3) was stored as row 16 + 2*3 + 1.
+        CHECK(std::memcmp(logical.data + 27 * 18, stored.data + 23 * 18, 18) == 0);
+        CHECK(std::memcmp(logical.data + 16 * 18, stored.data + 16 * 18, 18) == 0);
+    }
 }
 
 TEST_CASE("gguf: qwen2 keeps q/k rows, gemma scales embeddings") {
