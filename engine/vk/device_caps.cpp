@@ -21,7 +21,13 @@ const char* type_name(VkPhysicalDeviceType t) {
     }
 }
 
-const char* component_name(VkComponentTypeKHR t) {
+std::string component_name(VkComponentTypeKHR t) {
+    switch (uint32_t(t)) {
+        case 1000141000u: return "bf16";  // VK_KHR_shader_bfloat16, newer than our headers
+        case 1000491002u: return "f8e4m3";  // VK_EXT_shader_float8
+        case 1000491003u: return "f8e5m2";
+        default: break;
+    }
     switch (t) {
         case VK_COMPONENT_TYPE_FLOAT16_KHR: return "f16";
         case VK_COMPONENT_TYPE_FLOAT32_KHR: return "f32";
@@ -34,7 +40,7 @@ const char* component_name(VkComponentTypeKHR t) {
         case VK_COMPONENT_TYPE_UINT16_KHR: return "u16";
         case VK_COMPONENT_TYPE_UINT32_KHR: return "u32";
         case VK_COMPONENT_TYPE_UINT64_KHR: return "u64";
-        default: return "other";
+        default: return "type" + std::to_string(uint32_t(t));
     }
 }
 
