@@ -14,6 +14,10 @@ namespace {
 
 using ref::Matrix;
 
+void report(const ReferenceObserver& observer, const std::string& name, const Matrix& m) {
+    if (observer) observer(name, m.data.data(), m.rows, m.cols);
+}
+
 Matrix feed_forward(const ModelConfig& config, const ModelWeights& weights, uint32_t layer, const Matrix& x) {
     if (config.moe.num_experts > 0) return ref::moe(config, weights, layer, x);
     return ref::ffn(config.ffn, weights, "layers." + std::to_string(layer) + ".ffn", x, config.ffn.intermediate_size,
@@ -25,34 +29,50 @@ Matrix normed(const ModelConfig& config, const ModelWeights& weights, Matrix x, 
     return x;
 }
 
-void run_layer(const ModelConfig& config, const ModelWeights& weights, uint32_t layer, Matrix& x) {
+void run_layer(const ModelConfig& config, const ModelWeights& weights, uint32_t layer, Matrix& x,
+               const ReferenceObserver& observer) {
     const std::string p = "layers." + std::to_string(layer) + ".";
     if (!config.norm_before) {
         // Post-norm (BERT): normalise after each residual sum.
-        ref::add_in_place(x, ref::attention(config, weights, layer, x));
+        const Matrix a = ref::attention(config, weights, layer, x);
+        report(observer, p + "attn_out", a);
+        ref::add_in_place(x, a);
         ref::apply_norm(config.norm, x, weights, p + "attn_norm");
-        ref::add_in_place(x, feed_forward(config, weights, layer, x));
+        const Matrix f = feed_forward(config, weights, layer, x);
+        report(observer, p + "ffn_out", f);
+        ref::add_in_place(x, f);
         ref::apply_norm(config.norm, x, weights, p + "ffn_norm");
-        return;
-    }
-    if (config.block == BlockLayout::ParallelResidual) {
+    } else if (config.block == BlockLayout::ParallelResidual) {
         // x + attn(norm(x)) + ffn(norm'(x)), norm' = norm when the two share one.
         const Matrix attn_in = normed(config, weights, x, p + "attn_norm");
         const Matrix ffn_in = config.parallel_shared_norm ? attn_in : normed(config, weights, x, p + "ffn_norm");
         const Matrix a = ref::attention(config, weights, layer, attn_in);
+        report(observer, p + "attn_out", a);
         const Matrix f = feed_forward(config, weights, layer, ffn_in);
+        report(observer, p + "ffn_out", f);
         ref::add_in_place(x, a);
         ref::add_in_place(x, f);
-        return;
+    } else {
+        const Matrix a = ref::attention(config, weights, layer, normed(config, weights, x, p + "attn_norm"));
+        report(observer, p + "attn_out", a);
+        ref::add_in_place(x, a);
+        const Matrix f = feed_forward(config, weights, layer, normed(config, weights, x, p + "ffn_norm"));
+        report(observer, p + "ffn_out", f);
+        ref::add_in_place(x, f);
     }
-    ref::add_in_place(x, ref::attention(config, weights, layer, normed(config, weights, x, p + "attn_norm")));
-    ref::add_in_place(x, feed_forward(config, weights, layer, normed(config, weights, x, p + "ffn_norm")));
+    report(observer, p + "output", x);
 }
 
 }  // namespace
 
 std::vector<float> reference_forward(const ModelConfig& config, const ModelWeights& weights,
                                      const std::vector<int32_t>& tokens, const std::vector<int32_t>& token_types) {
+    return reference_forward(config, weights, tokens, token_types, nullptr);
+}
+
+std::vector<float> reference_forward(const ModelConfig& config, const ModelWeights& weights,
+                                     const std::vector<int32_t>& tokens, const std::vector<int32_t>& token_types,
+                                     const ReferenceObserver& observer) {
     if (tokens.empty()) throw InputError("reference_forward: no tokens");
     if (!token_types.empty() && token_types.size() != tokens.size())
         throw InputError("reference_forward: token_types and tokens differ in length");
@@ -62,8 +82,12 @@ std::vector<float> reference_forward(const ModelConfig& config, const ModelWeigh
         throw InputError("reference_forward: post-norm with a parallel residual is not supported");
 
     Matrix x = ref::embed(config, weights, tokens, token_types);
-    for (uint32_t layer = 0; layer < config.num_layers; ++layer) run_layer(config, weights, layer, x);
-    if (config.final_norm) ref::apply_norm(config.norm, x, weights, "output_norm");
+    report(observer, "embeddings", x);
+    for (uint32_t layer = 0; layer < config.num_layers; ++layer) run_layer(config, weights, layer, x, observer);
+    if (config.final_norm) {
+        ref::apply_norm(config.norm, x, weights, "output_norm");
+        report(observer, "output_norm", x);
+    }
     if (config.kind == ModelKind::EncoderOnly) return std::move(x.data);
 
     Matrix logits = ref::linear(x, weights, config.tie_embeddings ? "token_embd" : "lm_head", config.vocab_size, false);
@@ -72,6 +96,7 @@ std::vector<float> reference_forward(const ModelConfig& config, const ModelWeigh
         for (size_t t = 0; t < logits.rows; ++t)
             for (size_t v = 0; v < logits.cols; ++v) logits.row(t)[v] += bias.values[v];
     }
+    report(observer, "logits", logits);
     return std::move(logits.data);
 }
 

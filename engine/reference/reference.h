@@ -4,6 +4,8 @@
 // and is the oracle that the GPU path and the Hugging Face fixtures are checked
 // against. Slow by design; meant for small models.
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "model/config.h"
@@ -17,6 +19,18 @@ namespace vkllm {
 std::vector<float> reference_forward(const ModelConfig& config, const ModelWeights& weights,
                                      const std::vector<int32_t>& tokens,
                                      const std::vector<int32_t>& token_types = {});
+
+// Sees the intermediate activations of a forward pass, row-major [rows, cols],
+// for comparing another implementation stage by stage. Names: "embeddings",
+// "layers.{i}.attn_out" and "layers.{i}.ffn_out" (branch outputs before the
+// residual add), "layers.{i}.output" (residual stream after the layer),
+// "output_norm" (when the model has one) and "logits" (decoders).
+using ReferenceObserver =
+    std::function<void(const std::string& name, const float* data, size_t rows, size_t cols)>;
+
+std::vector<float> reference_forward(const ModelConfig& config, const ModelWeights& weights,
+                                     const std::vector<int32_t>& tokens, const std::vector<int32_t>& token_types,
+                                     const ReferenceObserver& observer);
 
 // Greedy decoding with a full forward pass per step: `count` new token ids.
 std::vector<int32_t> reference_greedy(const ModelConfig& config, const ModelWeights& weights,

@@ -78,3 +78,22 @@ TEST_CASE("reference: token ids outside the vocabulary are input errors") {
     CHECK_THROWS_WITH_AS(reference_forward(config, weights, {-1}), doctest::Contains("token id -1"), InputError);
     CHECK_THROWS_AS(reference_forward(config, weights, {}), InputError);
 }
+
+TEST_CASE("reference: the observer sees every stage, ending with the returned logits") {
+    const std::string dir = std::string(VKLLM_TEST_DATA_DIR) + "/hf/models/phi_partial_rope";
+    const ModelConfig config = import_hf_config(dir);
+    const ModelWeights weights = load_hf_weights(config, dir);
+    std::vector<std::string> names;
+    std::vector<float> last;
+    const std::vector<float> logits =
+        reference_forward(config, weights, {3, 1, 4, 1, 5}, {}, [&](const std::string& name, const float* data,
+                                                                    size_t rows, size_t cols) {
+            names.push_back(name);
+            CHECK(rows == 5);
+            last.assign(data, data + rows * cols);
+        });
+    CHECK(names == std::vector<std::string>{"embeddings", "layers.0.attn_out", "layers.0.ffn_out", "layers.0.output",
+                                            "layers.1.attn_out", "layers.1.ffn_out", "layers.1.output",
+                                            "output_norm", "logits"});
+    CHECK(last == logits);
+}
