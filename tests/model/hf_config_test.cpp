@@ -215,3 +215,18 @@ TEST_CASE("HF config: errors name the file, the key and the supported choices") 
     CHECK(import_error((fs::temp_directory_path() / "vkllm_no_such_model_dir").string()).find("cannot open") !=
           std::string::npos);
 }
+
+TEST_CASE("HF config: sliding windows of Mistral and Qwen2") {
+    const std::string base = std::string(R"({"architectures": ["Qwen2ForCausalLM"], )") + kLlamaBase;
+    CHECK(import_hf_config(config_dir("qwen2_off", base + R"(, "use_sliding_window": false, "sliding_window": 4096})"))
+              .attention.sliding_window == 0);
+    CHECK(import_hf_config(config_dir("qwen2_all", base + R"(, "use_sliding_window": true, "sliding_window": 512,
+                                      "max_window_layers": 0})"))
+              .attention.sliding_window == 512);
+    CHECK(import_error(config_dir("qwen2_mixed", base + R"(, "use_sliding_window": true, "sliding_window": 512,
+                                  "max_window_layers": 1})"))
+              .find("only some layers") != std::string::npos);
+    const std::string mistral = std::string(R"({"architectures": ["MistralForCausalLM"], )") + kLlamaBase;
+    CHECK(import_hf_config(config_dir("mistral_null", mistral + R"(, "sliding_window": null})"))
+              .attention.sliding_window == 0);
+}
