@@ -3,12 +3,12 @@
 # for coverage) in their own build folder, runs each for a bounded time from the
 # seeds in corpus/ (and configs/models/ for TOML), and fails if any of them finds
 # a crash, a sanitizer report, a leak, a hang or an oversized allocation.
-#   VKLLM_FUZZ_SECONDS   seconds per target (default 50)
+#   VKLLM_FUZZ_SECONDS   seconds per target (default 40)
 #   VKLLM_FUZZ_BUILD_DIR build folder (default <repo>/build-fuzz)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${VKLLM_FUZZ_BUILD_DIR:-$root/build-fuzz}"
-seconds="${VKLLM_FUZZ_SECONDS:-50}"
+seconds="${VKLLM_FUZZ_SECONDS:-40}"
 targets=(fuzz_gguf fuzz_safetensors_header fuzz_toml_config)
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
