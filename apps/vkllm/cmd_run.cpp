@@ -1,0 +1,165 @@
+// `vkllm run`: generate text from a prompt, streaming tokens as they come.
+// Until the GPU forward pass exists this runs the CPU reference (a full pass
+// per new token) and says so on stderr.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "model/load.h"
+#include "reference/reference.h"
+#include "runtime/sampler.h"
+#include "tokenizer/stream_decoder.h"
+#include "tokenizer/tokenizer.h"
+#include "vkllm/error.h"
+
+namespace vkllm::cli {
+namespace {
+
+struct RunOptions {
+    std::string model;
+    std::string prompt;
+    std::string tokenizer;
+    uint32_t max_tokens = 64;
+    runtime::SamplingParams sampling;
+    bool greedy = false;
+    bool ignore_eos = false;
+    bool quiet = false;
+    bool json = false;
+    std::vector<std::string> stop;
+};
+
+std::string default_model() {
+    if (const char* env = std::getenv("VKLLM_DEFAULT_MODEL")) return env;
+    return VKLLM_DEFAULT_MODEL_DIR;
+}
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+int run(const RunOptions& o) {
+    const std::string model_path = o.model.empty() ? default_model() : o.model;
+    auto t_load = Clock::now();
+    LoadedModel model = load_model(model_path);
+    if (model.config.kind != ModelKind::DecoderOnly)
+        throw InputError(model_path + ": an encoder-only model cannot generate text");
+    std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
+    if (tokenizer_path.empty())
+        throw InputError(model_path + ": the model names no tokenizer; pass --tokenizer FILE");
+    tokenizer::Tokenizer tok = tokenizer::load_tokenizer(tokenizer_path);
+    double load_s = seconds_since(t_load);
+
+    std::vector<int32_t> tokens = tok.encode(o.prompt, true);
+    if (tokens.empty()) throw InputError("the prompt is empty and the tokenizer adds no BOS token; give a prompt");
+    for (int32_t id : tokens)
+        if (uint32_t(id) >= model.config.vocab_size)
+            throw InputError("token id " + std::to_string(id) + " from the tokenizer is outside the model's vocabulary of " +
+                             std::to_string(model.config.vocab_size) + " (tokenizer and model do not match)");
+    const uint64_t context = model.config.max_position;
+    if (tokens.size() + o.max_tokens > context)
+        throw InputError("the prompt (" + std::to_string(tokens.size()) + " tokens) plus " +
+                         std::to_string(o.max_tokens) + " new tokens exceeds the model's context of " +
+                         std::to_string(context) + " tokens; shorten the prompt or lower -n");
+
+    runtime::SamplingParams params = o.sampling;
+    if (o.greedy) params.temperature = 0.f;
+    runtime::Sampler sampler(params);
+    tokenizer::StreamDecoder stream(tok, true);
+    if (!o.quiet)
+        std::fprintf(stderr, "vkllm: %s on the CPU reference backend (the Vulkan forward pass is not built yet)\n",
+                     model_path.c_str());
+    if (!o.json) {
+        std::fputs(o.prompt.c_str(), stdout);
+        std::fflush(stdout);
+    }
+
+    const size_t prompt_tokens = tokens.size();
+    std::string generated;
+    double prompt_s = 0, gen_s = 0;
+    uint32_t produced = 0;
+    std::string stop_reason = "length";
+    const auto vocab = model.config.vocab_size;
+    while (produced < o.max_tokens) {
+        auto t = Clock::now();
+        std::vector<float> logits = reference_forward(model.config, model.weights, tokens);
+        (produced == 0 ? prompt_s : gen_s) += seconds_since(t);
+        std::span<const float> last(logits.data() + (tokens.size() - 1) * vocab, vocab);
+        int32_t next = sampler.sample(last, tokens);
+        tokens.push_back(next);
+        ++produced;
+        if (!o.ignore_eos && tok.eos_id() && next == *tok.eos_id()) {
+            stop_reason = "eos";
+            break;
+        }
+        std::string piece = stream.push(next);
+        generated += piece;
+        if (!o.json) {
+            std::fputs(piece.c_str(), stdout);
+            std::fflush(stdout);
+        }
+        // Only the window that the new piece can complete needs searching.
+        bool stopped = false;
+        for (const auto& stop : o.stop) {
+            size_t window = piece.size() + stop.size();
+            size_t from = generated.size() > window ? generated.size() - window : 0;
+            if (!stop.empty() && generated.find(stop, from) != std::string::npos) stopped = true;
+        }
+        if (stopped) {
+            stop_reason = "stop";
+            break;
+        }
+    }
+    std::string tail = stream.flush();
+    generated += tail;
+    if (!o.json) std::printf("%s\n", tail.c_str());
+
+    // The first step processes the prompt; each later step one more token.
+    double prompt_tps = prompt_s > 0 ? prompt_tokens / prompt_s : 0;
+    double gen_tps = gen_s > 0 && produced > 1 ? (produced - 1) / gen_s : 0;
+    if (o.json) {
+        nlohmann::json out = {{"model", model_path},
+                              {"backend", "cpu-reference"},
+                              {"prompt", o.prompt},
+                              {"prompt_tokens", prompt_tokens},
+                              {"text", generated},
+                              {"tokens", std::vector<int32_t>(tokens.begin() + long(prompt_tokens), tokens.end())},
+                              {"stop_reason", stop_reason},
+                              {"load_seconds", load_s},
+                              {"prompt_tokens_per_second", prompt_tps},
+                              {"generation_tokens_per_second", gen_tps}};
+        std::printf("%s\n", out.dump().c_str());
+    } else if (!o.quiet) {
+        std::fprintf(stderr, "vkllm: prompt %zu tokens at %.1f tokens/s, generated %u tokens at %.1f tokens/s (%s)\n",
+                     prompt_tokens, prompt_tps, produced, gen_tps, stop_reason.c_str());
+    }
+    return 0;
+}
+
+Registration reg{"run", "Generate text from a prompt", [](CLI::App& sub) {
+                     auto o = std::make_shared<RunOptions>();
+                     o->sampling.temperature = 0.8f;
+                     o->sampling.top_k = 40;
+                     o->sampling.repetition_penalty = 1.1f;
+                     sub.add_option("-m,--model", o->model, "TOML config, Hugging Face directory or GGUF file (default: the shipped model)");
+                     sub.add_option("-p,--prompt", o->prompt, "Prompt text");
+                     sub.add_option("--tokenizer", o->tokenizer, "tokenizer.json to use instead of the model's");
+                     sub.add_option("-n,--max-tokens", o->max_tokens, "New tokens to generate")->check(CLI::Range(1u, 1u << 20));
+                     sub.add_option("--temperature", o->sampling.temperature, "Sampling temperature (0: greedy)");
+                     sub.add_option("--top-k", o->sampling.top_k, "Keep the k most likely tokens (0: all)");
+                     sub.add_option("--top-p", o->sampling.top_p, "Nucleus sampling mass (1: off)");
+                     sub.add_option("--min-p", o->sampling.min_p, "Drop tokens below min-p times the best (0: off)");
+                     sub.add_option("--repeat-penalty", o->sampling.repetition_penalty, "Repetition penalty (1: off)");
+                     sub.add_option("--frequency-penalty", o->sampling.frequency_penalty, "Frequency penalty");
+                     sub.add_option("--presence-penalty", o->sampling.presence_penalty, "Presence penalty");
+                     sub.add_option("--seed", o->sampling.seed, "Random seed (same seed, same text)");
+                     sub.add_option("--stop", o->stop, "Stop when this text is generated (repeatable)");
+                     sub.add_flag("--greedy", o->greedy, "Always take the most likely token");
+                     sub.add_flag("--ignore-eos", o->ignore_eos, "Keep going past the end-of-sequence token");
+                     sub.add_flag("-q,--quiet", o->quiet, "Only the text, no status lines");
+                     sub.add_flag("--json", o->json, "One JSON object with the text, tokens and speeds");
+                     return std::function<int()>([o] { return run(*o); });
+                 }};
+
+}  // namespace
+}  // namespace vkllm::cli
