@@ -193,6 +193,10 @@ ModelConfig gguf_to_config(const GgufFile& f) {
         throw InputError(f.source() + ": GGUF architecture '" + arch + "' is not supported (supported: " +
                          supported_list() + ")");
     MetadataReader m(f, arch);
+    if (const GgufValue* split = f.find("split.count"); split && split->as_uint().value_or(0) > 1)
+        throw InputError(f.source() + ": this is one part of a GGUF split into " +
+                         std::to_string(*split->as_uint()) +
+                         " files; loading split files is not supported (merge them into one file first)");
 
     ModelConfig c;
     c.source_path = f.source();

@@ -291,6 +291,17 @@ TEST_CASE("gguf: qwen2 keeps q/k rows, gemma scales embeddings") {
     CHECK_NOTHROW(check_weights(c, w));
     CHECK(w.get("layers.0.attn.q.weight").data == f.view(*f.find_tensor("blk.0.attn_q.weight")).data);
 
+    TinyModel qwen3;
+    qwen3.arch = "qwen3";
+    qwen3.tensors.push_back({"blk.0.attn_q_norm.weight", {16}});
+    qwen3.tensors.push_back({"blk.0.attn_k_norm.weight", {16}});
+    GgufBytes q3 = qwen3.build();
+    GgufFile q3f = parse(q3);
+    ModelConfig q3c = gguf_to_config(q3f);
+    CHECK(q3c.attention.qk_norm);
+    CHECK_FALSE(q3c.attention.qkv_bias);
+    CHECK_NOTHROW(check_weights(q3c, gguf_to_weights(q3f, q3c)));
+
     TinyModel gemma;
     gemma.arch = "gemma";
     GgufBytes g = gemma.build();
@@ -339,6 +350,12 @@ TEST_CASE("gguf: metadata errors name the file and the key") {
     GgufBytes missing;
     missing.header(3, 0, 2).kv_str("general.architecture", "llama").kv_u32("llama.embedding_length", 8);
     expect_error([&] { gguf_to_config(parse(missing)); }, "test.gguf: metadata 'llama.block_count' is missing");
+
+    TinyModel split;
+    split.extra_kv_count = 1;
+    split.extra_kv = [](GgufBytes& b) { b.str("split.count").u32(2).u16(3); };
+    GgufBytes sb = split.build();
+    expect_error([&] { gguf_to_config(parse(sb)); }, "one part of a GGUF split into 3 files");
 
     GgufBytes no_arch;
     no_arch.header(3, 0, 0);
