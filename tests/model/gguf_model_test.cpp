@@ -440,3 +440,15 @@ TEST_CASE("gguf: load_model picks the GGUF loader by extension") {
     CHECK(m.config.kv_heads() == 1);
     CHECK(m.weights.get("token_embd.weight").dtype == DType::Q8_0);
 }
+
+TEST_CASE("gguf: the fuzzing seeds are complete, valid models") {
+    // They only help the fuzzer while they get through every stage of loading.
+    const std::string dir = std::string(VKLLM_SOURCE_DIR) + "/tests/fuzz/corpus/gguf/";
+    for (const char* name : {"tiny_llama.gguf", "tiny_moe.gguf", "tiny_qwen2.gguf"}) {
+        CAPTURE(name);
+        LoadedModel m = load_gguf(dir + name);
+        CHECK_NOTHROW(validate(m.config));
+        CHECK_NOTHROW(check_weights(m.config, m.weights));
+    }
+    CHECK(GgufFile::open(dir + "metadata_v2.gguf").metadata().size() == 13);
+}
