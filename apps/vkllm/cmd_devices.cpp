@@ -109,6 +109,7 @@ void print_table(const vk::DeviceCaps& c, size_t index, bool selected) {
 Registration reg{"devices", "List Vulkan devices and their capabilities", [](CLI::App& sub) {
                      auto json = std::make_shared<bool>(false);
                      sub.add_flag("--json", *json, "Print JSON for scripts");
+                     add_device_options(sub);
                      return std::function<int()>([json] {
                          auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
                          auto devices = vk::list_devices(*instance);

@@ -73,6 +73,7 @@ void run_case(vk::Device& device, const Case& c, int repeats) {
 Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timestamps", [](CLI::App& sub) {
                      auto repeats = std::make_shared<int>(20);
                      sub.add_option("--repeats", *repeats, "Timed dispatches per case")->check(CLI::Range(3, 1000));
+                     add_device_options(sub);
                      return std::function<int()>([repeats] {
                          std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows appear as they are measured
                          auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());

@@ -1,5 +1,7 @@
 #include "vk/check.h"
 
+#include <cstdlib>
+
 #include "vkllm/error.h"
 
 namespace vkllm::vk {
@@ -36,7 +38,10 @@ const char* result_name(VkResult result) {
 }
 
 void throw_result(VkResult result, const char* what) {
-    std::string message = std::string(what) + " failed: " + result_name(result);
+    // VK_CHECK passes the whole call's text; the function name is what a user needs.
+    std::string call = what;
+    if (auto paren = call.find('('); paren != std::string::npos && call.rfind("vk", 0) == 0) call.resize(paren);
+    std::string message = call + " failed: " + result_name(result);
     switch (result) {
         case VK_ERROR_OUT_OF_DEVICE_MEMORY:
             message += " (the GPU has no room left: use a smaller model, a quantized dtype, or a smaller KV budget)";
@@ -48,7 +53,10 @@ void throw_result(VkResult result, const char* what) {
             message += " (the GPU stopped responding: a driver reset or a shader fault; results are lost)";
             break;
         case VK_ERROR_INCOMPATIBLE_DRIVER:
-            message += " (no Vulkan driver supports the requested API version; install mesa-vulkan-drivers or your GPU vendor's driver)";
+            message += " (no usable Vulkan driver was found: install 'mesa-vulkan-drivers' for lavapipe, which runs on any CPU, "
+                       "or your GPU vendor's Vulkan driver";
+            if (const char* files = std::getenv("VK_DRIVER_FILES")) message += std::string("; VK_DRIVER_FILES is set to '") + files + "'";
+            message += ")";
             break;
         case VK_ERROR_LAYER_NOT_PRESENT:
             message += " (a requested layer is missing; for validation install vulkan-validationlayers)";
