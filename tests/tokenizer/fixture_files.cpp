@@ -80,4 +80,6 @@ nlohmann::json tokenizer_reference(const std::string& name) {
     return nlohmann::json::parse(read_text_file(tokenizer_data_dir(name) / "tokenizer_reference.json"));
 }
 
+nlohmann::json tokenizer_cases(const std::string& name) { return tokenizer_reference(name).at("cases"); }
+
 }  // namespace vkllm::test

@@ -16,6 +16,8 @@ std::filesystem::path unpacked_tokenizer_dir(const std::string& name);
 // Loaded once and shared by all test cases.
 const tokenizer::Tokenizer& fixture_tokenizer(const std::string& name);
 nlohmann::json tokenizer_reference(const std::string& name);
+// The reference's "cases" array, by value (safe to range-for over directly).
+nlohmann::json tokenizer_cases(const std::string& name);
 std::filesystem::path scratch_dir();
 std::string read_text_file(const std::filesystem::path& path);
 

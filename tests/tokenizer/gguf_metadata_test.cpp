@@ -31,7 +31,7 @@ GgufTokenizerMetadata metadata_from_json(const nlohmann::json& j, const std::str
 }
 
 void check_against_reference(const Tokenizer& t, const std::string& name) {
-    for (const auto& c : vkllm::test::tokenizer_reference(name)["cases"]) {
+    for (const auto& c : vkllm::test::tokenizer_cases(name)) {
         const std::string text = c["text"];
         CAPTURE(text);
         CHECK(t.encode(text) == c["ids"].get<Ids>());

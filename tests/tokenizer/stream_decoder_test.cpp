@@ -49,7 +49,7 @@ TEST_CASE("streaming gpt2: an emoji split over three tokens appears only when co
 TEST_CASE("streaming equals one-shot decode for every reference string") {
     for (const char* name : {"gpt2", "qwen3"}) {
         const Tokenizer& t = vkllm::test::fixture_tokenizer(name);
-        for (const auto& c : vkllm::test::tokenizer_reference(name)["cases"]) {
+        for (const auto& c : vkllm::test::tokenizer_cases(name)) {
             const Ids ids = c["ids_with_special"].get<Ids>();
             CAPTURE(c["text"].get<std::string>());
             for (bool skip : {false, true}) {
