@@ -7,6 +7,26 @@ using nlohmann::json;
 
 namespace {
 
+// Sequences may nest; a hostile file must not make parsing recurse unboundedly.
+constexpr int kMaxNesting = 32;
+
+class NestingGuard {
+public:
+    explicit NestingGuard(const Where& where) {
+        if (++depth_ > kMaxNesting) {
+            --depth_;
+            where.fail("nested more than " + std::to_string(kMaxNesting) + " levels deep");
+        }
+    }
+    ~NestingGuard() { --depth_; }
+    NestingGuard(const NestingGuard&) = delete;
+    NestingGuard& operator=(const NestingGuard&) = delete;
+
+private:
+    static thread_local int depth_;
+};
+thread_local int NestingGuard::depth_ = 0;
+
 // A {"String": "..."} or {"Regex": "..."} pattern.
 struct Pattern {
     bool is_regex = false;
@@ -60,6 +80,7 @@ std::vector<std::unique_ptr<Item>> parse_list(const json& value, const char* key
 
 std::unique_ptr<Normalizer> parse_normalizer(const json& value, const Where& where) {
     if (value.is_null()) return nullptr;
+    const NestingGuard guard(where);
     const std::string type = type_of(value, where);
     // Text is taken to be in NFC already: composing it would need the Unicode
     // composition tables, and nearly all input is NFC anyway.
@@ -80,6 +101,7 @@ std::unique_ptr<Normalizer> parse_normalizer(const json& value, const Where& whe
 
 std::unique_ptr<PreTokenizer> parse_pre_tokenizer(const json& value, const Where& where) {
     if (value.is_null()) return nullptr;
+    const NestingGuard guard(where);
     const std::string type = type_of(value, where);
     if (type == "ByteLevel")
         return std::make_unique<ByteLevelPreTokenizer>(json_fields::bool_or(value, "add_prefix_space", false, where),
@@ -107,18 +129,19 @@ std::unique_ptr<PreTokenizer> parse_pre_tokenizer(const json& value, const Where
     where.at("type").fail("pre_tokenizer '" + type + "' is not supported");
 }
 
-bool mentions_byte_level(const json& value) {
-    if (!value.is_object()) return false;
+bool mentions_byte_level(const json& value, int depth) {
+    if (!value.is_object() || depth > kMaxNesting) return false;
     if (value.contains("type") && value["type"] == "ByteLevel") return true;
     for (const char* key : {"pretokenizers", "decoders"})
         if (value.contains(key) && value[key].is_array())
             for (const json& item : value[key])
-                if (mentions_byte_level(item)) return true;
+                if (mentions_byte_level(item, depth + 1)) return true;
     return false;
 }
 
 void parse_decoder(const json& value, const Where& where, DecodeRules& rules) {
     if (value.is_null()) return;
+    const NestingGuard guard(where);
     const std::string type = type_of(value, where);
     if (type == "ByteLevel") {
         rules.byte_level = true;
@@ -180,6 +203,7 @@ void parse_template(const json& value, const Where& where, SpecialWrapping& wrap
 SpecialWrapping parse_post_processor(const json& value, const Where& where) {
     SpecialWrapping wrapping;
     if (value.is_null()) return wrapping;
+    const NestingGuard guard(where);
     const std::string type = type_of(value, where);
     if (type == "ByteLevel") return wrapping;
     if (type == "TemplateProcessing") {

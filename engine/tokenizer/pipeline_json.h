@@ -12,7 +12,7 @@ namespace vkllm::tokenizer {
 std::unique_ptr<Normalizer> parse_normalizer(const nlohmann::json& value, const json_fields::Where& where);
 std::unique_ptr<PreTokenizer> parse_pre_tokenizer(const nlohmann::json& value, const json_fields::Where& where);
 // Whether a ByteLevel step appears anywhere in a pre_tokenizer or decoder section.
-bool mentions_byte_level(const nlohmann::json& value);
+bool mentions_byte_level(const nlohmann::json& value, int depth = 0);
 void parse_decoder(const nlohmann::json& value, const json_fields::Where& where, DecodeRules& rules);
 
 struct SpecialWrapping {

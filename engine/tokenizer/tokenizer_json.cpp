@@ -13,16 +13,19 @@ using nlohmann::json;
 
 namespace {
 
-// Far above any real vocabulary; keeps a corrupt id from sizing a huge table.
-constexpr int64_t kMaxTokenId = 1 << 24;
+// Ids of a real tokenizer are nearly dense: at most a few unused ids (e.g.
+// between the vocabulary and the special tokens). Bounding ids by the number of
+// entries plus a slack keeps a corrupt id from sizing a huge table.
+constexpr std::size_t kUnusedIdSlack = 1 << 16;
 
-int32_t checked_id(const json& value, const Where& where) {
+int32_t checked_id(const json& value, const Where& where, std::size_t id_limit) {
     const int64_t id = json_fields::require_int(value, where);
-    if (id < 0 || id >= kMaxTokenId) where.fail("token id " + std::to_string(id) + " is out of range");
+    if (id < 0 || static_cast<std::size_t>(id) >= id_limit)
+        where.fail("token id " + std::to_string(id) + " is out of range (at most " + std::to_string(id_limit) + " ids for this file)");
     return static_cast<int32_t>(id);
 }
 
-std::vector<AddedToken> parse_added_tokens(const json& root, const Where& where) {
+std::vector<AddedToken> parse_added_tokens(const json& root, const Where& where, std::size_t id_limit) {
     std::vector<AddedToken> added;
     if (!json_fields::has(root, "added_tokens")) return added;
     const Where at = where.at("added_tokens");
@@ -31,7 +34,7 @@ std::vector<AddedToken> parse_added_tokens(const json& root, const Where& where)
         const Where item_at = at.at(i);
         const json& item = json_fields::require_object(list[i], item_at);
         AddedToken token;
-        token.id = checked_id(json_fields::require(item, "id", item_at), item_at.at("id"));
+        token.id = checked_id(json_fields::require(item, "id", item_at), item_at.at("id"), id_limit);
         token.content = json_fields::require_string(json_fields::require(item, "content", item_at), item_at.at("content"));
         if (token.content.empty()) item_at.at("content").fail("empty added token");
         token.special = json_fields::bool_or(item, "special", false, item_at);
@@ -42,7 +45,8 @@ std::vector<AddedToken> parse_added_tokens(const json& root, const Where& where)
     return added;
 }
 
-std::vector<TokenInfo> collect_tokens(const json& vocab, const std::vector<AddedToken>& added, const Where& where) {
+std::vector<TokenInfo> collect_tokens(const json& vocab, const std::vector<AddedToken>& added, const Where& where,
+                                      std::size_t id_limit) {
     std::vector<TokenInfo> tokens;
     auto slot = [&](int32_t id) -> TokenInfo& {
         if (static_cast<std::size_t>(id) >= tokens.size()) {
@@ -54,7 +58,7 @@ std::vector<TokenInfo> collect_tokens(const json& vocab, const std::vector<Added
     };
     tokens.reserve(vocab.size() + added.size());
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-        const int32_t id = checked_id(it.value(), where.at(it.key()));
+        const int32_t id = checked_id(it.value(), where.at(it.key()), id_limit);
         TokenInfo& info = slot(id);
         if (info.present) where.at(it.key()).fail("id " + std::to_string(id) + " is used twice");
         info = TokenInfo{it.key(), {}, false, false, true};
@@ -152,10 +156,12 @@ Tokenizer parse_tokenizer_json(std::string_view json_text, const std::string& so
 
     TokenizerParts parts;
     parts.source = source;
-    parts.added_tokens = parse_added_tokens(root, top);
     const Where vocab_at = model_at.at("vocab");
     const json& vocab = json_fields::require_object(json_fields::require(model, "vocab", model_at), vocab_at);
-    parts.tokens = collect_tokens(vocab, parts.added_tokens, vocab_at);
+    const std::size_t added_count = json_fields::has(root, "added_tokens") && root.at("added_tokens").is_array() ? root.at("added_tokens").size() : 0;
+    const std::size_t id_limit = vocab.size() + added_count + kUnusedIdSlack;
+    parts.added_tokens = parse_added_tokens(root, top, id_limit);
+    parts.tokens = collect_tokens(vocab, parts.added_tokens, vocab_at, id_limit);
     if (parts.tokens.empty()) vocab_at.fail("the vocabulary is empty");
 
     PieceMap pieces;

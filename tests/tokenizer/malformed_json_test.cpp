@@ -90,3 +90,15 @@ TEST_CASE("malformed tokenizer.json is an InputError") {
     j["decoder"]["decoders"][3]["stop"] = 1;
     check_rejected(j, "decoder.decoders[3].stop");
 }
+
+TEST_CASE("hostile tokenizer.json: deep nesting and huge ids are refused") {
+    auto j = tiny();
+    nlohmann::json nested = {{"type", "Prepend"}, {"prepend", "x"}};
+    for (int i = 0; i < 200; ++i) nested = {{"type", "Sequence"}, {"normalizers", nlohmann::json::array({nested})}};
+    j["normalizer"] = nested;
+    check_rejected(j, "nested more than");
+
+    j = tiny();
+    j["added_tokens"][2]["id"] = 5000000;  // would need a five-million-entry table
+    check_rejected(j, "added_tokens[2].id: token id 5000000 is out of range");
+}
