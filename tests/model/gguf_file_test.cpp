@@ -73,10 +73,11 @@ TEST_CASE("gguf: every fixture parses with the types and shapes the converter wr
 
             const auto& expected = ref["types"][type]["tensor_types"];
             CHECK(f.tensors().size() == expected.size());
-            for (const auto& [tensor, ggml] : expected.items()) {
+            for (const auto& item : expected.items()) {
+                const std::string tensor = item.key();
                 const GgufTensorInfo* info = f.find_tensor(tensor);
                 REQUIRE_MESSAGE(info, tensor);
-                CHECK(ggml_type_name(info->ggml_type) == ggml.get<std::string>());
+                CHECK(ggml_type_name(info->ggml_type) == item.value().get<std::string>());
                 CHECK(info->offset % 32 == 0);
             }
 

@@ -178,7 +178,9 @@ TEST_CASE("gguf: fixture tensors equal the Hugging Face weights within the stora
             LoadedModel m = load_gguf(gguf_path(name, type));
             REQUIRE_NOTHROW(check_weights(m.config, m.weights));
             CHECK(m.weights.has("lm_head.weight") == !m.config.tie_embeddings);
-            for (const auto& [logical, view] : m.weights.tensors()) {
+            for (const auto& entry : m.weights.tensors()) {
+                const std::string& logical = entry.first;
+                const TensorView& view = entry.second;
                 CAPTURE(logical);
                 auto it = hf.tensors.find(hf_name(logical));
                 REQUIRE(it != hf.tensors.end());
