@@ -54,17 +54,12 @@ std::vector<TokenProbability> Sampler::distribution(std::span<const float> logit
 
     if (params_.greedy()) return {{argmax(work), 1.0}};
 
-    const bool sorted = params_.top_p < 1.0f;
-    if (params_.top_k > 0 && static_cast<std::size_t>(params_.top_k) < candidates.size()) {
+    const bool top_p_on = params_.top_p < 1.0f;
+    const bool top_k_cuts = params_.top_k > 0 && static_cast<std::size_t>(params_.top_k) < candidates.size();
+    if (top_k_cuts) {
         const auto kth = candidates.begin() + params_.top_k;
-        if (sorted)
-            std::partial_sort(candidates.begin(), kth, candidates.end(), more_likely);
-        else
-            std::nth_element(candidates.begin(), kth - 1, candidates.end(), more_likely);
+        std::nth_element(candidates.begin(), kth - 1, candidates.end(), more_likely);
         candidates.erase(kth, candidates.end());
-        if (!sorted) std::sort(candidates.begin(), candidates.end(), [](const Scored& a, const Scored& b) { return a.id < b.id; });
-    } else if (sorted) {
-        std::sort(candidates.begin(), candidates.end(), more_likely);
     }
 
     double max_value = -std::numeric_limits<double>::infinity();
@@ -74,12 +69,24 @@ std::vector<TokenProbability> Sampler::distribution(std::span<const float> logit
     double max_probability = 0.0;
     for (Scored& c : candidates) max_probability = std::max(max_probability, c.value /= total);
 
-    if (sorted) {
-        // Keep each token while the mass before it is still short of top_p.
-        double mass = 0.0;
-        std::size_t keep = 0;
-        while (keep < candidates.size() && mass < params_.top_p) mass += candidates[keep++].value;
-        candidates.resize(std::max<std::size_t>(keep, 1));
+    if (top_p_on) {
+        // Sorting a whole vocabulary per token is slow, and the top-p set is
+        // usually small: sort a growing head until its mass reaches top_p.
+        std::size_t head = std::min<std::size_t>(candidates.size(), 256);
+        for (;;) {
+            std::partial_sort(candidates.begin(), candidates.begin() + head, candidates.end(), more_likely);
+            // Keep each token while the mass before it is still short of top_p.
+            double mass = 0.0;
+            std::size_t keep = 0;
+            while (keep < head && mass < params_.top_p) mass += candidates[keep++].value;
+            if (mass >= params_.top_p || head == candidates.size()) {
+                candidates.resize(std::max<std::size_t>(keep, 1));
+                break;
+            }
+            head = std::min(candidates.size(), head * 4);
+        }
+    } else if (top_k_cuts) {
+        std::sort(candidates.begin(), candidates.end(), [](const Scored& a, const Scored& b) { return a.id < b.id; });
     }
     if (params_.min_p > 0.0f) {
         const double threshold = params_.min_p * max_probability;

@@ -1,6 +1,7 @@
 // Greedy picks, penalties, seeding and input checks of the CPU sampler.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -97,6 +98,29 @@ TEST_CASE("sampler on a large vocabulary with top-k") {
     for (std::size_t i = 1; i < d.size(); ++i) CHECK(d[i - 1].probability >= d[i].probability);
     const int32_t id = sampler.sample(logits);
     CHECK(logits[id] >= logits[d.back().id]);
+}
+
+TEST_CASE("sampler top-p on a whole large vocabulary matches a full sort") {
+    // Peaked logits, as a language model gives: the top-p set is small.
+    std::vector<float> logits(151669);
+    for (std::size_t i = 0; i < logits.size(); ++i) logits[i] = -0.001f * static_cast<float>((i * 7919) % 151669) + 0.5f;
+    logits[1234] = 9.0f;
+    logits[77] = 8.5f;
+    SamplingParams p;
+    p.top_p = 0.9f;
+    const auto d = Sampler(p).distribution(logits);
+    // Reference: exact softmax, full sort, cumulative cut.
+    std::vector<double> prob(logits.size());
+    double sum = 0;
+    for (std::size_t i = 0; i < logits.size(); ++i) sum += prob[i] = std::exp(static_cast<double>(logits[i]) - 9.0);
+    std::vector<int32_t> order(logits.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return prob[a] > prob[b]; });
+    double mass = 0;
+    std::size_t keep = 0;
+    while (mass < 0.9 * sum) mass += prob[order[keep++]];
+    REQUIRE(d.size() == keep);
+    for (std::size_t i = 0; i < keep; ++i) CHECK(d[i].id == order[i]);
 }
 
 TEST_CASE("sampler rejects bad input with InputError") {
