@@ -15,26 +15,11 @@ struct LinearPush {
     uint32_t a, b, c, ldc, n0;  // matmul: M, N, K, ldc, n0; matvec: N, K, ldy, n0 (last unused)
 };
 
-vk::BufferBinding weight_rows(const WeightMatrix& w, uint64_t row0, uint64_t rows) {
-    const uint64_t row_bytes = uint64_t(w.cols) * storage_bytes(w.type);
-    uint64_t offset = w.offset + row0 * row_bytes;
-    uint64_t range = (rows * row_bytes + 3) / 4 * 4;  // f16 read as packed uints needs whole words
-    return {*w.buffer, offset, std::min(range, w.buffer->size() - offset)};
-}
-
-void check_weight(const WeightMatrix& w) {
-    if (!w.buffer) throw Error("linear layer without a weight buffer");
-    uint64_t need = w.offset + uint64_t(w.rows) * w.cols * storage_bytes(w.type);
-    if (need > w.buffer->size())
-        throw Error("weight '" + w.buffer->name() + "' holds " + std::to_string(w.buffer->size()) + " bytes, the " +
-                    std::to_string(w.rows) + "x" + std::to_string(w.cols) + " matrix needs " + std::to_string(need));
-}
-
 // Splits both the activation rows (input and output slices) and the weight
 // rows so that every binding fits maxStorageBufferRange.
 template <typename Record>
 void for_each_tile(const vk::DeviceCaps& caps, const WeightMatrix& w, uint32_t m, Record&& record) {
-    const uint64_t row_bytes = uint64_t(w.cols) * storage_bytes(w.type);
+    const uint64_t row_bytes = storage_row_bytes(w.type, w.cols);
     for_each_chunk(caps, m, {uint64_t(w.cols) * 4, uint64_t(w.rows) * 4}, "activations of '" + w.buffer->name() + "'",
                    [&](uint64_t m0, uint64_t mc) {
                        for_each_chunk(caps, w.rows, {row_bytes}, "weight '" + w.buffer->name() + "'",
@@ -43,6 +28,26 @@ void for_each_tile(const vk::DeviceCaps& caps, const WeightMatrix& w, uint32_t m
 }
 
 }  // namespace
+
+void check_weight_matrix(const WeightMatrix& w) {
+    if (!w.buffer) throw Error("linear layer without a weight buffer");
+    const uint32_t block = storage_block_elements(w.type);
+    if (w.cols % block != 0)
+        throw Error("weight '" + w.buffer->name() + "': " + std::to_string(w.cols) +
+                    " columns are not a whole number of " + std::to_string(block) + "-value blocks");
+    uint64_t need = w.offset + uint64_t(w.rows) * storage_row_bytes(w.type, w.cols);
+    if (w.type == StorageType::Q8_0) need = (need + 3) / 4 * 4;
+    if (need > w.buffer->size())
+        throw Error("weight '" + w.buffer->name() + "' holds " + std::to_string(w.buffer->size()) + " bytes, the " +
+                    std::to_string(w.rows) + "x" + std::to_string(w.cols) + " matrix needs " + std::to_string(need));
+}
+
+vk::BufferBinding weight_row_binding(const WeightMatrix& w, uint64_t row0, uint64_t rows) {
+    const uint64_t row_bytes = storage_row_bytes(w.type, w.cols);
+    uint64_t offset = w.offset + row0 * row_bytes;
+    uint64_t range = (rows * row_bytes + 3) / 4 * 4;  // f16 and q8_0 are read as uints: whole words
+    return {*w.buffer, offset, std::min(range, w.buffer->size() - offset)};
+}
 
 bool cooperative_matmul_available(const vk::DeviceCaps& caps) {
     if (!caps.cooperative_matrix || !caps.storage_16bit || embedded_shader("matmul_coopmat_f16").empty()) return false;
@@ -56,7 +61,7 @@ bool cooperative_matmul_available(const vk::DeviceCaps& caps) {
 
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t m, MatmulPrecision precision) {
-    check_weight(w);
+    check_weight_matrix(w);
     const auto& caps = device.caps();
     const bool coopmat = precision == MatmulPrecision::F16Activations && w.type == StorageType::F16 &&
                          cooperative_matmul_available(caps);
@@ -71,14 +76,14 @@ void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
         LinearPush push{uint32_t(mc), uint32_t(nc), w.cols, w.rows, uint32_t(n0)};
         vk::BufferBinding in{input, m0 * w.cols * 4, mc * w.cols * 4};
         vk::BufferBinding out{output, m0 * w.rows * 4, mc * w.rows * 4};
-        commands.dispatch(pipeline, {in, weight_rows(w, n0, nc), out}, push, uint32_t((nc + 63) / 64),
+        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push, uint32_t((nc + 63) / 64),
                           uint32_t((mc + 63) / 64));
     });
 }
 
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t batch) {
-    check_weight(w);
+    check_weight_matrix(w);
     const auto& caps = device.caps();
     uint32_t wg = reduction_workgroup(caps);
     const auto& pipeline = device.pipeline(
@@ -87,7 +92,7 @@ void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
         LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), 0};
         vk::BufferBinding in{input, b0 * w.cols * 4, bc * w.cols * 4};
         vk::BufferBinding out{output, b0 * w.rows * 4, bc * w.rows * 4};
-        commands.dispatch(pipeline, {in, weight_rows(w, n0, nc), out}, push, uint32_t(nc), uint32_t(bc));
+        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push, uint32_t(nc), uint32_t(bc));
     });
 }
 

@@ -17,8 +17,15 @@ struct WeightMatrix {
     uint64_t offset = 0;  // bytes; must be a multiple of the device's storage offset alignment
     StorageType type = StorageType::F32;
     uint32_t rows = 0;  // N (outputs)
-    uint32_t cols = 0;  // K (inputs)
+    uint32_t cols = 0;  // K (inputs); a multiple of 32 for Q8_0
 };
+
+// Throws Error naming the buffer when the matrix does not fit it, or when a
+// block format's columns are not whole blocks. Q8_0 is read as uints, so its
+// last 4-byte word must lie in the buffer too (vk::Buffer sizes are whole words).
+void check_weight_matrix(const WeightMatrix& w);
+// Binding of weight rows [row0, row0 + rows), rounded up to whole 4-byte words.
+vk::BufferBinding weight_row_binding(const WeightMatrix& w, uint64_t row0, uint64_t rows);
 
 // What the matmul may round its activations to. F16Activations lets f16 weights
 // run on cooperative-matrix units where the device has them (activations

@@ -1,0 +1,126 @@
+// Embedding lookup vs the CPU for f32, f16 and Q8_0 tables. Tolerance:
+// relative error <= 1e-7: each output is scale * (a table value exactly
+// representable in float32) with one float32 rounding (2^-24 ~ 6e-8).
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "common/half.h"
+#include "kernels/gpu_test_context.h"
+#include "kernels/q8_0_blocks.h"
+#include "ops/embedding.h"
+
+using namespace vkllm;
+using namespace vkllm::test;
+
+namespace {
+
+struct Table {
+    std::unique_ptr<vk::Buffer> buffer;
+    std::vector<float> values;  // what the GPU decodes, as float
+};
+
+Table make_table(ops::StorageType type, uint32_t vocab, uint32_t hidden, uint32_t seed) {
+    Table t;
+    auto raw = random_floats(size_t(vocab) * hidden, seed, -1.f, 1.f);
+    if (type == ops::StorageType::F32) {
+        t.values = raw;
+        t.buffer = make_buffer(raw, "table f32");
+    } else if (type == ops::StorageType::F16) {
+        std::vector<uint16_t> halves(raw.size());
+        t.values.resize(raw.size());
+        for (size_t i = 0; i < raw.size(); ++i) {
+            halves[i] = float_to_half(raw[i]);
+            t.values[i] = half_to_float(halves[i]);
+        }
+        // Whole 4-byte words, as the packed-f16 variant reads them.
+        halves.resize((halves.size() + 1) / 2 * 2, 0);
+        t.buffer = make_buffer_bytes(halves.data(), halves.size() * 2, "table f16");
+    } else {
+        Q8_0Data q = quantize_q8_0(raw);
+        t.values = q.values;
+        t.buffer = make_buffer_bytes(q.bytes.data(), q.bytes.size(), "table q8_0");
+    }
+    return t;
+}
+
+// `ids` may hold ids outside [0, vocab): their rows must come out as zeros.
+void check_embedding(ops::StorageType type, uint32_t vocab, uint32_t hidden, const std::vector<int32_t>& ids,
+                     float scale, uint32_t seed) {
+    ValidationGuard guard;
+    Table table = make_table(type, vocab, hidden, seed);
+    const auto n = uint32_t(ids.size());
+    auto id_buffer = make_buffer_bytes(ids.data(), ids.size() * 4, "ids");
+    auto out = make_output(size_t(n) * hidden, "embeddings");
+    ops::WeightMatrix matrix{table.buffer.get(), 0, type, vocab, hidden};
+    run_once([&](vk::CommandBuffer& c) { ops::record_embedding(gpu(), c, *id_buffer, matrix, *out, n, scale); });
+    std::vector<double> ref(size_t(n) * hidden, 0.0);
+    for (uint32_t t = 0; t < n; ++t)
+        if (ids[t] >= 0 && uint32_t(ids[t]) < vocab)
+            for (uint32_t c = 0; c < hidden; ++c)
+                ref[size_t(t) * hidden + c] = double(scale) * table.values[size_t(ids[t]) * hidden + c];
+    INFO("type=" << int(type) << " vocab=" << vocab << " hidden=" << hidden << " tokens=" << n << " scale=" << scale);
+    CHECK(relative_error(read_buffer(*out, size_t(n) * hidden), ref) <= 1e-7);
+}
+
+std::vector<int32_t> random_ids(uint32_t n, uint32_t vocab, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int32_t> dist(0, int32_t(vocab) - 1);
+    std::vector<int32_t> ids(n);
+    for (auto& id : ids) id = dist(rng);
+    ids.back() = int32_t(vocab) - 1;  // the last row is always looked up
+    return ids;
+}
+
+const ops::StorageType kTypes[] = {ops::StorageType::F32, ops::StorageType::F16, ops::StorageType::Q8_0};
+
+}  // namespace
+
+TEST_CASE("embedding lookup matches the CPU for f32, f16 and Q8_0 tables") {
+    uint32_t seed = 900;
+    for (auto type : kTypes) {
+        // Hidden sizes below, at and above the workgroup size; f16 also with an odd width.
+        for (uint32_t hidden : {32u, 128u, 160u}) {
+            check_embedding(type, 50, hidden, random_ids(1, 50, seed), 1.0f, seed + 1);
+            check_embedding(type, 1000, hidden, random_ids(37, 1000, seed + 2), 1.0f, seed + 3);
+            check_embedding(type, 300, hidden, random_ids(9, 300, seed + 4), 39.1918f, seed + 5);  // sqrt(1536), Gemma-style
+            seed += 10;
+        }
+    }
+    check_embedding(ops::StorageType::F16, 77, 33, random_ids(12, 77, 990), 0.5f, 991);
+    check_embedding(ops::StorageType::F32, 77, 1, random_ids(5, 77, 992), 2.0f, 993);
+}
+
+TEST_CASE("ids outside the vocabulary give zero rows and read nothing") {
+    for (auto type : kTypes)
+        check_embedding(type, 40, 64, {3, -1, 39, 40, 1000000, INT32_MIN, 0, INT32_MAX}, 1.5f, 1000 + int(type));
+}
+
+TEST_CASE("an embedding table larger than maxStorageBufferRange is bound in row chunks") {
+    // Sized from the device: 2.5x the limit where that stays small (the
+    // weaker-device run sets max-buffer-range=1M), else an ordinary table.
+    const uint64_t range = gpu().caps().max_storage_buffer_range;
+    const uint32_t hidden = 96;
+    for (auto type : kTypes) {
+        const uint64_t row_bytes = ops::storage_row_bytes(type, hidden);
+        const uint32_t vocab = range <= (8u << 20) ? uint32_t(range * 5 / 2 / row_bytes) : 3000;
+        MESSAGE("embedding split test: " << vocab << " rows of " << row_bytes << " bytes, limit " << range);
+        auto ids = random_ids(300, vocab, 1100 + int(type));
+        ids[0] = 0;
+        ids[1] = -5;
+        check_embedding(type, vocab, hidden, ids, 1.25f, 1200 + int(type));
+    }
+}
+
+TEST_CASE("an embedding table smaller than its stated shape is rejected") {
+    ValidationGuard guard;
+    auto table = make_buffer(random_floats(100, 1), "short table");
+    auto ids = make_buffer_bytes(std::vector<int32_t>{0}.data(), 4, "ids");
+    auto out = make_output(64, "out");
+    vk::CommandBuffer c(gpu());
+    c.begin();
+    CHECK_THROWS_WITH(
+        ops::record_embedding(gpu(), c, *ids, {table.get(), 0, ops::StorageType::F32, 10, 64}, *out, 1, 1.0f),
+        doctest::Contains("short table"));
+    c.end();
+}
