@@ -1,0 +1,143 @@
+#include "ops/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "ops/variants.h"
+#include "vk/pipeline.h"
+#include "vkllm/error.h"
+
+namespace vkllm::ops {
+
+namespace {
+struct AttentionPush {
+    uint32_t max_blocks, split_len, splits, ml_offset;
+};
+struct CombinePush {
+    uint32_t splits, ml_offset;
+};
+
+// Below this many (query, head) workgroups the GPU is underfilled and the keys are split.
+constexpr uint32_t kTargetWorkgroups = 256;
+// Fewer keys per split than this costs more in merging than it gains.
+constexpr uint32_t kMinKeysPerSplit = 64;
+
+uint32_t workgroup_size(const vk::DeviceCaps& caps) { return reduction_workgroup(caps, 64); }
+
+uint32_t div_up(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
+
+// Longest key range one query can see.
+uint32_t key_span(const AttentionSpec& spec, const AttentionShape& shape) {
+    if (spec.sliding_window == 0) return shape.max_context;
+    const uint64_t window_span = spec.causal ? spec.sliding_window : 2ull * spec.sliding_window - 1;
+    return uint32_t(std::min<uint64_t>(shape.max_context, window_span));
+}
+
+struct SplitPlan {
+    uint32_t splits = 1, split_len = 0;
+};
+
+SplitPlan plan_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    const uint32_t wg = workgroup_size(caps);
+    const uint32_t span = std::max(key_span(spec, shape), 1u);
+    uint32_t wanted = spec.splits;
+    if (wanted == 0) {
+        const uint64_t groups = uint64_t(shape.queries) * spec.heads;
+        wanted = groups >= kTargetWorkgroups ? 1 : std::min(div_up(kTargetWorkgroups, groups), span / kMinKeysPerSplit);
+    }
+    wanted = std::clamp(wanted, 1u, caps.max_workgroup_count[2]);
+    SplitPlan plan;
+    plan.split_len = div_up(div_up(span, wanted), wg) * wg;  // whole tiles per split
+    plan.splits = div_up(span, plan.split_len);
+    return plan;
+}
+
+vk::BufferBinding bind(const vk::Buffer* buffer, uint64_t bytes, const vk::DeviceCaps& caps, const char* what) {
+    if (!buffer) throw Error(std::string("attention: no ") + what + " buffer");
+    if (buffer->size() < bytes)
+        throw Error(std::string("attention: ") + what + " buffer '" + buffer->name() + "' holds " +
+                    std::to_string(buffer->size()) + " bytes, needs " + std::to_string(bytes));
+    if (bytes > caps.max_storage_buffer_range)
+        throw DeviceError(std::string("attention: ") + what + " of " + vk::format_bytes(bytes) +
+                          " exceeds the device's maxStorageBufferRange of " +
+                          vk::format_bytes(caps.max_storage_buffer_range) + "; use fewer queries per step");
+    return vk::BufferBinding{*buffer, 0, bytes};
+}
+
+void check_spec(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    if (spec.heads == 0 || spec.kv_heads == 0 || spec.heads % spec.kv_heads != 0)
+        throw Error("attention: " + std::to_string(spec.kv_heads) + " kv heads do not divide " +
+                    std::to_string(spec.heads) + " heads");
+    if (spec.head_dim == 0 || spec.block_size == 0) throw Error("attention: zero head_dim or block_size");
+    if (spec.f16_pools && !caps.storage_16bit)
+        throw DeviceError("attention: f16 KV pools need 16-bit storage, which " + caps.name + " lacks");
+    if (spec.heads > caps.max_workgroup_count[0] || shape.queries > caps.max_workgroup_count[1])
+        throw DeviceError("attention: " + std::to_string(shape.queries) + " queries x " + std::to_string(spec.heads) +
+                          " heads exceed the device's workgroup counts; use fewer queries per step");
+    if (uint64_t(spec.head_dim) * 4 + 3ull * 4 * workgroup_size(caps) > caps.max_shared_memory)
+        throw DeviceError("attention: head_dim " + std::to_string(spec.head_dim) + " needs more shared memory than " +
+                          caps.name + " has");
+}
+}  // namespace
+
+uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    return plan_splits(caps, spec, shape).splits;
+}
+
+uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    const uint32_t splits = attention_splits(caps, spec, shape);
+    if (splits <= 1) return 0;
+    return uint64_t(shape.queries) * spec.heads * splits * (spec.head_dim + 2) * 4;
+}
+
+void record_attention(vk::Device& device, vk::CommandBuffer& commands, const AttentionSpec& spec,
+                      const AttentionShape& shape, const AttentionBuffers& b) {
+    const auto& caps = device.caps();
+    check_spec(caps, spec, shape);
+    if (shape.queries == 0) return;
+    const SplitPlan plan = plan_splits(caps, spec, shape);
+    const bool split = plan.splits > 1;
+    const uint32_t wg = workgroup_size(caps);
+    const float scale = spec.scale > 0 ? spec.scale : float(1.0 / std::sqrt(double(spec.head_dim)));
+
+    const uint64_t qo_bytes = uint64_t(shape.queries) * spec.heads * spec.head_dim * 4;
+    const uint64_t per_query = uint64_t(shape.queries) * 4;
+    vk::BufferBinding q = bind(b.q, qo_bytes, caps, "q");
+    vk::BufferBinding seq = bind(b.seq_index, per_query, caps, "sequence index");
+    vk::BufferBinding pos = bind(b.positions, per_query, caps, "positions");
+    vk::BufferBinding ctx = bind(b.context_lens, uint64_t(shape.sequences) * 4, caps, "context lengths");
+    vk::BufferBinding table =
+        bind(b.block_table, uint64_t(shape.sequences) * shape.max_blocks * 4, caps, "block table");
+    vk::BufferBinding k = bind(b.k_pool, b.k_pool ? b.k_pool->size() : 0, caps, "K pool");
+    vk::BufferBinding v = bind(b.v_pool, b.v_pool ? b.v_pool->size() : 0, caps, "V pool");
+    // Without ALiBi the slopes binding still needs a buffer; the shader never reads it.
+    vk::BufferBinding slopes = spec.alibi ? bind(b.alibi_slopes, uint64_t(spec.heads) * 4, caps, "ALiBi slopes") : q;
+    vk::BufferBinding out = bind(b.out, qo_bytes, caps, "output");
+
+    const uint64_t rows = uint64_t(shape.queries) * spec.heads;
+    const uint32_t ml_offset = uint32_t(rows * plan.splits * spec.head_dim);
+    const std::string name =
+        std::string("attention_") + (spec.f16_pools ? "f16" : "f32") + reduction_variant(caps);
+    const auto& pipeline = device.pipeline({name,
+                                            9,
+                                            sizeof(AttentionPush),
+                                            {wg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
+                                             vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
+                                             vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, split ? 1u : 0u}});
+    const AttentionPush push{shape.max_blocks, plan.split_len, plan.splits, ml_offset};
+    if (!split) {
+        commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads, shape.queries, 1);
+        return;
+    }
+    vk::BufferBinding scratch =
+        bind(b.scratch, attention_scratch_bytes(caps, spec, shape), caps, "split-attention scratch");
+    commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, scratch}, push, spec.heads, shape.queries,
+                      plan.splits);
+    commands.barrier();
+    const auto& combine =
+        device.pipeline({"attention_combine", 2, sizeof(CombinePush), {wg, spec.head_dim, spec.heads}});
+    commands.dispatch(combine, {scratch, out}, CombinePush{plan.splits, ml_offset}, spec.heads, shape.queries);
+}
+
+}  // namespace vkllm::ops

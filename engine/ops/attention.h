@@ -1,0 +1,59 @@
+#pragma once
+// Paged attention over a layer's KV pools, for prefill and decode alike: every
+// query names its sequence and position; keys come from that sequence's block
+// table. Few queries over long contexts are split over the keys
+// (flash-decoding) and merged by a second dispatch so one sequence still fills
+// the GPU.
+#include <cstdint>
+
+#include "vk/buffer.h"
+#include "vk/commands.h"
+#include "vk/device.h"
+
+namespace vkllm::ops {
+
+struct AttentionSpec {
+    uint32_t heads = 1;
+    uint32_t kv_heads = 1;  // divides heads; query head h reads kv head h / (heads / kv_heads)
+    uint32_t head_dim = 64;
+    uint32_t block_size = 16;      // tokens per KV block
+    float scale = 0.f;             // 0: 1 / sqrt(head_dim)
+    bool causal = true;            // false: every key of the sequence below its context length
+    uint32_t sliding_window = 0;   // > 0: query i sees key j only if |i - j| < window
+    float softcap = 0.f;           // > 0: score = softcap * tanh(score / softcap)
+    bool alibi = false;            // score += slope[h] * (key_pos - query_pos)
+    bool f16_pools = false;        // KV pools in f16 (needs 16-bit storage), else f32
+    uint32_t splits = 0;           // key splits per query; 0: chosen from the shape
+};
+
+struct AttentionShape {
+    uint32_t queries = 0;     // rows of q
+    uint32_t sequences = 0;   // rows of the block table
+    uint32_t max_blocks = 0;  // block-table row length
+    uint32_t max_context = 0; // longest context length among the sequences (chooses the split)
+};
+
+struct AttentionBuffers {
+    const vk::Buffer* q = nullptr;             // f32 [queries, heads, head_dim]
+    const vk::Buffer* seq_index = nullptr;     // int32 [queries]: row of the block table
+    const vk::Buffer* positions = nullptr;     // int32 [queries]: position of the query token
+    const vk::Buffer* context_lens = nullptr;  // int32 [sequences]: keys held (including this step's)
+    const vk::Buffer* block_table = nullptr;   // int32 [sequences, max_blocks]
+    const vk::Buffer* k_pool = nullptr;        // [blocks, block_size, kv_heads, head_dim]
+    const vk::Buffer* v_pool = nullptr;
+    const vk::Buffer* alibi_slopes = nullptr;  // f32 [heads]; only read when spec.alibi
+    const vk::Buffer* out = nullptr;           // f32 [queries, heads, head_dim]
+    const vk::Buffer* scratch = nullptr;       // attention_scratch_bytes(); may be null when that is 0
+};
+
+// Key splits record_attention will use for this spec and shape.
+uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
+// Bytes of the scratch buffer record_attention needs (0: none).
+uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
+
+// Records the attention dispatch(es) with the barrier between split and merge;
+// the caller places barriers before (inputs written) and after (out read).
+void record_attention(vk::Device& device, vk::CommandBuffer& commands, const AttentionSpec& spec,
+                      const AttentionShape& shape, const AttentionBuffers& buffers);
+
+}  // namespace vkllm::ops

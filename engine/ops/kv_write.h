@@ -1,0 +1,19 @@
+#pragma once
+// Writes new tokens' keys and values into a layer's paged KV pools.
+#include <cstdint>
+
+#include "vk/buffer.h"
+#include "vk/commands.h"
+#include "vk/device.h"
+
+namespace vkllm::ops {
+
+// k, v: float32 [tokens, row] (row = kv_heads * head_dim, e.g. straight from
+// the K/V projections after RoPE); slots: int32 [tokens], a negative slot
+// skips that token. k_pool / v_pool: [slots, row] in f16 (`f16_pools`, needs
+// 16-bit storage) or f32, each bound whole.
+void record_kv_write(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& k, const vk::Buffer& v,
+                     const vk::Buffer& slots, const vk::Buffer& k_pool, const vk::Buffer& v_pool, uint32_t tokens,
+                     uint32_t row, bool f16_pools);
+
+}  // namespace vkllm::ops
