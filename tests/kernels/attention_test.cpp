@@ -359,3 +359,86 @@ TEST_CASE("KV pools larger than a binding allows are refused clearly") {
     if (too_many > 100000) return;  // no such limit worth testing on this device
     CHECK_THROWS_AS(std::make_unique<kv::GpuKvPools>(gpu(), geometry, uint32_t(too_many)), DeviceError);
 }
+
+TEST_CASE("paged attention: decode steps with a sliding window reuse released blocks") {
+    // Prefill 10 tokens, then decode one token per step. Before each step the
+    // blocks the window has left behind go back to the pool, so 30 tokens fit
+    // in 6 blocks of 4 and the block table holds released (-1) entries that
+    // the shader must never read.
+    ValidationGuard guard;
+    const auto& caps = gpu().caps();
+    const bool f16 = kv::use_f16_pools(caps);
+    Case c;
+    c.heads = 4;
+    c.kv_heads = 2;
+    c.head_dim = 64;
+    c.block_size = 4;
+    c.window = 8;
+    const uint32_t row = c.kv_heads * c.head_dim, prefill_tokens = 10, total = 30, num_blocks = 6;
+    kv::KvGeometry geometry{1, c.kv_heads, c.head_dim, c.block_size, f16 ? 2u : 4u};
+    kv::KvCache cache(geometry, num_blocks);
+    kv::GpuKvPools pools(gpu(), geometry, num_blocks);
+    const auto all_k = random_floats(size_t(total) * row, 61), all_v = random_floats(size_t(total) * row, 62);
+    const auto keys = f16 ? round_to_half(all_k) : all_k, values = f16 ? round_to_half(all_v) : all_v;
+    const std::vector<float> slopes(c.heads, 0.f);
+    const int32_t seq = 0;
+
+    ops::AttentionSpec spec;
+    spec.heads = c.heads;
+    spec.kv_heads = c.kv_heads;
+    spec.head_dim = c.head_dim;
+    spec.block_size = c.block_size;
+    spec.sliding_window = c.window;
+    spec.f16_pools = f16;
+
+    uint32_t done = 0;
+    bool saw_released_entry = false;
+    while (done < total) {
+        const uint32_t step = done == 0 ? prefill_tokens : 1;
+        if (done > 0) {
+            cache.release_outside_window(seq, c.window);
+            CHECK(cache.usage().blocks_used <= 3);  // positions pos-7..pos-1 span at most 3 blocks
+        }
+        const auto slots = cache.append(seq, step);
+        const std::vector<float> k_rows(all_k.begin() + ptrdiff_t(done) * row,
+                                        all_k.begin() + ptrdiff_t(done + step) * row);
+        const std::vector<float> v_rows(all_v.begin() + ptrdiff_t(done) * row,
+                                        all_v.begin() + ptrdiff_t(done + step) * row);
+        std::vector<int32_t> positions(step), seq_index(step, 0), context = {int32_t(done + step)};
+        std::iota(positions.begin(), positions.end(), int32_t(done));
+        const int32_t ids[] = {seq};
+        const auto table = cache.block_table(ids);
+        saw_released_entry |= table[0] == kv::KvCache::kReleased;
+        const auto q = random_floats(size_t(step) * c.heads * c.head_dim, 70 + done);
+
+        auto kb = make_buffer(k_rows, "k rows"), vb = make_buffer(v_rows, "v rows");
+        auto sb = make_int_buffer(slots, "slots"), pb = make_int_buffer(positions, "positions");
+        auto ib = make_int_buffer(seq_index, "sequence index"), cb = make_int_buffer(context, "context");
+        auto tb = make_int_buffer(table, "block table"), qb = make_buffer(q, "q");
+        auto out = make_output(q.size(), "attention out");
+        ops::AttentionShape shape{step, 1, uint32_t(table.size()), done + step};
+        ops::AttentionBuffers buffers;
+        buffers.q = qb.get();
+        buffers.seq_index = ib.get();
+        buffers.positions = pb.get();
+        buffers.context_lens = cb.get();
+        buffers.block_table = tb.get();
+        buffers.k_pool = &pools.keys(0);
+        buffers.v_pool = &pools.values(0);
+        buffers.out = out.get();
+        REQUIRE(ops::attention_scratch_bytes(caps, spec, shape) == 0);
+        run_once([&](vk::CommandBuffer& commands) {
+            ops::record_kv_write(gpu(), commands, *kb, *vb, *sb, pools.keys(0), pools.values(0), step, row, f16);
+            commands.barrier();
+            ops::record_attention(gpu(), commands, spec, shape, buffers);
+        });
+        std::vector<double> expected(q.size());
+        for (uint32_t i = 0; i < step; ++i)
+            reference_query(c, &q[size_t(i) * c.heads * c.head_dim], keys, values, done + step, done + i, slopes,
+                            &expected[size_t(i) * c.heads * c.head_dim]);
+        INFO("tokens so far: " << done + step);
+        CHECK(relative_error(read_buffer(*out, q.size()), expected) <= 1e-5);
+        done += step;
+    }
+    CHECK(saw_released_entry);
+}
