@@ -44,6 +44,8 @@ layout(push_constant) uniform Params {
     uint split_len;    // keys per split (a multiple of WG)
     uint splits;
     uint ml_offset;    // SPLIT: where the (max, sum) pairs start in `o`, in floats
+    uint sequences;    // block-table rows
+    uint pool_blocks;  // blocks in each KV pool
 } p;
 
 const uint DIMS_PER_INVOCATION = (HEAD_DIM + WG - 1) / WG;
@@ -64,9 +66,12 @@ void main() {
     const uint head = gl_WorkGroupID.x, query = gl_WorkGroupID.y, split = gl_WorkGroupID.z;
     const uint tid = gl_LocalInvocationIndex;
     const uint kv_head = head / GROUP;
+    // Malformed indices give an empty key range (zero output), never a read
+    // outside the buffers.
     const int seq = seq_index[query];
+    const bool seq_ok = seq >= 0 && uint(seq) < p.sequences;
     const int pos = positions[query];
-    const int context = context_lens[seq];
+    const int context = seq_ok ? min(context_lens[seq], int(p.max_blocks * BLOCK_SIZE)) : 0;
 
     // The keys this query may see form one contiguous range [lo, hi].
     int lo = 0;
@@ -91,8 +96,9 @@ void main() {
         const int key = tile + int(tid);
         float score = NO_SCORE;
         uint row = 0;
-        if (key < end) {
-            const int block = block_table[uint(seq) * p.max_blocks + uint(key) / BLOCK_SIZE];
+        const int block = key < end ? block_table[uint(seq) * p.max_blocks + uint(key) / BLOCK_SIZE] : -1;
+        const bool valid = block >= 0 && uint(block) < p.pool_blocks;
+        if (valid) {
             const uint slot = uint(block) * BLOCK_SIZE + uint(key) % BLOCK_SIZE;
             row = (slot * KV_HEADS + kv_head) * HEAD_DIM;
             float dot_qk = 0.0;
@@ -102,7 +108,7 @@ void main() {
             if (ALIBI) score += slope * float(key - pos);
         }
         const float new_max = max(running_max, workgroup_max(score));
-        const float weight = key < end ? exp(score - new_max) : 0.0;
+        const float weight = valid ? exp(score - new_max) : 0.0;
         const float tile_sum = workgroup_sum(weight);
         const float rescale = exp(running_max - new_max);
         running_sum = running_sum * rescale + tile_sum;

@@ -12,7 +12,7 @@ namespace vkllm::ops {
 
 namespace {
 struct AttentionPush {
-    uint32_t max_blocks, split_len, splits, ml_offset;
+    uint32_t max_blocks, split_len, splits, ml_offset, sequences, pool_blocks;
 };
 struct CombinePush {
     uint32_t splits, ml_offset;
@@ -125,7 +125,9 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
                                             {wg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
                                              vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
                                              vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, split ? 1u : 0u}});
-    const AttentionPush push{shape.max_blocks, plan.split_len, plan.splits, ml_offset};
+    const uint64_t block_bytes = uint64_t(spec.block_size) * spec.kv_heads * spec.head_dim * (spec.f16_pools ? 2 : 4);
+    const uint32_t pool_blocks = uint32_t(std::min(b.k_pool->size(), b.v_pool->size()) / block_bytes);
+    const AttentionPush push{shape.max_blocks, plan.split_len, plan.splits, ml_offset, shape.sequences, pool_blocks};
     if (!split) {
         commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads, shape.queries, 1);
         return;

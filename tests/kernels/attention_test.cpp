@@ -230,9 +230,10 @@ TEST_CASE("kv write puts each token row at its slot") {
     ValidationGuard guard;
     const bool f16 = kv::use_f16_pools(gpu().caps());
     kv::KvGeometry geometry{1, 2, 8, 4, f16 ? 2u : 4u};
-    const uint32_t row = 16, tokens = 11;
+    const uint32_t row = 16, tokens = 13;
     kv::GpuKvPools pools(gpu(), geometry, 6);
-    std::vector<int32_t> slots = {5, 0, 23, 7, -1, 12, 13, 1, 22, 2, 9};  // -1: padding, skipped
+    // -1: padding; 24 and 1000 lie past the 24 slots of the pools: all skipped.
+    std::vector<int32_t> slots = {5, 0, 23, 7, -1, 12, 13, 1, 24, 22, 2, 9, 1000};
     auto k = random_floats(tokens * row, 3), v = random_floats(tokens * row, 4);
     auto kb = make_buffer(k, "k"), vb = make_buffer(v, "v");
     auto sb = make_buffer_bytes(slots.data(), slots.size() * 4, "slots");
@@ -258,7 +259,7 @@ TEST_CASE("kv write puts each token row at its slot") {
     };
     std::vector<float> expected_k(elements, 0.f), expected_v(elements, 0.f);
     for (uint32_t t = 0; t < tokens; ++t) {
-        if (slots[t] < 0) continue;
+        if (slots[t] < 0 || slots[t] >= 24) continue;
         for (uint32_t c = 0; c < row; ++c) {
             const float kk = k[t * row + c], vv = v[t * row + c];
             expected_k[size_t(slots[t]) * row + c] = f16 ? half_to_float(float_to_half(kk)) : kk;
