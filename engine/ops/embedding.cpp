@@ -19,6 +19,9 @@ void record_embedding(vk::Device& device, vk::CommandBuffer& commands, const vk:
                       const WeightMatrix& table, const vk::Buffer& out, uint32_t n_tokens, float scale) {
     check_weight_matrix(table);
     if (table.rows == 0 || table.cols == 0) throw Error("embedding table '" + table.buffer->name() + "' is empty");
+    if (ids.size() < uint64_t(n_tokens) * 4 || out.size() < uint64_t(n_tokens) * table.cols * 4)
+        throw Error("embedding: buffers '" + ids.name() + "' / '" + out.name() + "' are too small for " +
+                    std::to_string(n_tokens) + " tokens");
     const auto& caps = device.caps();
     const uint32_t wg = std::min<uint32_t>(128, caps.max_workgroup_invocations);
     const auto& pipeline =

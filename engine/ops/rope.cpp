@@ -24,6 +24,9 @@ void record_rope(vk::Device& device, vk::CommandBuffer& commands, const RopeSpec
     if (inv_freq.size() < uint64_t(half) * 4)
         throw Error("RoPE: inverse-frequency buffer '" + inv_freq.name() + "' holds fewer than " +
                     std::to_string(half) + " values");
+    if (x.size() < uint64_t(n_tokens) * heads * spec.head_dim * 4 || positions.size() < uint64_t(n_tokens) * 4)
+        throw Error("RoPE: buffers '" + x.name() + "' / '" + positions.name() + "' are too small for " +
+                    std::to_string(n_tokens) + " tokens of " + std::to_string(heads) + " heads");
     const auto& caps = device.caps();
     const uint32_t wg = std::min<uint32_t>(128, caps.max_workgroup_invocations);
     const uint32_t pair_groups = uint32_t((uint64_t(heads) * half + wg - 1) / wg);

@@ -112,7 +112,7 @@ TEST_CASE("an embedding table larger than maxStorageBufferRange is bound in row 
     }
 }
 
-TEST_CASE("an embedding table smaller than its stated shape is rejected") {
+TEST_CASE("an embedding table or id buffer smaller than stated is rejected") {
     ValidationGuard guard;
     auto table = make_buffer(random_floats(100, 1), "short table");
     auto ids = make_buffer_bytes(std::vector<int32_t>{0}.data(), 4, "ids");
@@ -122,5 +122,9 @@ TEST_CASE("an embedding table smaller than its stated shape is rejected") {
     CHECK_THROWS_WITH(
         ops::record_embedding(gpu(), c, *ids, {table.get(), 0, ops::StorageType::F32, 10, 64}, *out, 1, 1.0f),
         doctest::Contains("short table"));
+    auto table_ok = make_buffer(random_floats(640, 2), "table");
+    CHECK_THROWS_WITH(
+        ops::record_embedding(gpu(), c, *ids, {table_ok.get(), 0, ops::StorageType::F32, 10, 64}, *out, 2, 1.0f),
+        doctest::Contains("too small"));
     c.end();
 }

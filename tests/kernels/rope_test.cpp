@@ -133,7 +133,7 @@ TEST_CASE("RoPE on activations larger than maxStorageBufferRange runs in token s
     check_rope({tokens, heads, head_dim, 64, ops::RopeStyle::NeoX, 1.0f}, default_inv_freq(10000, 64), 4000, 1500);
 }
 
-TEST_CASE("RoPE rejects odd or oversized rotary dims") {
+TEST_CASE("RoPE rejects odd or oversized rotary dims and short buffers") {
     ValidationGuard guard;
     auto x = make_buffer(random_floats(64, 1), "x");
     vk::CommandBuffer c(gpu());
@@ -142,5 +142,7 @@ TEST_CASE("RoPE rejects odd or oversized rotary dims") {
                       doctest::Contains("even"));
     CHECK_THROWS_WITH(ops::record_rope(gpu(), c, {64, 66, ops::RopeStyle::NeoX, 1.f}, *x, *x, *x, 1, 1),
                       doctest::Contains("head size"));
+    CHECK_THROWS_WITH(ops::record_rope(gpu(), c, {64, 64, ops::RopeStyle::NeoX, 1.f}, *x, *x, *x, 2, 1),
+                      doctest::Contains("too small"));
     c.end();
 }
