@@ -52,6 +52,14 @@ std::vector<int32_t> KvCache::append(int32_t id, uint32_t count) {
     return slots;
 }
 
+uint32_t KvCache::blocks_needed(int32_t id, uint32_t count) const {
+    auto it = sequences_.find(id);
+    const uint64_t length = it != sequences_.end() ? it->second.length : 0;
+    const uint64_t held = it != sequences_.end() ? it->second.table.size() : 0;
+    const uint64_t blocks = (length + count + geometry_.block_size - 1) / geometry_.block_size;
+    return uint32_t(std::min<uint64_t>(blocks - held, UINT32_MAX));
+}
+
 void KvCache::free_sequence(int32_t id) {
     auto it = sequences_.find(id);
     if (it == sequences_.end()) throw Error("KV cache: no sequence " + std::to_string(id) + " to free");

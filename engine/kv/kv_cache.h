@@ -55,6 +55,10 @@ public:
     // Only valid when every layer sharing this cache uses the window.
     uint32_t release_outside_window(int32_t id, uint32_t window);
 
+    // Pool blocks that append(id, count) would take (0 for an unknown id and count 0).
+    uint32_t blocks_needed(int32_t id, uint32_t count) const;
+    uint32_t free_blocks() const { return pool_.free_count(); }
+
     bool contains(int32_t id) const;
     uint32_t length(int32_t id) const;            // tokens appended so far
     uint32_t first_live_block(int32_t id) const;  // logical index of the first block still held

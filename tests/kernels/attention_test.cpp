@@ -16,6 +16,7 @@
 #include "kernels/gpu_test_context.h"
 #include "kv/gpu_pools.h"
 #include "kv/kv_cache.h"
+#include "kv/step_inputs.h"
 #include "ops/attention.h"
 #include "ops/kv_write.h"
 #include "vkllm/error.h"
@@ -400,24 +401,21 @@ TEST_CASE("paged attention: decode steps with a sliding window reuse released bl
             cache.release_outside_window(seq, c.window);
             CHECK(cache.usage().blocks_used <= 3);  // positions pos-7..pos-1 span at most 3 blocks
         }
-        const auto slots = cache.append(seq, step);
+        const kv::StepRequest request[] = {{seq, step}};
+        const kv::StepInputs in = kv::append_step(cache, request);
         const std::vector<float> k_rows(all_k.begin() + ptrdiff_t(done) * row,
                                         all_k.begin() + ptrdiff_t(done + step) * row);
         const std::vector<float> v_rows(all_v.begin() + ptrdiff_t(done) * row,
                                         all_v.begin() + ptrdiff_t(done + step) * row);
-        std::vector<int32_t> positions(step), seq_index(step, 0), context = {int32_t(done + step)};
-        std::iota(positions.begin(), positions.end(), int32_t(done));
-        const int32_t ids[] = {seq};
-        const auto table = cache.block_table(ids);
-        saw_released_entry |= table[0] == kv::KvCache::kReleased;
+        saw_released_entry |= in.block_table[0] == kv::KvCache::kReleased;
         const auto q = random_floats(size_t(step) * c.heads * c.head_dim, 70 + done);
 
         auto kb = make_buffer(k_rows, "k rows"), vb = make_buffer(v_rows, "v rows");
-        auto sb = make_int_buffer(slots, "slots"), pb = make_int_buffer(positions, "positions");
-        auto ib = make_int_buffer(seq_index, "sequence index"), cb = make_int_buffer(context, "context");
-        auto tb = make_int_buffer(table, "block table"), qb = make_buffer(q, "q");
+        auto sb = make_int_buffer(in.slots, "slots"), pb = make_int_buffer(in.positions, "positions");
+        auto ib = make_int_buffer(in.seq_index, "sequence index"), cb = make_int_buffer(in.context_lens, "context");
+        auto tb = make_int_buffer(in.block_table, "block table"), qb = make_buffer(q, "q");
         auto out = make_output(q.size(), "attention out");
-        ops::AttentionShape shape{step, 1, uint32_t(table.size()), done + step};
+        ops::AttentionShape shape{in.tokens, in.sequences, in.max_blocks, in.max_context};
         ops::AttentionBuffers buffers;
         buffers.q = qb.get();
         buffers.seq_index = ib.get();

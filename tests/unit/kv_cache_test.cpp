@@ -86,6 +86,10 @@ TEST_CASE("freeing a sequence returns its blocks; tables of several sequences") 
     // The freed blocks are reusable.
     cache.append(3, 36);
     CHECK(cache.usage().blocks_used == 10);
+    CHECK(cache.free_blocks() == 0);
+    CHECK(cache.blocks_needed(2, 0) == 0);
+    CHECK(cache.blocks_needed(2, 1) == 1);
+    CHECK(cache.blocks_needed(3, 5) == 2);
 }
 
 TEST_CASE("sliding window releases blocks wholly outside the window") {
