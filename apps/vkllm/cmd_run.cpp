@@ -1,6 +1,7 @@
 // `vkllm run`: generate text from a prompt, streaming tokens as they come.
-// Until the GPU forward pass exists this runs the CPU reference (a full pass
-// per new token) and says so on stderr.
+// The prompt is one prefill through the GPU forward pass, then one decode step
+// per token through the paged KV cache. `--backend reference` runs the CPU
+// reference instead (a full pass per token: slow, for checking).
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -8,6 +9,8 @@
 
 #include "command.h"
 #include "model/load.h"
+#include "plan/forward.h"
+#include "vk/device.h"
 #include "reference/reference.h"
 #include "runtime/sampler.h"
 #include "tokenizer/stream_decoder.h"
@@ -27,7 +30,37 @@ struct RunOptions {
     bool ignore_eos = false;
     bool quiet = false;
     bool json = false;
+    std::string backend = "gpu";
+    std::string weights = "auto";
     std::vector<std::string> stop;
+};
+
+// Next-token logits for a growing sequence, from the GPU or the CPU reference.
+class Generator {
+public:
+    Generator(const RunOptions& o, const LoadedModel& model) : model_(model) {
+        if (o.backend == "reference") return;
+        if (o.backend != "gpu") throw InputError("--backend must be gpu or reference, not '" + o.backend + "'");
+        instance_ = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
+        device_ = std::make_unique<vk::Device>(instance_);
+        plan::ForwardOptions options;
+        options.storage = plan::parse_matrix_storage(o.weights);
+        forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
+    }
+    std::string backend_name() const { return forward_ ? device_->caps().name : "CPU reference"; }
+    // Logits after `new_tokens`, the tokens appended since the last call (`all` holds every token so far).
+    std::vector<float> next(std::span<const int32_t> new_tokens, const std::vector<int32_t>& all) {
+        if (forward_) return forward_->step(new_tokens, true);
+        std::vector<float> logits = reference_forward(model_.config, model_.weights, all);
+        const size_t vocab = model_.config.vocab_size;
+        return {logits.end() - long(vocab), logits.end()};
+    }
+
+private:
+    const LoadedModel& model_;
+    std::shared_ptr<vk::Instance> instance_;
+    std::unique_ptr<vk::Device> device_;
+    std::unique_ptr<plan::GpuForward> forward_;
 };
 
 std::string default_model() {
@@ -66,9 +99,8 @@ int run(const RunOptions& o) {
     if (o.greedy) params.temperature = 0.f;
     runtime::Sampler sampler(params);
     tokenizer::StreamDecoder stream(tok, true);
-    if (!o.quiet)
-        std::fprintf(stderr, "vkllm: %s on the CPU reference backend (the Vulkan forward pass is not built yet)\n",
-                     model_path.c_str());
+    Generator generator(o, model);
+    if (!o.quiet) std::fprintf(stderr, "vkllm: %s on %s\n", model_path.c_str(), generator.backend_name().c_str());
     if (!o.json) {
         std::fputs(o.prompt.c_str(), stdout);
         std::fflush(stdout);
@@ -79,13 +111,14 @@ int run(const RunOptions& o) {
     double prompt_s = 0, gen_s = 0;
     uint32_t produced = 0;
     std::string stop_reason = "length";
-    const auto vocab = model.config.vocab_size;
+    size_t fed = 0;  // tokens already given to the generator
     while (produced < o.max_tokens) {
         auto t = Clock::now();
-        std::vector<float> logits = reference_forward(model.config, model.weights, tokens);
+        std::vector<float> logits =
+            generator.next(std::span<const int32_t>(tokens.data() + fed, tokens.size() - fed), tokens);
+        fed = tokens.size();
         (produced == 0 ? prompt_s : gen_s) += seconds_since(t);
-        std::span<const float> last(logits.data() + (tokens.size() - 1) * vocab, vocab);
-        int32_t next = sampler.sample(last, tokens);
+        int32_t next = sampler.sample(logits, tokens);
         tokens.push_back(next);
         ++produced;
         if (!o.ignore_eos && tok.eos_id() && next == *tok.eos_id()) {
@@ -119,7 +152,7 @@ int run(const RunOptions& o) {
     double gen_tps = gen_s > 0 && produced > 1 ? (produced - 1) / gen_s : 0;
     if (o.json) {
         nlohmann::json out = {{"model", model_path},
-                              {"backend", "cpu-reference"},
+                              {"backend", generator.backend_name()},
                               {"prompt", o.prompt},
                               {"prompt_tokens", prompt_tokens},
                               {"text", generated},
@@ -158,6 +191,9 @@ Registration reg{"run", "Generate text from a prompt", [](CLI::App& sub) {
                      sub.add_flag("--ignore-eos", o->ignore_eos, "Keep going past the end-of-sequence token");
                      sub.add_flag("-q,--quiet", o->quiet, "Only the text, no status lines");
                      sub.add_flag("--json", o->json, "One JSON object with the text, tokens and speeds");
+                     sub.add_option("--backend", o->backend, "gpu (default) or reference (CPU oracle, slow)");
+                     sub.add_option("--weights", o->weights, "Matrix storage on the GPU: auto, f16, f32");
+                     add_device_options(sub);
                      return std::function<int()>([o] { return run(*o); });
                  }};
 

@@ -1,0 +1,83 @@
+// `vkllm logits`: the GPU forward pass over given token ids, written as raw
+// float32 little-endian rows [n_tokens, vocab] (encoder-only models: hidden
+// states [n_tokens, hidden]). --decode feeds the tokens one at a time through
+// the KV cache instead of one prefill.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "command.h"
+#include "model/load.h"
+#include "plan/forward.h"
+#include "vk/device.h"
+#include "vkllm/error.h"
+
+namespace vkllm::cli {
+namespace {
+
+struct LogitsOptions {
+    std::string model, tokens, out, storage = "auto";
+    bool decode = false;
+    uint32_t chunk = 64;
+};
+
+std::vector<int32_t> parse_tokens(const std::string& text) {
+    std::vector<int32_t> ids;
+    std::stringstream stream(text);
+    std::string item;
+    while (std::getline(stream, item, ',')) {
+        try {
+            size_t used = 0;
+            long v = std::stol(item, &used);
+            if (used != item.size() || v < 0 || v > INT32_MAX) throw std::invalid_argument(item);
+            ids.push_back(int32_t(v));
+        } catch (const std::exception&) {
+            throw InputError("--tokens: '" + item + "' is not a token id (expected e.g. 1,2,3)");
+        }
+    }
+    if (ids.empty()) throw InputError("--tokens: no token ids given");
+    return ids;
+}
+
+int run(const LogitsOptions& o) {
+    std::vector<int32_t> ids = parse_tokens(o.tokens);
+    LoadedModel model = load_model(o.model);
+    auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
+    vk::Device device(instance);
+    plan::ForwardOptions options;
+    options.storage = plan::parse_matrix_storage(o.storage);
+    options.max_step_tokens = o.chunk;
+    plan::GpuForward forward(device, model.config, model.weights, options);
+    std::vector<float> rows;
+    if (o.decode) {
+        for (int32_t id : ids) {
+            std::vector<float> row = forward.step(std::span<const int32_t>(&id, 1));
+            rows.insert(rows.end(), row.begin(), row.end());
+        }
+    } else {
+        rows = forward.step(ids);
+    }
+    std::ofstream out(o.out, std::ios::binary);
+    if (!out) throw InputError(o.out + ": cannot write");
+    out.write(reinterpret_cast<const char*>(rows.data()), std::streamsize(rows.size() * 4));
+    if (!out) throw InputError(o.out + ": write failed");
+    std::fprintf(stderr, "vkllm: wrote %zu x %zu float32 to %s (%s, %s)\n", ids.size(), rows.size() / ids.size(),
+                 o.out.c_str(), device.caps().name.c_str(), o.decode ? "decode" : "prefill");
+    return 0;
+}
+
+Registration reg{"logits", "Run the GPU forward pass and write the logits of every position", [](CLI::App& sub) {
+                     auto o = std::make_shared<LogitsOptions>();
+                     sub.add_option("-m,--model", o->model, "Model (TOML, Hugging Face directory or GGUF)")->required();
+                     sub.add_option("--tokens", o->tokens, "Comma-separated token ids")->required();
+                     sub.add_option("-o,--out", o->out, "Output file (float32 little-endian)")->required();
+                     sub.add_flag("--decode", o->decode, "One token per step through the KV cache");
+                     sub.add_option("--weights", o->storage, "Matrix storage on the GPU: auto, f16, f32");
+                     sub.add_option("--chunk", o->chunk, "Most tokens per prefill step")->check(CLI::Range(1u, 8192u));
+                     add_device_options(sub);
+                     return std::function<int()>([o] { return run(*o); });
+                 }};
+
+}  // namespace
+}  // namespace vkllm::cli

@@ -1,0 +1,211 @@
+#include "plan/forward.h"
+#include "plan/forward_state.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "ops/attention.h"
+#include "ops/eltwise.h"
+#include "ops/embedding.h"
+#include "ops/gated.h"
+#include "ops/kv_write.h"
+#include "ops/linear.h"
+#include "ops/rope.h"
+#include "ops/rows.h"
+#include "reference/alibi.h"
+#include "reference/rope.h"
+#include "vkllm/error.h"
+
+namespace vkllm::plan {
+
+namespace {
+
+using vk::Buffer;
+using vk::BufferKind;
+
+std::unique_ptr<Buffer> device_buffer(vk::Device& d, uint64_t floats, const char* name) {
+    return std::make_unique<Buffer>(d, floats * 4, BufferKind::Device, name);
+}
+
+std::unique_ptr<Buffer> host_buffer(vk::Device& d, uint64_t words, const char* name) {
+    return std::make_unique<Buffer>(d, words * 4, BufferKind::Upload, name);
+}
+
+void check_supported(const ModelConfig& c) {
+    if (c.moe.num_experts > 0)
+        throw InputError(c.source_path + ": Mixture-of-Experts layers do not run on the GPU yet (use the CPU reference)");
+    if (c.position == PositionEncoding::Sinusoidal)
+        throw InputError(c.source_path + ": sinusoidal positions do not run on the GPU yet");
+    if (!c.norm_before && c.block == BlockLayout::ParallelResidual)
+        throw InputError(c.source_path + ": post-norm with a parallel residual is not supported");
+}
+
+}  // namespace
+
+GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const ModelWeights& weights,
+                       ForwardOptions options)
+    : device_(device), config_(config), options_(options), weights_(device, weights, options.storage) {
+    check_supported(config_);
+    const uint32_t heads = config_.num_heads, kvh = config_.kv_heads(), hd = config_.head_size();
+    const uint32_t hidden = config_.hidden_size;
+    const bool encoder = config_.kind == ModelKind::EncoderOnly;
+    if (encoder) options_.max_step_tokens = std::max(options_.max_step_tokens, config_.max_position);
+    const uint32_t t = std::min(options_.max_step_tokens, config_.max_position);
+    options_.max_step_tokens = t;
+
+    bool f16_kv = kv::use_f16_pools(device.caps());
+    if (options_.kv_storage == ForwardOptions::KvStorage::F32) f16_kv = false;
+    if (options_.kv_storage == ForwardOptions::KvStorage::F16) {
+        if (!f16_kv) throw DeviceError(device.caps().name + " has no 16-bit storage for an f16 KV cache");
+    }
+    kv::KvGeometry geometry{config_.num_layers, kvh, hd, options_.kv_block_size, f16_kv ? 2u : 4u};
+    max_blocks_ = (config_.max_position + geometry.block_size - 1) / geometry.block_size;
+    uint32_t blocks = options_.kv_budget_bytes ? kv::blocks_for_budget(geometry, options_.kv_budget_bytes) : max_blocks_;
+    cache_ = std::make_unique<kv::KvCache>(geometry, blocks);
+    pools_ = std::make_unique<kv::GpuKvPools>(device, geometry, blocks);
+
+    const uint32_t inter = std::max(config_.ffn.intermediate_size, 1u);
+    scratch_ = std::make_unique<Scratch>();
+    Scratch& s = *scratch_;
+    s.x = device_buffer(device, uint64_t(t) * hidden, "residual stream");
+    s.h = device_buffer(device, uint64_t(t) * hidden, "normed activations");
+    s.h2 = device_buffer(device, uint64_t(t) * hidden, "second normed activations");
+    s.q = device_buffer(device, uint64_t(t) * heads * hd, "queries");
+    s.k = device_buffer(device, uint64_t(t) * kvh * hd, "keys");
+    s.v = device_buffer(device, uint64_t(t) * kvh * hd, "values");
+    s.attn = device_buffer(device, uint64_t(t) * std::max(heads, kvh) * hd, "attention output");
+    s.proj = device_buffer(device, uint64_t(t) * hidden, "projection");
+    s.proj2 = device_buffer(device, uint64_t(t) * hidden, "second projection");
+    s.ffn_a = device_buffer(device, uint64_t(t) * inter, "ffn up");
+    s.ffn_b = device_buffer(device, uint64_t(t) * inter, "ffn gate");
+    s.last_row = device_buffer(device, hidden, "last row");
+    const uint64_t out_cols = encoder ? hidden : config_.vocab_size;
+    s.out = std::make_unique<Buffer>(device, uint64_t(t) * out_cols * 4, BufferKind::Readback, "logits");
+
+    ops::AttentionSpec spec;
+    spec.heads = heads;
+    spec.kv_heads = kvh;
+    spec.head_dim = hd;
+    spec.block_size = geometry.block_size;
+    // The split count (and so the scratch) depends on the step size: size for the largest need.
+    uint64_t scratch_bytes = 0;
+    for (uint32_t n = 1; n <= t; ++n) {
+        ops::AttentionShape shape{n, 1, max_blocks_, config_.max_position};
+        scratch_bytes = std::max(scratch_bytes, ops::attention_scratch_bytes(device.caps(), spec, shape));
+    }
+    if (scratch_bytes) s.attention_scratch = std::make_unique<Buffer>(device, scratch_bytes, BufferKind::Device, "attention scratch");
+
+    inputs_ = std::make_unique<Inputs>();
+    Inputs& in = *inputs_;
+    in.ids = host_buffer(device, t, "token ids");
+    in.positions = host_buffer(device, t, "positions");
+    in.position_ids = host_buffer(device, t, "position rows");
+    in.type_ids = host_buffer(device, t, "token types");
+    in.slots = host_buffer(device, t, "kv slots");
+    in.seq_index = host_buffer(device, t, "sequence index");
+    in.context_len = host_buffer(device, 1, "context length");
+    in.block_table = host_buffer(device, max_blocks_, "block table");
+    in.inv_freq = host_buffer(device, std::max(hd / 2, 1u), "rope inverse frequencies");
+    in.alibi_slopes = host_buffer(device, heads, "alibi slopes");
+    std::memset(in.seq_index->mapped(), 0, in.seq_index->size());
+    std::memset(in.type_ids->mapped(), 0, in.type_ids->size());
+    if (config_.position == PositionEncoding::ALiBi) {
+        auto slopes = ref::alibi_slopes(heads);
+        auto* dst = static_cast<float*>(in.alibi_slopes->mapped());
+        for (uint32_t h = 0; h < heads; ++h) dst[h] = float(slopes[h]);
+    }
+}
+
+GpuForward::~GpuForward() = default;
+
+void GpuForward::reset() {
+    if (cache_->contains(0)) cache_->free_sequence(0);
+    length_ = 0;
+}
+
+vk::CommandBuffer& GpuForward::program_for(uint32_t n, bool last_only) {
+    auto key = std::make_pair(n, last_only);
+    auto it = programs_.find(key);
+    if (it != programs_.end()) return *it->second;
+    uint32_t stamps = options_.profile ? 24 * config_.num_layers + 16 : 0;
+    auto commands = std::make_unique<vk::CommandBuffer>(device_, stamps);
+    commands->begin();
+    record(*commands, n, last_only);
+    commands->end();
+    return *programs_.emplace(key, std::move(commands)).first->second;
+}
+
+void GpuForward::write_inputs(std::span<const int32_t> tokens, const std::vector<int32_t>& slots) {
+    Inputs& in = *inputs_;
+    const uint32_t n = uint32_t(tokens.size());
+    auto* ids = static_cast<int32_t*>(in.ids->mapped());
+    auto* pos = static_cast<int32_t*>(in.positions->mapped());
+    auto* pos_rows = static_cast<int32_t*>(in.position_ids->mapped());
+    for (uint32_t i = 0; i < n; ++i) {
+        ids[i] = tokens[i];
+        pos[i] = int32_t(length_ + i);
+        pos_rows[i] = int32_t(length_ + i + config_.learned_position_offset);
+    }
+    std::memcpy(in.slots->mapped(), slots.data(), slots.size() * 4);
+    *static_cast<int32_t*>(in.context_len->mapped()) = int32_t(length_ + n);
+    const int32_t seq = 0;
+    std::vector<int32_t> table = cache_->block_table(std::span<const int32_t>(&seq, 1), max_blocks_);
+    std::memcpy(in.block_table->mapped(), table.data(), table.size() * 4);
+    if (config_.position == PositionEncoding::RoPE) {
+        const uint32_t dims = ref::rotary_dims(config_);
+        std::vector<double> inv = ref::rope_inverse_frequencies(config_.rope, dims, length_ + n);
+        auto* dst = static_cast<float*>(in.inv_freq->mapped());
+        for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
+    }
+}
+
+std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_only) {
+    if (tokens.empty()) throw InputError("forward step without tokens");
+    for (int32_t id : tokens)
+        if (id < 0 || uint32_t(id) >= config_.vocab_size)
+            throw InputError("token id " + std::to_string(id) + " is outside the vocabulary of " +
+                             std::to_string(config_.vocab_size));
+    if (uint64_t(length_) + tokens.size() > config_.max_position)
+        throw InputError(std::to_string(length_ + tokens.size()) + " tokens exceed the model's context of " +
+                         std::to_string(config_.max_position));
+    const bool encoder = config_.kind == ModelKind::EncoderOnly;
+    if (encoder && (length_ > 0 || tokens.size() > options_.max_step_tokens))
+        throw InputError("an encoder-only model takes all its tokens in one step");
+    const uint32_t cols = encoder ? config_.hidden_size : config_.vocab_size;
+    std::vector<float> out;
+    for (size_t first = 0; first < tokens.size(); first += options_.max_step_tokens) {
+        size_t count = std::min<size_t>(options_.max_step_tokens, tokens.size() - first);
+        bool last_chunk = first + count == tokens.size();
+        std::vector<float> part = run_chunk(tokens.subspan(first, count), last_only);
+        if (!last_only) out.insert(out.end(), part.begin(), part.end());
+        else if (last_chunk) out = std::move(part);
+    }
+    if (last_only) out.resize(cols);
+    return out;
+}
+
+std::vector<float> GpuForward::run_chunk(std::span<const int32_t> tokens, bool last_only) {
+    const uint32_t n = uint32_t(tokens.size());
+    std::vector<int32_t> slots = cache_->append(0, n);
+    write_inputs(tokens, slots);
+    vk::CommandBuffer& program = program_for(n, last_only);
+    program.submit_and_wait();
+    length_ += n;
+    if (config_.attention.sliding_window > 0 && config_.attention.causal)
+        cache_->release_outside_window(0, config_.attention.sliding_window);
+
+    timings_.clear();
+    for (const auto& t : program.timings()) {
+        auto it = std::find_if(timings_.begin(), timings_.end(), [&](const StepTiming& s) { return s.label == t.label; });
+        if (it == timings_.end()) timings_.push_back({t.label, t.microseconds});
+        else it->microseconds += t.microseconds;
+    }
+    const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
+    const uint32_t rows = last_only ? 1 : n;
+    std::vector<float> result(size_t(rows) * cols);
+    vk::download(device_, *scratch_->out, result.data(), result.size() * 4);
+    return result;
+}
+
+}  // namespace vkllm::plan

@@ -1,0 +1,80 @@
+#pragma once
+// The GPU forward pass of a dense model for one sequence: a config and its
+// weights become device buffers and, per step size, a command buffer recorded
+// once and replayed. Each step appends tokens to the sequence's paged KV cache;
+// what changes between steps (token ids, positions, KV slots, block table,
+// context length) lives in small host-visible buffers, so a step is one
+// submission with no pipeline, descriptor or allocation work.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "kv/gpu_pools.h"
+#include "kv/kv_cache.h"
+#include "model/config.h"
+#include "model/weights.h"
+#include "plan/gpu_weights.h"
+#include "vk/buffer.h"
+#include "vk/commands.h"
+#include "vk/device.h"
+
+namespace vkllm::plan {
+
+struct ForwardOptions {
+    MatrixStorage storage = MatrixStorage::AsStored;
+    uint32_t max_step_tokens = 64;  // longer inputs are fed in chunks of this many
+    uint64_t kv_budget_bytes = 0;   // 0: room for the model's whole context
+    uint32_t kv_block_size = 16;
+    enum class KvStorage { Auto, F32, F16 } kv_storage = KvStorage::Auto;  // Auto: f16 where 16-bit storage exists
+    bool profile = false;           // GPU timestamps per dispatch family
+};
+
+struct StepTiming {
+    std::string label;
+    double microseconds = 0;
+};
+
+class GpuForward {
+public:
+    GpuForward(vk::Device& device, const ModelConfig& config, const ModelWeights& weights, ForwardOptions options = {});
+    ~GpuForward();
+
+    // Appends `tokens` to the sequence and returns row-major logits [n, vocab]
+    // for every new token (encoder-only models: final hidden states [n, hidden],
+    // and all tokens must come in one call). `last_only` returns just the last row.
+    std::vector<float> step(std::span<const int32_t> tokens, bool last_only = false);
+    // Forgets the sequence; its KV blocks return to the pool.
+    void reset();
+
+    uint32_t length() const { return length_; }
+    const ModelConfig& config() const { return config_; }
+    kv::KvUsage kv_usage() const { return cache_->usage(); }
+    uint64_t weight_bytes() const { return weights_.device_bytes(); }
+    // Per-dispatch-family GPU time of the last step (ForwardOptions::profile).
+    const std::vector<StepTiming>& last_timings() const { return timings_; }
+
+private:
+    struct Scratch;
+    struct Inputs;
+    vk::CommandBuffer& program_for(uint32_t n, bool last_only);
+    void record(vk::CommandBuffer& commands, uint32_t n, bool last_only);
+    void write_inputs(std::span<const int32_t> tokens, const std::vector<int32_t>& slots);
+    std::vector<float> run_chunk(std::span<const int32_t> tokens, bool last_only);
+
+    vk::Device& device_;
+    ModelConfig config_;
+    ForwardOptions options_;
+    GpuWeights weights_;
+    std::unique_ptr<kv::KvCache> cache_;
+    std::unique_ptr<kv::GpuKvPools> pools_;
+    std::unique_ptr<Scratch> scratch_;
+    std::unique_ptr<Inputs> inputs_;
+    std::map<std::pair<uint32_t, bool>, std::unique_ptr<vk::CommandBuffer>> programs_;
+    uint32_t length_ = 0;
+    uint32_t max_blocks_ = 0;
+    std::vector<StepTiming> timings_;
+};
+
+}  // namespace vkllm::plan

@@ -1,0 +1,232 @@
+// The dispatch list of one forward step, recorded once per step size.
+#include <cmath>
+
+#include "ops/attention.h"
+#include "ops/eltwise.h"
+#include "ops/embedding.h"
+#include "ops/gated.h"
+#include "ops/kv_write.h"
+#include "ops/linear.h"
+#include "ops/rope.h"
+#include "ops/rows.h"
+#include "plan/forward.h"
+#include "plan/forward_state.h"
+#include "reference/rope.h"
+
+namespace vkllm::plan {
+
+namespace {
+
+ops::Eltwise activation_op(Activation a) {
+    switch (a) {
+        case Activation::ReLU: return ops::Eltwise::ReLU;
+        case Activation::GELU: return ops::Eltwise::GELU;
+        case Activation::GELUTanh: return ops::Eltwise::GELUTanh;
+        case Activation::SiLU: return ops::Eltwise::SiLU;
+    }
+    return ops::Eltwise::SiLU;
+}
+
+// Records dispatches with a barrier after each, and a timestamp per family when profiling.
+class Recorder {
+public:
+    Recorder(vk::Device& device, vk::CommandBuffer& commands, const GpuWeights& weights, uint32_t n)
+        : device(device), commands(commands), weights(weights), n(n) {}
+
+    void done(const char* family) {
+        commands.barrier();
+        commands.timestamp(family);
+    }
+
+    // out[n, rows] = in[n, cols] W^T (+ bias); the matrix-vector kernel for a few rows.
+    void linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias, const char* family) {
+        ops::WeightMatrix w = weights.matrix(name + ".weight");
+        if (n <= 4) ops::record_matvec(device, commands, in, w, out, n);
+        else ops::record_matmul(device, commands, in, w, out, n);
+        if (bias) {
+            commands.barrier();
+            ops::record_eltwise(device, commands, ops::Eltwise::Add, out, weights.vector(name + ".bias"), out,
+                                n * w.rows, w.rows);
+        }
+        done(family);
+    }
+
+    void norm(const NormConfig& config, const std::string& name, const vk::Buffer& in, const vk::Buffer& out,
+              uint32_t rows, uint32_t cols) {
+        ops::NormSpec spec{config.type == NormType::LayerNorm, config.add_unit_offset, float(config.epsilon)};
+        const vk::Buffer* bias = config.type == NormType::LayerNorm && config.bias ? &weights.vector(name + ".bias") : nullptr;
+        ops::record_norm(device, commands, spec, in, weights.vector(name + ".weight"), bias, out, rows, cols);
+        done("norm");
+    }
+
+    void add(const vk::Buffer& x, const vk::Buffer& y, uint32_t count) {
+        ops::record_eltwise(device, commands, ops::Eltwise::Add, x, y, x, count, count);
+        done("residual");
+    }
+
+    vk::Device& device;
+    vk::CommandBuffer& commands;
+    const GpuWeights& weights;
+    uint32_t n;
+};
+
+}  // namespace
+
+void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, bool last_only) {
+    const ModelConfig& c = config_;
+    Scratch& s = *scratch_;
+    Inputs& in = *inputs_;
+    Recorder r(device_, commands, weights_, n);
+    const uint32_t hidden = c.hidden_size, heads = c.num_heads, kvh = c.kv_heads(), hd = c.head_size();
+    const bool encoder = c.kind == ModelKind::EncoderOnly;
+
+    // Embeddings.
+    ops::record_embedding(device_, commands, *in.ids, weights_.matrix("token_embd.weight"), *s.x, n,
+                          float(c.embedding_scale));
+    r.done("embedding");
+    if (c.position == PositionEncoding::Learned) {
+        ops::record_embedding(device_, commands, *in.position_ids, weights_.matrix("pos_embd.weight"), *s.proj, n);
+        commands.barrier();
+        r.add(*s.x, *s.proj, n * hidden);
+    }
+    if (c.type_vocab_size > 0) {
+        ops::record_embedding(device_, commands, *in.type_ids, weights_.matrix("token_type_embd.weight"), *s.proj, n);
+        commands.barrier();
+        r.add(*s.x, *s.proj, n * hidden);
+    }
+    if (c.embedding_norm) {
+        r.norm(c.norm, "embd_norm", *s.x, *s.h, n, hidden);
+        commands.copy(*s.h, 0, *s.x, 0, uint64_t(n) * hidden * 4);
+        r.done("copy");
+    }
+
+    ops::AttentionSpec spec;
+    spec.heads = heads;
+    spec.kv_heads = kvh;
+    spec.head_dim = hd;
+    spec.block_size = cache_->block_size();
+    spec.scale = float(c.attention.scale);
+    spec.causal = c.attention.causal;
+    spec.sliding_window = c.attention.sliding_window;
+    spec.softcap = float(c.attention.logit_softcap);
+    spec.alibi = c.position == PositionEncoding::ALiBi;
+    spec.f16_pools = pools_->f16();
+    const ops::AttentionShape shape{n, 1, max_blocks_, c.max_position};
+    ops::RopeSpec rope{hd, c.position == PositionEncoding::RoPE ? ref::rotary_dims(c) : 0,
+                       c.rope.style == RopeStyle::GPTJ ? ops::RopeStyle::GPTJ : ops::RopeStyle::NeoX,
+                       float(ref::rope_attention_factor(c.rope))};
+
+    // Attention block: `src` [n, hidden] -> s.proj [n, hidden].
+    auto attention = [&](uint32_t layer, const vk::Buffer& src) {
+        const std::string p = "layers." + std::to_string(layer) + ".attn.";
+        r.linear(src, p + "q", *s.q, c.attention.qkv_bias, "qkv");
+        r.linear(src, p + "k", *s.k, c.attention.qkv_bias, "qkv");
+        r.linear(src, p + "v", *s.v, c.attention.qkv_bias, "qkv");
+        if (c.attention.qk_norm) {
+            NormConfig head_norm = c.norm;
+            head_norm.type = NormType::RMSNorm;
+            r.norm(head_norm, p + "q_norm", *s.q, *s.attn, n * heads, hd);
+            commands.copy(*s.attn, 0, *s.q, 0, uint64_t(n) * heads * hd * 4);
+            r.done("copy");
+            r.norm(head_norm, p + "k_norm", *s.k, *s.attn, n * kvh, hd);
+            commands.copy(*s.attn, 0, *s.k, 0, uint64_t(n) * kvh * hd * 4);
+            r.done("copy");
+        }
+        if (rope.rotary_dims > 0) {
+            ops::record_rope(device_, commands, rope, *s.q, *in.positions, *in.inv_freq, n, heads);
+            ops::record_rope(device_, commands, rope, *s.k, *in.positions, *in.inv_freq, n, kvh);
+            r.done("rope");
+        }
+        ops::record_kv_write(device_, commands, *s.k, *s.v, *in.slots, pools_->keys(layer), pools_->values(layer), n,
+                             kvh * hd, pools_->f16());
+        r.done("kv_write");
+        ops::AttentionBuffers buffers;
+        buffers.q = s.q.get();
+        buffers.seq_index = in.seq_index.get();
+        buffers.positions = in.positions.get();
+        buffers.context_lens = in.context_len.get();
+        buffers.block_table = in.block_table.get();
+        buffers.k_pool = &pools_->keys(layer);
+        buffers.v_pool = &pools_->values(layer);
+        buffers.alibi_slopes = in.alibi_slopes.get();
+        buffers.out = s.attn.get();
+        buffers.scratch = s.attention_scratch.get();
+        ops::record_attention(device_, commands, spec, shape, buffers);
+        r.done("attention");
+        r.linear(*s.attn, p + "o", *s.proj, c.attention.out_bias, "o_proj");
+    };
+
+    // Feed-forward block: `src` [n, hidden] -> `dst` [n, hidden].
+    auto feed_forward = [&](uint32_t layer, const vk::Buffer& src, const vk::Buffer& dst) {
+        const std::string p = "layers." + std::to_string(layer) + ".ffn.";
+        const uint32_t inter = c.ffn.intermediate_size;
+        r.linear(src, p + "up", *s.ffn_a, c.ffn.bias, "ffn");
+        if (c.ffn.gated) {
+            r.linear(src, p + "gate", *s.ffn_b, false, "ffn");
+            ops::record_gated(device_, commands, activation_op(c.ffn.activation), *s.ffn_b, *s.ffn_a, *s.ffn_a,
+                              n * inter);
+        } else {
+            ops::record_activation(device_, commands, activation_op(c.ffn.activation), *s.ffn_a, *s.ffn_a, n * inter);
+        }
+        r.done("activation");
+        r.linear(*s.ffn_a, p + "down", dst, c.ffn.bias, "ffn");
+    };
+
+    for (uint32_t layer = 0; layer < c.num_layers; ++layer) {
+        const std::string p = "layers." + std::to_string(layer) + ".";
+        if (!c.norm_before) {  // post-norm (BERT)
+            attention(layer, *s.x);
+            r.add(*s.x, *s.proj, n * hidden);
+            r.norm(c.norm, p + "attn_norm", *s.x, *s.h, n, hidden);
+            feed_forward(layer, *s.h, *s.proj);
+            r.add(*s.h, *s.proj, n * hidden);
+            r.norm(c.norm, p + "ffn_norm", *s.h, *s.x, n, hidden);
+        } else if (c.block == BlockLayout::ParallelResidual) {
+            r.norm(c.norm, p + "attn_norm", *s.x, *s.h, n, hidden);
+            const vk::Buffer* ffn_in = s.h.get();
+            if (!c.parallel_shared_norm) {
+                r.norm(c.norm, p + "ffn_norm", *s.x, *s.h2, n, hidden);
+                ffn_in = s.h2.get();
+            }
+            attention(layer, *s.h);
+            feed_forward(layer, *ffn_in, *s.proj2);
+            r.add(*s.x, *s.proj, n * hidden);
+            r.add(*s.x, *s.proj2, n * hidden);
+        } else {
+            r.norm(c.norm, p + "attn_norm", *s.x, *s.h, n, hidden);
+            attention(layer, *s.h);
+            r.add(*s.x, *s.proj, n * hidden);
+            r.norm(c.norm, p + "ffn_norm", *s.x, *s.h, n, hidden);
+            feed_forward(layer, *s.h, *s.proj);
+            r.add(*s.x, *s.proj, n * hidden);
+        }
+    }
+
+    const vk::Buffer* final_rows = s.x.get();
+    if (c.final_norm) {
+        r.norm(c.norm, "output_norm", *s.x, *s.h, n, hidden);
+        final_rows = s.h.get();
+    }
+    const uint32_t rows = last_only ? 1 : n;
+    const vk::Buffer* head_in = final_rows;
+    if (last_only && n > 1) {
+        commands.copy(*final_rows, uint64_t(n - 1) * hidden * 4, *s.last_row, 0, uint64_t(hidden) * 4);
+        r.done("copy");
+        head_in = s.last_row.get();
+    }
+    if (encoder) {
+        commands.copy(*head_in, 0, *s.out, 0, uint64_t(rows) * hidden * 4);
+        r.done("copy");
+        return;
+    }
+    Recorder head(device_, commands, weights_, rows);
+    const std::string lm = c.tie_embeddings ? "token_embd" : "lm_head";
+    head.linear(*head_in, lm, *s.out, c.lm_head_bias && !c.tie_embeddings, "lm_head");
+    if (c.lm_head_bias && c.tie_embeddings) {
+        ops::record_eltwise(device_, commands, ops::Eltwise::Add, *s.out, weights_.vector("lm_head.bias"), *s.out,
+                            rows * c.vocab_size, c.vocab_size);
+        r.done("lm_head");
+    }
+}
+
+}  // namespace vkllm::plan

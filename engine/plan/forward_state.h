@@ -1,0 +1,22 @@
+#pragma once
+// GpuForward's device buffers, shared by its setup (forward.cpp) and its
+// dispatch list (forward_record.cpp).
+#include <memory>
+
+#include "plan/forward.h"
+#include "vk/buffer.h"
+
+namespace vkllm::plan {
+
+// Activations, sized for max_step_tokens rows and reused by every layer.
+struct GpuForward::Scratch {
+    std::unique_ptr<vk::Buffer> x, h, h2, q, k, v, attn, proj, proj2, ffn_a, ffn_b, last_row, out, attention_scratch;
+};
+
+// Host-visible per-step inputs, written before each submission.
+struct GpuForward::Inputs {
+    std::unique_ptr<vk::Buffer> ids, positions, position_ids, type_ids, slots, seq_index, context_len, block_table,
+        inv_freq, alibi_slopes;
+};
+
+}  // namespace vkllm::plan

@@ -1,0 +1,49 @@
+#pragma once
+// A model's tensors in device buffers, one buffer per tensor, under their
+// logical names (model/weights.h). Matrices keep their stored precision (f32,
+// f16; bf16 widens to f32) unless a storage override asks for f16; vectors
+// (norm weights, biases, ALiBi-free 1-D tensors) are always f32.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "model/config.h"
+#include "model/weights.h"
+#include "ops/linear.h"
+#include "vk/buffer.h"
+#include "vk/device.h"
+
+namespace vkllm::plan {
+
+enum class MatrixStorage {
+    AsStored,  // f32 -> f32, f16 -> f16, bf16 -> f32
+    F16,       // every matrix rounded to f16
+    F32,       // every matrix widened to f32
+};
+
+MatrixStorage parse_matrix_storage(const std::string& name);  // "auto", "f16", "f32"
+
+class GpuWeights {
+public:
+    GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage);
+
+    bool has(const std::string& logical) const { return tensors_.count(logical) != 0; }
+    // A 2-D tensor as a linear-layer weight; throws Error naming a missing tensor.
+    ops::WeightMatrix matrix(const std::string& logical) const;
+    // A 1-D f32 tensor.
+    const vk::Buffer& vector(const std::string& logical) const;
+    uint64_t device_bytes() const { return bytes_; }
+
+private:
+    struct Entry {
+        std::unique_ptr<vk::Buffer> buffer;
+        ops::StorageType type = ops::StorageType::F32;
+        std::vector<uint64_t> shape;
+    };
+    const Entry& entry(const std::string& logical) const;
+
+    std::map<std::string, Entry> tensors_;
+    uint64_t bytes_ = 0;
+};
+
+}  // namespace vkllm::plan
