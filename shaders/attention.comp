@@ -5,7 +5,10 @@
 // [slot, kv_heads, head_dim]; query heads share kv head head / (HEADS / KV_HEADS).
 // Scores go through a numerically stable online softmax in float32, a tile of
 // WG keys at a time: one key per invocation for q.k, then every invocation
-// accumulates its own output dimensions over the tile.
+// accumulates its own output dimensions over the tile. (Each invocation reads
+// a whole K row, so neighbouring invocations do not read neighbouring words;
+// staging K tiles in shared memory, and sharing them between the queries of a
+// prefill block, is the obvious next step for speed.)
 // Without SPLIT the workgroup writes the normalised output; with SPLIT it
 // writes its unnormalised accumulator and (max, sum) for attention_combine.
 layout(constant_id = 0) const uint WG = 64;

@@ -30,7 +30,10 @@ struct AttentionShape {
     uint32_t queries = 0;     // rows of q
     uint32_t sequences = 0;   // rows of the block table
     uint32_t max_blocks = 0;  // block-table row length
-    uint32_t max_context = 0; // longest context length among the sequences (chooses the split)
+    // At least every context length the recorded commands will see when they
+    // run (a program recorded once for many steps passes its context limit):
+    // the key splits cover [0, max_context) and nothing beyond.
+    uint32_t max_context = 0;
 };
 
 struct AttentionBuffers {

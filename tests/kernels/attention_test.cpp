@@ -36,6 +36,8 @@ struct Case {
     uint32_t splits = 0;                 // 0: the op's choice
     std::vector<uint32_t> lengths;       // context length of each sequence
     std::vector<uint32_t> query_counts;  // queries per sequence: its last positions
+    uint32_t context_bound = 0;          // > 0: max_context passed to the op (an upper bound)
+    uint32_t table_width = 0;            // > 0: fixed block-table row length
     uint32_t seed = 1;
 };
 
@@ -145,7 +147,7 @@ void check_attention(const Case& c) {
     const uint32_t queries = uint32_t(positions.size());
     const auto q = random_floats(size_t(queries) * c.heads * c.head_dim, c.seed * 41, -c.q_magnitude, c.q_magnitude);
     const auto slopes = alibi_slopes(c.heads);
-    const auto table = cache.block_table(seq_ids);
+    const auto table = cache.block_table(seq_ids, c.table_width);
     std::vector<int32_t> context(c.lengths.begin(), c.lengths.end());
 
     ops::AttentionSpec spec;
@@ -160,7 +162,7 @@ void check_attention(const Case& c) {
     spec.f16_pools = f16;
     spec.splits = c.splits;
     ops::AttentionShape shape{queries, num_seqs, uint32_t(table.size() / num_seqs),
-                              *std::max_element(c.lengths.begin(), c.lengths.end())};
+                              std::max(c.context_bound, *std::max_element(c.lengths.begin(), c.lengths.end()))};
 
     auto q_buffer = make_buffer(q, "q");
     auto seq_buffer = make_int_buffer(seq_index, "sequence index");
@@ -307,6 +309,15 @@ TEST_CASE("paged attention: a batch of sequences of different lengths") {
     chunked.query_counts = {9, 5, 3};
     chunked.splits = 4;
     check_attention(chunked);
+}
+
+TEST_CASE("paged attention: commands recorded for a context limit run on shorter contexts") {
+    // As a program recorded once and replayed per step: the split plan and the
+    // table width come from the limit, most splits find no keys.
+    Case c = decode(8, 2, 64, {3, 130}, 14);
+    c.context_bound = 2048;
+    c.table_width = 128;
+    check_attention(c);
 }
 
 TEST_CASE("paged attention: sliding window") {
