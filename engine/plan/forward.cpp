@@ -63,6 +63,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     max_blocks_ = (config_.max_position + geometry.block_size - 1) / geometry.block_size;
     uint32_t blocks = options_.kv_budget_bytes ? kv::blocks_for_budget(geometry, options_.kv_budget_bytes) : max_blocks_;
     cache_ = std::make_unique<kv::KvCache>(geometry, blocks);
+    max_context_ = uint32_t(std::min<uint64_t>(config_.max_position, uint64_t(blocks) * geometry.block_size));
     pools_ = std::make_unique<kv::GpuKvPools>(device, geometry, blocks);
 
     const uint32_t inter = std::max(config_.ffn.intermediate_size, 1u);
@@ -91,7 +92,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     // The split count (and so the scratch) depends on the step size: size for the largest need.
     uint64_t scratch_bytes = 0;
     for (uint32_t n = 1; n <= t; ++n) {
-        ops::AttentionShape shape{n, 1, max_blocks_, config_.max_position};
+        ops::AttentionShape shape{n, 1, max_blocks_, max_context_};
         scratch_bytes = std::max(scratch_bytes, ops::attention_scratch_bytes(device.caps(), spec, shape));
     }
     if (scratch_bytes) s.attention_scratch = std::make_unique<Buffer>(device, scratch_bytes, BufferKind::Device, "attention scratch");

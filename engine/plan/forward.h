@@ -74,6 +74,7 @@ private:
     std::map<std::pair<uint32_t, bool>, std::unique_ptr<vk::CommandBuffer>> programs_;
     uint32_t length_ = 0;
     uint32_t max_blocks_ = 0;
+    uint32_t max_context_ = 0;  // most tokens the KV pool can hold: the attention split plan covers these
     std::vector<StepTiming> timings_;
 };
 

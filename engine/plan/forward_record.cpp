@@ -111,7 +111,7 @@ void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, bool last_only)
     spec.softcap = float(c.attention.logit_softcap);
     spec.alibi = c.position == PositionEncoding::ALiBi;
     spec.f16_pools = pools_->f16();
-    const ops::AttentionShape shape{n, 1, max_blocks_, c.max_position};
+    const ops::AttentionShape shape{n, 1, max_blocks_, max_context_};
     ops::RopeSpec rope{hd, c.position == PositionEncoding::RoPE ? ref::rotary_dims(c) : 0,
                        c.rope.style == RopeStyle::GPTJ ? ops::RopeStyle::GPTJ : ops::RopeStyle::NeoX,
                        float(ref::rope_attention_factor(c.rope))};

@@ -1,0 +1,173 @@
+// `vkllm bench`: prefill and decode speed of a model on the GPU, measured
+// with GPU timestamps and wall time, against the device's memory roofline.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "model/load.h"
+#include "plan/forward.h"
+#include "vk/buffer.h"
+#include "vk/commands.h"
+#include "vk/device.h"
+#include "vkllm/error.h"
+
+namespace vkllm::cli {
+namespace {
+
+struct BenchOptions {
+    std::string model, storage = "auto";
+    uint32_t prompt = 512, generate = 128, repeats = 1;
+    bool profile = false, json = false;
+};
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Device-to-device copy bandwidth (bytes read + written per second), the ceiling decode can approach.
+double measure_copy_bandwidth(vk::Device& device) {
+    const uint64_t bytes = std::min<uint64_t>(1ull << 30, device.caps().max_memory_allocation_size / 2);
+    vk::Buffer a(device, bytes, vk::BufferKind::Device, "bandwidth source");
+    vk::Buffer b(device, bytes, vk::BufferKind::Device, "bandwidth destination");
+    vk::CommandBuffer commands(device, 8);
+    commands.begin();
+    commands.fill(a, 0x3f800000u);
+    commands.barrier();
+    for (int i = 0; i < 5; ++i) {
+        commands.copy(a, 0, b, 0, bytes);
+        commands.barrier();
+        commands.timestamp("copy");
+    }
+    commands.end();
+    commands.submit_and_wait();
+    auto t = commands.timings();
+    std::vector<double> us;
+    for (size_t i = 1; i < t.size(); ++i) us.push_back(t[i].microseconds);  // first one includes the fill
+    std::sort(us.begin(), us.end());
+    return 2.0 * double(bytes) / (us[us.size() / 2] * 1e-6);
+}
+
+double sum_us(const std::vector<plan::StepTiming>& t) {
+    double s = 0;
+    for (const auto& x : t) s += x.microseconds;
+    return s;
+}
+
+int run(const BenchOptions& o) {
+    LoadedModel model = load_model(o.model);
+    const ModelConfig& c = model.config;
+    if (uint64_t(o.prompt) + o.generate > c.max_position)
+        throw InputError("-p " + std::to_string(o.prompt) + " plus -n " + std::to_string(o.generate) +
+                         " exceeds the model's context of " + std::to_string(c.max_position));
+    auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
+    vk::Device device(instance);
+    const double bandwidth = device.caps().timestamps ? measure_copy_bandwidth(device) : 0;
+
+    plan::ForwardOptions options;
+    options.storage = plan::parse_matrix_storage(o.storage);
+    options.max_step_tokens = std::max(o.prompt, 1u);
+    options.profile = true;  // GPU timestamps per dispatch family
+    kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), options.kv_block_size, 2};
+    options.kv_budget_bytes = g.bytes_per_block() * 2 * ((o.prompt + o.generate) / options.kv_block_size + 2);
+    auto t_load = Clock::now();
+    plan::GpuForward forward(device, c, model.weights, options);
+    const double load_s = seconds_since(t_load);
+
+    std::vector<int32_t> prompt(o.prompt);
+    for (uint32_t i = 0; i < o.prompt; ++i) prompt[i] = int32_t((i * 7919u + 13u) % c.vocab_size);
+
+    double best_prefill_wall = 1e30, best_prefill_gpu = 1e30, best_decode_wall = 1e30, best_decode_gpu = 1e30;
+    std::vector<plan::StepTiming> prefill_profile, decode_profile;
+    for (uint32_t rep = 0; rep < o.repeats + 1; ++rep) {  // the first round warms up pipelines and clocks
+        forward.reset();
+        auto t = Clock::now();
+        std::vector<float> logits = forward.step(prompt, true);
+        double prefill_wall = seconds_since(t), prefill_gpu = sum_us(forward.last_timings()) * 1e-6;
+        if (rep > 0 && prefill_wall < best_prefill_wall) prefill_profile = forward.last_timings();
+        double decode_wall = 0, decode_gpu = 0;
+        std::vector<plan::StepTiming> profile;
+        for (uint32_t i = 0; i < o.generate; ++i) {
+            int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+            t = Clock::now();
+            logits = forward.step(std::span<const int32_t>(&next, 1), true);
+            decode_wall += seconds_since(t);
+            decode_gpu += sum_us(forward.last_timings()) * 1e-6;
+            for (const auto& s : forward.last_timings()) {
+                auto it = std::find_if(profile.begin(), profile.end(), [&](auto& p) { return p.label == s.label; });
+                if (it == profile.end()) profile.push_back(s);
+                else it->microseconds += s.microseconds;
+            }
+        }
+        if (rep == 0) continue;
+        best_prefill_wall = std::min(best_prefill_wall, prefill_wall);
+        best_prefill_gpu = std::min(best_prefill_gpu, prefill_gpu);
+        if (decode_wall < best_decode_wall) decode_profile = profile;
+        best_decode_wall = std::min(best_decode_wall, decode_wall);
+        best_decode_gpu = std::min(best_decode_gpu, decode_gpu);
+    }
+
+    // Bytes a decode step must read: every weight once, plus the KV cache of the mean context.
+    const double kv_per_token = double(g.bytes_per_block()) / options.kv_block_size;
+    const double mean_context = o.prompt + o.generate / 2.0;
+    const double bytes_per_token = double(forward.weight_bytes()) + kv_per_token * mean_context;
+    const double decode_tps = o.generate / best_decode_wall;
+    const double roofline_tps = bandwidth > 0 ? bandwidth / 2 / bytes_per_token : 0;  // copy counts read + write
+
+    if (o.json) {
+        nlohmann::json out = {{"device", device.caps().name},
+                              {"model", o.model},
+                              {"prompt_tokens", o.prompt},
+                              {"generated_tokens", o.generate},
+                              {"weights_bytes", forward.weight_bytes()},
+                              {"load_seconds", load_s},
+                              {"prefill_tokens_per_second_wall", o.prompt / best_prefill_wall},
+                              {"prefill_tokens_per_second_gpu", o.prompt / best_prefill_gpu},
+                              {"decode_tokens_per_second_wall", decode_tps},
+                              {"decode_tokens_per_second_gpu", o.generate / best_decode_gpu},
+                              {"decode_bytes_per_token", bytes_per_token},
+                              {"copy_bandwidth_bytes_per_second", bandwidth},
+                              {"decode_roofline_tokens_per_second", roofline_tps}};
+        std::printf("%s\n", out.dump(2).c_str());
+        return 0;
+    }
+    std::printf("device   %s\nmodel    %s: %u layers, hidden %u, %u heads (%u kv), vocab %u, weights %.1f MiB on the GPU\n",
+                device.caps().name.c_str(), o.model.c_str(), c.num_layers, c.hidden_size, c.num_heads, c.kv_heads(),
+                c.vocab_size, forward.weight_bytes() / 1048576.0);
+    std::printf("prefill  %u tokens: %.1f tokens/s wall, %.1f tokens/s GPU\n", o.prompt, o.prompt / best_prefill_wall,
+                o.prompt / best_prefill_gpu);
+    std::printf("decode   %u tokens: %.1f tokens/s wall (%.3f ms/token), %.1f tokens/s GPU (%.3f ms/token)\n",
+                o.generate, decode_tps, 1e3 * best_decode_wall / o.generate, o.generate / best_decode_gpu,
+                1e3 * best_decode_gpu / o.generate);
+    if (bandwidth > 0)
+        std::printf("roofline %.2f MB read per decode token at %.0f GB/s copy bandwidth: %.1f tokens/s; "
+                    "wall reaches %.0f%%\n",
+                    bytes_per_token / 1e6, bandwidth / 1e9, roofline_tps, 100.0 * decode_tps / roofline_tps);
+    if (o.profile) {
+        for (auto* part : {&prefill_profile, &decode_profile}) {
+            std::printf("%s GPU time by kernel family:\n", part == &prefill_profile ? "prefill" : "decode");
+            double total = sum_us(*part);
+            std::sort(part->begin(), part->end(), [](auto& a, auto& b) { return a.microseconds > b.microseconds; });
+            for (const auto& s : *part)
+                std::printf("  %-12s %10.1f us  %5.1f%%\n", s.label.c_str(), s.microseconds, 100 * s.microseconds / total);
+        }
+    }
+    return 0;
+}
+
+Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI::App& sub) {
+                     auto o = std::make_shared<BenchOptions>();
+                     sub.add_option("-m,--model", o->model, "Model (TOML, Hugging Face directory or GGUF)")->required();
+                     sub.add_option("-p,--prompt", o->prompt, "Prompt tokens (one prefill)")->check(CLI::Range(1u, 1u << 20));
+                     sub.add_option("-n,--generate", o->generate, "Decode steps")->check(CLI::Range(1u, 1u << 20));
+                     sub.add_option("-r,--repeats", o->repeats, "Measured rounds after one warm-up (best is kept)");
+                     sub.add_option("--weights", o->storage, "Matrix storage on the GPU: auto, f16, f32");
+                     sub.add_flag("--profile", o->profile, "GPU time per kernel family");
+                     sub.add_flag("--json", o->json, "Print JSON");
+                     add_device_options(sub);
+                     return std::function<int()>([o] { return run(*o); });
+                 }};
+
+}  // namespace
+}  // namespace vkllm::cli
