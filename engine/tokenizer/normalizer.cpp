@@ -1,10 +1,14 @@
 #include "tokenizer/normalizer.h"
 
+#include "tokenizer/nfc.h"
+
 namespace vkllm::tokenizer {
 
 void PrependNormalizer::apply(std::string& text) const {
     if (!text.empty()) text.insert(0, prefix_);
 }
+
+void NfcNormalizer::apply(std::string& text) const { text = to_nfc(text); }
 
 void ReplaceNormalizer::apply(std::string& text) const {
     std::vector<std::pair<std::size_t, std::size_t>> matches;

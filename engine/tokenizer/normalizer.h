@@ -39,6 +39,12 @@ private:
     std::string content_;
 };
 
+// Unicode Normalization Form C.
+class NfcNormalizer : public Normalizer {
+public:
+    void apply(std::string& text) const override;
+};
+
 class NormalizerSequence : public Normalizer {
 public:
     explicit NormalizerSequence(std::vector<std::unique_ptr<Normalizer>> steps) : steps_(std::move(steps)) {}

@@ -82,9 +82,7 @@ std::unique_ptr<Normalizer> parse_normalizer(const json& value, const Where& whe
     if (value.is_null()) return nullptr;
     const NestingGuard guard(where);
     const std::string type = type_of(value, where);
-    // Text is taken to be in NFC already: composing it would need the Unicode
-    // composition tables, and nearly all input is NFC anyway.
-    if (type == "NFC") return nullptr;
+    if (type == "NFC") return std::make_unique<NfcNormalizer>();
     if (type == "Prepend")
         return std::make_unique<PrependNormalizer>(json_fields::require_string(json_fields::require(value, "prepend", where), where.at("prepend")));
     if (type == "Replace") {
