@@ -86,13 +86,24 @@ void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
     check_weight_matrix(w);
     const auto& caps = device.caps();
     uint32_t wg = reduction_workgroup(caps);
-    const auto& pipeline = device.pipeline(
-        {"matvec_" + storage_variant(caps, w.type) + reduction_variant(caps), 3, sizeof(LinearPush), {wg}});
+    // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
+    // size must be fixed for the host to know how many rows a workgroup covers.
+    // The Q8_0 kernel (matvec_q8_0.comp) keeps one row per workgroup.
+    const bool q8 = w.type == StorageType::Q8_0;
+    const bool by_subgroup =
+        !q8 && caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
+    const uint32_t rows_per_group = by_subgroup ? wg / caps.subgroup_size : 1;
+    std::string name = "matvec_" + storage_variant(caps, w.type);
+    if (q8) name += reduction_variant(caps);
+    else if (by_subgroup) name += "_sg";
+    vk::PipelineDesc desc{name, 3, sizeof(LinearPush), {wg}, by_subgroup ? caps.subgroup_size : 0};
+    const auto& pipeline = device.pipeline(desc);
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {
         LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), 0};
         vk::BufferBinding in{input, b0 * w.cols * 4, bc * w.cols * 4};
         vk::BufferBinding out{output, b0 * w.rows * 4, bc * w.rows * 4};
-        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push, uint32_t(nc), uint32_t(bc));
+        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push,
+                          uint32_t((nc + rows_per_group - 1) / rows_per_group), uint32_t(bc));
     });
 }
 

@@ -41,8 +41,10 @@ public:
     // out[n, rows] = in[n, cols] W^T (+ bias); the matrix-vector kernel for a few rows.
     void linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias, const char* family) {
         ops::WeightMatrix w = weights.matrix(name + ".weight");
+        // Prefill of f16 weights may round activations to f16 to use cooperative-matrix
+        // units (where the device has them); decode keeps f32 activations.
         if (n <= 4) ops::record_matvec(device, commands, in, w, out, n);
-        else ops::record_matmul(device, commands, in, w, out, n);
+        else ops::record_matmul(device, commands, in, w, out, n, ops::MatmulPrecision::F16Activations);
         if (bias) {
             commands.barrier();
             ops::record_eltwise(device, commands, ops::Eltwise::Add, out, weights.vector(name + ".bias"), out,
