@@ -16,13 +16,23 @@ namespace fs = std::filesystem;
 
 fs::path tokenizer_data_dir(const std::string& name) { return fs::path(VKLLM_TEST_DATA_DIR) / "tokenizers" / name; }
 
+namespace {
+// A per-process folder, removed again when the test program exits.
+struct ScratchDir {
+    fs::path path;
+    ScratchDir() : path(fs::temp_directory_path() / ("vkllm-tokenizer-tests-" + std::to_string(::getpid()))) {
+        fs::create_directories(path);
+    }
+    ~ScratchDir() {
+        std::error_code ignored;
+        fs::remove_all(path, ignored);
+    }
+};
+}  // namespace
+
 fs::path scratch_dir() {
-    static const fs::path dir = [] {
-        fs::path d = fs::temp_directory_path() / ("vkllm-tokenizer-tests-" + std::to_string(::getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
+    static const ScratchDir dir;
+    return dir.path;
 }
 
 std::string read_text_file(const fs::path& path) {
