@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <unordered_map>
 
 #include "runtime/sampling_penalties.h"
 #include "vkllm/error.h"
@@ -101,8 +102,7 @@ std::vector<TokenProbability> Sampler::distribution(std::span<const float> logit
     return result;
 }
 
-int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
-    const std::vector<TokenProbability> choices = distribution(logits, history);
+int32_t Sampler::draw(const std::vector<TokenProbability>& choices) {
     if (choices.size() == 1) return choices.front().id;
     const double u = rng_.next_double();
     double cumulative = 0.0;
@@ -111,6 +111,23 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
         if (u < cumulative) return choice.id;
     }
     return choices.back().id;  // rounding left u just above the last sum
+}
+
+int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
+    return draw(distribution(logits, history));
+}
+
+int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
+                                  std::span<const int32_t> history) {
+    if (ids.size() != logits.size())
+        throw InputError("sampling shortlist: " + std::to_string(ids.size()) + " ids but " + std::to_string(logits.size()) +
+                         " logits");
+    std::unordered_map<int32_t, int32_t> position;
+    for (std::size_t i = 0; i < ids.size(); ++i) position.emplace(ids[i], static_cast<int32_t>(i));
+    std::vector<int32_t> local_history;
+    for (int32_t id : history)
+        if (auto it = position.find(id); it != position.end()) local_history.push_back(it->second);
+    return ids[draw(distribution(logits, local_history))];
 }
 
 }  // namespace vkllm::runtime

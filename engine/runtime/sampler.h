@@ -25,6 +25,12 @@ public:
     // Throws InputError for an empty vector, NaN logits or all tokens at -inf.
     int32_t sample(std::span<const float> logits, std::span<const int32_t> history = {});
 
+    // For a shortlist already picked elsewhere (e.g. the GPU's top-k): the
+    // candidates' ids and logits. History tokens outside the shortlist are
+    // ignored; ties go to the earlier entry. Returns the chosen id.
+    int32_t sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
+                             std::span<const int32_t> history = {});
+
     // The exact distribution sample() draws from, renormalised to sum to 1.
     // Sorted most likely first when top-p is on, otherwise in id order.
     // Greedy: the argmax alone with probability 1.
@@ -34,6 +40,8 @@ public:
     void reseed(uint64_t seed) { rng_.reseed(seed); }
 
 private:
+    int32_t draw(const std::vector<TokenProbability>& choices);
+
     SamplingParams params_;
     SamplingRng rng_;
 };

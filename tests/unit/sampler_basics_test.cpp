@@ -144,3 +144,20 @@ TEST_CASE("sampler rejects bad input with InputError") {
     bad.repetition_penalty = 0.0f;
     CHECK_THROWS_WITH_AS(Sampler{bad}, doctest::Contains("repetition_penalty"), vkllm::InputError);
 }
+
+TEST_CASE("sampler on a shortlist maps back to vocabulary ids") {
+    SamplingParams g = greedy();
+    g.repetition_penalty = 2.0f;
+    Sampler sampler(g);
+    const std::vector<int32_t> ids{90210, 17, 4242};
+    const std::vector<float> logits{1.0f, 3.0f, 2.0f};
+    CHECK(sampler.sample_shortlist(ids, logits) == 17);
+    // 17 was seen: 3.0 / 2 = 1.5 < 2.0. History ids off the shortlist are ignored.
+    CHECK(sampler.sample_shortlist(ids, logits, std::vector<int32_t>{17, 123456789}) == 4242);
+    CHECK_THROWS_AS(sampler.sample_shortlist(ids, std::vector<float>{1.0f}), vkllm::InputError);
+
+    SamplingParams p;
+    p.top_k = 1;
+    Sampler top1(p);
+    for (int i = 0; i < 10; ++i) CHECK(top1.sample_shortlist(ids, logits) == 17);
+}
