@@ -2,13 +2,14 @@
 #extension GL_GOOGLE_include_directive : require
 // y[b, n0 + n] = sum_k x[b, k] * W[n, k] with W in GGUF Q8_0 blocks (f16 scale
 // + 32 int8, 34 bytes), read through uints so that no 8/16-bit storage is
-// needed. One workgroup per output row and vector; each invocation takes whole
-// blocks (one scale per 32 products), then a workgroup reduction.
+// needed. One workgroup per output row and vector; invocation i takes the
+// 4-value groups i, i + WG, ... so that neighbours read neighbouring words,
+// then a workgroup reduction.
 layout(constant_id = 0) const uint WG = 128;
 layout(local_size_x_id = 0) in;
 #include "reduce.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 0) readonly buffer X { vec4 x4[]; };  // K is a multiple of 32
 layout(std430, binding = 1) readonly buffer Weights { uint weights[]; };
 layout(std430, binding = 2) writeonly buffer Y { float y[]; };
 layout(push_constant) uniform Params {
@@ -17,31 +18,28 @@ layout(push_constant) uniform Params {
     uint n0;   // first output column of this dispatch
 } p;
 
-// A block starts on an even byte: at a word boundary or half-way into one.
-// Its 34 bytes then lie in the 9 words from the one holding its start.
-float block_dot(uint block, uint x0) {
-    const uint byte = block * 34u;
-    const uint w0 = byte >> 2, half_word = (byte >> 1) & 1u;
-    uint words[9];
-    for (uint i = 0; i < 9; ++i) words[i] = weights[w0 + i];
-    const float scale = unpackHalf2x16(words[0])[half_word];
-    const uint first = half_word * 2u + 2u;  // byte of quant 0 within the 9 words
-    float sum = 0.0;
-    for (uint j = 0; j < 32; ++j) {
-        const uint at = first + j;
-        const int q = bitfieldExtract(int(words[at >> 2]), int((at & 3u) * 8u), 8);
-        sum = fma(x[x0 + j], float(q), sum);
-    }
-    return scale * sum;
+// Values 4g .. 4g + 3 of the row whose first block is `block0`, times x.
+// Blocks start on even bytes, so the scale lies in one word and the four
+// quants in one word or across the halves of two.
+float group_dot(uint block0, uint g, vec4 xv) {
+    const uint block_byte = (block0 + g / 8u) * 34u;
+    const float scale = unpackHalf2x16(weights[block_byte >> 2])[(block_byte >> 1) & 1u];
+    const uint quant_byte = block_byte + 2u + (g % 8u) * 4u;
+    const uint w = quant_byte >> 2;
+    const uint packed = (quant_byte & 3u) == 0u ? weights[w] : (weights[w] >> 16) | (weights[w + 1u] << 16);
+    const int bits = int(packed);
+    const vec4 q = vec4(bitfieldExtract(bits, 0, 8), bitfieldExtract(bits, 8, 8), bitfieldExtract(bits, 16, 8),
+                        bitfieldExtract(bits, 24, 8));
+    return scale * dot(q, xv);
 }
 
 void main() {
     const uint row = gl_WorkGroupID.x;
     const uint b = gl_WorkGroupID.y;
-    const uint blocks = p.K / 32u;
+    const uint groups = p.K / 4u;
     float sum = 0.0;
     if (row < p.N)
-        for (uint k = gl_LocalInvocationIndex; k < blocks; k += WG) sum += block_dot(row * blocks + k, b * p.K + k * 32u);
+        for (uint g = gl_LocalInvocationIndex; g < groups; g += WG) sum += group_dot(row * (p.K / 32u), g, x4[b * groups + g]);
     sum = workgroup_sum(sum);
     if (row < p.N && gl_LocalInvocationIndex == 0) y[b * p.ldy + p.n0 + row] = sum;
 }
