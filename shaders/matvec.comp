@@ -21,22 +21,43 @@ layout(push_constant) uniform Params {
 } p;
 
 #if defined(USE_SUBGROUP)
-// One subgroup per output row, gl_NumSubgroups rows per workgroup: no shared
-// memory and no barriers (the host fixes the subgroup size so it knows the
-// row count per workgroup).
+// A row is shared by SUBGROUPS_PER_ROW subgroups (1 for short rows, so a
+// workgroup covers several rows; more for long rows, so each row has enough
+// loads in flight). Lanes read four weights at a time, subgroups reduce with
+// subgroupAdd and, when a row spans several, through shared memory. The host
+// fixes the subgroup size, so it knows how many rows a workgroup covers.
+layout(constant_id = 1) const uint SUBGROUPS_PER_ROW = 1;
+shared float row_partial[WG];
+
 void main() {
-    const uint row = gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID;
+    const uint rows_per_group = gl_NumSubgroups / SUBGROUPS_PER_ROW;
+    const uint local_row = gl_SubgroupID / SUBGROUPS_PER_ROW;
+    const uint part = gl_SubgroupID % SUBGROUPS_PER_ROW;
+    const uint row = gl_WorkGroupID.x * rows_per_group + local_row;
     const uint b = gl_WorkGroupID.y;
-    if (row >= p.N) return;  // the whole subgroup shares the row, so it leaves together
+    const uint lanes = gl_SubgroupSize * SUBGROUPS_PER_ROW;
+    const uint lane = part * gl_SubgroupSize + gl_SubgroupInvocationID;
     float sum = 0.0;
-    if (p.K % 4 == 0) {
-        const uint x0 = b * p.K / 4, w0 = row * p.K;
-        for (uint k = gl_SubgroupInvocationID; k < p.K / 4; k += gl_SubgroupSize) sum += dot(x4[x0 + k], load_weight4(w0 + 4 * k));
-    } else {
-        for (uint k = gl_SubgroupInvocationID; k < p.K; k += gl_SubgroupSize) sum = fma(x[b * p.K + k], load_weight(row * p.K + k), sum);
+    if (row < p.N) {
+        if (p.K % 4 == 0) {
+            const uint x0 = b * p.K / 4, w0 = row * p.K;
+            for (uint k = lane; k < p.K / 4; k += lanes) sum += dot(x4[x0 + k], load_weight4(w0 + 4 * k));
+        } else {
+            for (uint k = lane; k < p.K; k += lanes) sum = fma(x[b * p.K + k], load_weight(row * p.K + k), sum);
+        }
     }
     sum = subgroupAdd(sum);
-    if (subgroupElect()) y[b * p.ldy + p.n0 + row] = sum;
+    if (SUBGROUPS_PER_ROW > 1) {
+        if (subgroupElect()) row_partial[gl_SubgroupID] = sum;
+        barrier();
+        if (part == 0 && subgroupElect() && row < p.N) {
+            float total = 0.0;
+            for (uint i = 0; i < SUBGROUPS_PER_ROW; ++i) total += row_partial[local_row * SUBGROUPS_PER_ROW + i];
+            y[b * p.ldy + p.n0 + row] = total;
+        }
+    } else if (subgroupElect() && row < p.N) {
+        y[b * p.ldy + p.n0 + row] = sum;
+    }
 }
 #else
 void main() {

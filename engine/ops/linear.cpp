@@ -92,11 +92,16 @@ void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
     const bool q8 = w.type == StorageType::Q8_0;
     const bool by_subgroup =
         !q8 && caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
-    const uint32_t rows_per_group = by_subgroup ? wg / caps.subgroup_size : 1;
+    // Enough subgroups on a row that each lane makes about eight four-wide loads.
+    const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
+    uint32_t per_row = 1;
+    while (by_subgroup && per_row < subgroups && uint64_t(per_row) * caps.subgroup_size * 4 * 8 < w.cols) per_row *= 2;
+    const uint32_t rows_per_group = by_subgroup ? subgroups / per_row : 1;
     std::string name = "matvec_" + storage_variant(caps, w.type);
     if (q8) name += reduction_variant(caps);
     else if (by_subgroup) name += "_sg";
     vk::PipelineDesc desc{name, 3, sizeof(LinearPush), {wg}, by_subgroup ? caps.subgroup_size : 0};
+    if (by_subgroup) desc.constants.push_back(per_row);
     const auto& pipeline = device.pipeline(desc);
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {
         LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), 0};
