@@ -1,5 +1,7 @@
 #include "forward/fixtures.h"
 
+#include "support/fixture_files.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,16 +11,6 @@
 
 namespace vkllm::test {
 
-namespace {
-std::vector<float> read_floats(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    REQUIRE_MESSAGE(in, "cannot open " << path);
-    std::vector<float> v(size_t(in.tellg()) / 4);
-    in.seekg(0);
-    in.read(reinterpret_cast<char*>(v.data()), std::streamsize(v.size() * 4));
-    return v;
-}
-}  // namespace
 
 HfCase load_hf_case(const std::string& name) {
     HfCase c;
@@ -27,7 +19,7 @@ HfCase load_hf_case(const std::string& name) {
     REQUIRE_MESSAGE(in, "missing fixture " << c.dir);
     auto ref = nlohmann::json::parse(in);
     c.input_ids = ref.at("input").at("input_ids").get<std::vector<int32_t>>();
-    c.expected = read_floats(c.dir + "/" + ref.at("output").at("file").get<std::string>());
+    c.expected = read_f32_file(c.dir + "/" + ref.at("output").at("file").get<std::string>());
     c.cols = c.expected.size() / c.input_ids.size();
     if (!ref.at("generation").is_null()) {
         c.prompt_ids = ref["generation"].at("prompt_ids").get<std::vector<int32_t>>();

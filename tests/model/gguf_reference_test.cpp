@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/load.h"
+#include "support/fixture_files.h"
 #include "reference/reference.h"
 
 using namespace vkllm;
@@ -18,14 +19,7 @@ namespace {
 
 std::string case_dir(const std::string& name) { return std::string(VKLLM_TEST_DATA_DIR) + "/gguf/" + name; }
 
-std::vector<float> read_floats(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE_MESSAGE(in, "cannot open " << path);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::vector<float> out(bytes.size() / 4);
-    std::memcpy(out.data(), bytes.data(), out.size() * 4);
-    return out;
-}
+using vkllm::test::read_f32_file;
 
 void check_case(const std::string& name) {
     const std::string dir = case_dir(name);
@@ -36,7 +30,7 @@ void check_case(const std::string& name) {
         CAPTURE(type);
         LoadedModel m = load_model(dir + "/model-" + type + ".gguf");
         const std::vector<float> out = reference_forward(m.config, m.weights, tokens);
-        const std::vector<float> expected = read_floats(dir + "/reference_logits_" + type + ".bin");
+        const std::vector<float> expected = read_f32_file(dir + "/reference_logits_" + type + ".bin");
         REQUIRE(out.size() == expected.size());
 
         // Both sides compute in fp32 (or better) on identical weights, so only

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/load.h"
+#include "support/fixture_files.h"
 #include "reference/reference.h"
 
 using namespace vkllm;
@@ -18,14 +19,7 @@ namespace {
 
 std::string case_dir(const std::string& name) { return std::string(VKLLM_TEST_DATA_DIR) + "/hf/models/" + name; }
 
-std::vector<float> read_floats(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE_MESSAGE(in, "cannot open " << path);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::vector<float> out(bytes.size() / 4);
-    std::memcpy(out.data(), bytes.data(), out.size() * 4);
-    return out;
-}
+using vkllm::test::read_f32_file;
 
 std::vector<int32_t> ids(const nlohmann::json& j) { return j.get<std::vector<int32_t>>(); }
 
@@ -40,7 +34,7 @@ void check_case(const std::string& name) {
     std::vector<int32_t> types;
     if (ref["input"].contains("token_type_ids")) types = ids(ref["input"]["token_type_ids"]);
     const std::vector<float> out = reference_forward(config, weights, tokens, types);
-    const std::vector<float> expected = read_floats(dir + "/" + ref["output"]["file"].get<std::string>());
+    const std::vector<float> expected = read_f32_file(dir + "/" + ref["output"]["file"].get<std::string>());
     REQUIRE(out.size() == expected.size());
 
     // fp32 end to end: the fixtures' own second-backend noise is ~4e-6, so 1e-4
