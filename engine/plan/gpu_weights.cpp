@@ -29,7 +29,12 @@ GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixSt
     for (const auto& [name, view] : weights.tensors()) {
         Entry e;
         e.shape = view.shape;
-        if (keep_as_f16(view, storage)) {
+        if (view.dtype == DType::Q8_0 && view.shape.size() == 2 && storage == MatrixStorage::AsStored) {
+            // Quantized blocks go to the GPU as stored; the kernels decode them.
+            e.type = ops::StorageType::Q8_0;
+            e.buffer = std::make_unique<vk::Buffer>(device, view.bytes, vk::BufferKind::Device, name);
+            vk::upload(device, *e.buffer, view.data, view.bytes);
+        } else if (keep_as_f16(view, storage)) {
             e.type = ops::StorageType::F16;
             std::vector<uint16_t> halves(view.elements());
             if (view.dtype == DType::F16) {

@@ -1,7 +1,8 @@
 #pragma once
 // A model's tensors in device buffers, one buffer per tensor, under their
 // logical names (model/weights.h). Matrices keep their stored precision (f32,
-// f16; bf16 widens to f32) unless a storage override asks for f16; vectors
+// f16, Q8_0 blocks; bf16 widens to f32) unless a storage override asks for f16
+// or f32; vectors
 // (norm weights, biases, ALiBi-free 1-D tensors) are always f32.
 #include <map>
 #include <memory>
@@ -16,7 +17,7 @@
 namespace vkllm::plan {
 
 enum class MatrixStorage {
-    AsStored,  // f32 -> f32, f16 -> f16, bf16 -> f32
+    AsStored,  // f32 -> f32, f16 -> f16, Q8_0 -> Q8_0, bf16 -> f32
     F16,       // every matrix rounded to f16
     F32,       // every matrix widened to f32
 };
