@@ -11,5 +11,9 @@ if ! "$root/scripts/build.sh" >"$build/last-build.log" 2>&1; then
   cat "$build/last-build.log" >&2
   exit 1
 fi
-if [[ $# -eq 0 ]]; then set -- -p "In the beginning"; fi
+has_prompt=0
+for arg in "$@"; do
+  case "$arg" in -p|--prompt|-p*|--prompt=*) has_prompt=1 ;; esac
+done
+if ((!has_prompt)); then set -- -p "In the beginning" "$@"; fi
 exec "$build/vkllm" run -m "$root/models/default" "$@"

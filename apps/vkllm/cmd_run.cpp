@@ -48,6 +48,12 @@ public:
         forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
     }
     std::string backend_name() const { return forward_ ? device_->caps().name : "CPU reference"; }
+    // KV-cache bytes in use and allocated (GPU backend only).
+    std::pair<uint64_t, uint64_t> kv_bytes() const {
+        if (!forward_) return {0, 0};
+        auto usage = forward_->kv_usage();
+        return {usage.bytes_used, usage.bytes_total};
+    }
     // Logits after `new_tokens`, the tokens appended since the last call (`all` holds every token so far).
     std::vector<float> next(std::span<const int32_t> new_tokens, const std::vector<int32_t>& all) {
         if (forward_) return forward_->step(new_tokens, true);
@@ -159,12 +165,17 @@ int run(const RunOptions& o) {
                               {"tokens", std::vector<int32_t>(tokens.begin() + long(prompt_tokens), tokens.end())},
                               {"stop_reason", stop_reason},
                               {"load_seconds", load_s},
+                              {"kv_bytes_used", generator.kv_bytes().first},
+                              {"kv_bytes_allocated", generator.kv_bytes().second},
                               {"prompt_tokens_per_second", prompt_tps},
                               {"generation_tokens_per_second", gen_tps}};
         std::printf("%s\n", out.dump().c_str());
     } else if (!o.quiet) {
         std::fprintf(stderr, "vkllm: prompt %zu tokens at %.1f tokens/s, generated %u tokens at %.1f tokens/s (%s)\n",
                      prompt_tokens, prompt_tps, produced, gen_tps, stop_reason.c_str());
+        if (auto [used, total] = generator.kv_bytes(); total > 0)
+            std::fprintf(stderr, "vkllm: KV cache %.2f MiB in use of %.2f MiB allocated\n", used / 1048576.0,
+                         total / 1048576.0);
     }
     return 0;
 }
