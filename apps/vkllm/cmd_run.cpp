@@ -151,7 +151,10 @@ int run(const RunOptions& o) {
     }
     std::string tail = stream.flush();
     generated += tail;
-    if (!o.json) std::printf("%s\n", tail.c_str());
+    if (!o.json) {
+        std::printf("%s\n", tail.c_str());
+        std::fflush(stdout);  // the status lines on stderr come after the text
+    }
 
     // The first step processes the prompt; each later step one more token.
     double prompt_tps = prompt_s > 0 ? prompt_tokens / prompt_s : 0;
