@@ -14,6 +14,7 @@
 #include "ops/rope.h"
 #include "ops/rows.h"
 #include "reference/alibi.h"
+#include "reference/embeddings.h"
 #include "reference/rope.h"
 #include "vkllm/error.h"
 
@@ -35,8 +36,6 @@ std::unique_ptr<Buffer> host_buffer(vk::Device& d, uint64_t words, const char* n
 void check_supported(const ModelConfig& c) {
     if (c.moe.num_experts > 0)
         throw InputError(c.source_path + ": Mixture-of-Experts layers do not run on the GPU yet (use the CPU reference)");
-    if (c.position == PositionEncoding::Sinusoidal)
-        throw InputError(c.source_path + ": sinusoidal positions do not run on the GPU yet");
     if (!c.norm_before && c.block == BlockLayout::ParallelResidual)
         throw InputError(c.source_path + ": post-norm with a parallel residual is not supported");
 }
@@ -119,6 +118,8 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     in.block_table = host_buffer(device, max_blocks_, "block table");
     in.inv_freq = host_buffer(device, std::max(hd / 2, 1u), "rope inverse frequencies");
     in.alibi_slopes = host_buffer(device, heads, "alibi slopes");
+    if (config_.position == PositionEncoding::Sinusoidal)
+        in.sinusoidal_rows = host_buffer(device, uint64_t(t) * hidden, "sinusoidal positions");
     std::memset(in.seq_index->mapped(), 0, in.seq_index->size());
     std::memset(in.type_ids->mapped(), 0, in.type_ids->size());
     if (config_.position == PositionEncoding::ALiBi) {
@@ -163,6 +164,13 @@ void GpuForward::write_inputs(std::span<const int32_t> tokens, const std::vector
     const int32_t seq = 0;
     std::vector<int32_t> table = cache_->block_table(std::span<const int32_t>(&seq, 1), max_blocks_);
     std::memcpy(in.block_table->mapped(), table.data(), table.size() * 4);
+    if (config_.position == PositionEncoding::Sinusoidal) {
+        // n rows of the fixed table, computed here rather than stored for the whole context.
+        auto* rows = static_cast<float*>(in.sinusoidal_rows->mapped());
+        std::fill(rows, rows + size_t(n) * config_.hidden_size, 0.0f);
+        for (uint32_t i = 0; i < n; ++i)
+            ref::add_sinusoidal_position(rows + size_t(i) * config_.hidden_size, config_.hidden_size, length_ + i);
+    }
     if (config_.position == PositionEncoding::RoPE) {
         const uint32_t dims = ref::rotary_dims(config_);
         std::vector<double> inv = ref::rope_inverse_frequencies(config_.rope, dims, length_ + n);

@@ -91,6 +91,7 @@ void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, bool last_only)
         commands.barrier();
         r.add(*s.x, *s.proj, n * hidden);
     }
+    if (c.position == PositionEncoding::Sinusoidal) r.add(*s.x, *in.sinusoidal_rows, n * hidden);
     if (c.type_vocab_size > 0) {
         ops::record_embedding(device_, commands, *in.type_ids, weights_.matrix("token_type_embd.weight"), *s.proj, n);
         commands.barrier();

@@ -16,7 +16,7 @@ struct GpuForward::Scratch {
 // Host-visible per-step inputs, written before each submission.
 struct GpuForward::Inputs {
     std::unique_ptr<vk::Buffer> ids, positions, position_ids, type_ids, slots, seq_index, context_len, block_table,
-        inv_freq, alibi_slopes;
+        inv_freq, alibi_slopes, sinusoidal_rows;
 };
 
 }  // namespace vkllm::plan
