@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages vkllm builds and tests with, when missing.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config clang xz-utils
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev xz-utils
   libvulkan-dev libvulkan-volk-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   doctest-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libpcre2-dev
