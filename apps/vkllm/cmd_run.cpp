@@ -10,6 +10,7 @@
 #include "command.h"
 #include "model/load.h"
 #include "plan/forward.h"
+#include "progress.h"
 #include "vk/device.h"
 #include "reference/reference.h"
 #include "runtime/sampler.h"
@@ -45,6 +46,8 @@ public:
         device_ = std::make_unique<vk::Device>(instance_);
         plan::ForwardOptions options;
         options.storage = plan::parse_matrix_storage(o.weights);
+        ProgressBar bar("loading weights", !o.quiet && !o.json);
+        options.on_upload_progress = bar.callback();
         forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
     }
     std::string backend_name() const { return forward_ ? device_->caps().name : "CPU reference"; }

@@ -6,6 +6,7 @@
 // context length) lives in small host-visible buffers, so a step is one
 // submission with no pipeline, descriptor or allocation work.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -29,6 +30,7 @@ struct ForwardOptions {
     uint32_t kv_block_size = 16;
     enum class KvStorage { Auto, F32, F16 } kv_storage = KvStorage::Auto;  // Auto: f16 where 16-bit storage exists
     bool profile = false;           // GPU timestamps per dispatch family
+    std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all (optional)
 };
 
 struct StepTiming {
@@ -49,6 +51,8 @@ public:
     void reset();
 
     uint32_t length() const { return length_; }
+    // Most tokens the sequence can hold: the model's context or the KV pool, whichever is smaller.
+    uint32_t max_context() const { return max_context_; }
     const ModelConfig& config() const { return config_; }
     kv::KvUsage kv_usage() const { return cache_->usage(); }
     uint64_t weight_bytes() const { return weights_.device_bytes(); }

@@ -25,7 +25,10 @@ bool keep_as_f16(const TensorView& t, MatrixStorage storage) {
 
 }  // namespace
 
-GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage) {
+GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage,
+                       const Progress& progress) {
+    uint64_t total = 0, done = 0;
+    for (const auto& [name, view] : weights.tensors()) total += view.bytes;
     for (const auto& [name, view] : weights.tensors()) {
         Entry e;
         e.shape = view.shape;
@@ -52,6 +55,8 @@ GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixSt
         }
         bytes_ += e.buffer->size();
         tensors_.emplace(name, std::move(e));
+        done += view.bytes;
+        if (progress) progress(done, total);
     }
 }
 

@@ -4,6 +4,8 @@
 // f16, Q8_0 blocks; bf16 widens to f32) unless a storage override asks for f16
 // or f32; vectors
 // (norm weights, biases, ALiBi-free 1-D tensors) are always f32.
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,7 +28,10 @@ MatrixStorage parse_matrix_storage(const std::string& name);  // "auto", "f16", 
 
 class GpuWeights {
 public:
-    GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage);
+    // Called after each tensor reaches the device with the source bytes done so far and in all.
+    using Progress = std::function<void(uint64_t done_bytes, uint64_t total_bytes)>;
+
+    GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage, const Progress& progress = {});
 
     bool has(const std::string& logical) const { return tensors_.count(logical) != 0; }
     // A 2-D tensor as a linear-layer weight; throws Error naming a missing tensor.

@@ -1,0 +1,33 @@
+#pragma once
+// A one-line progress bar on stderr, redrawn in place, e.g.
+//   loading weights [#####.....] 45% 1.1/2.4 GiB
+// It draws only when stderr is a terminal, so piped output stays clean.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace vkllm::cli {
+
+class ProgressBar {
+public:
+    // `enabled` false (e.g. --quiet) draws nothing even on a terminal.
+    ProgressBar(std::string label, bool enabled);
+    ~ProgressBar();
+
+    void update(uint64_t done, uint64_t total);
+    // Clears the line; called by the destructor too.
+    void finish();
+    // A callback for plan::ForwardOptions::on_upload_progress.
+    std::function<void(uint64_t, uint64_t)> callback();
+
+private:
+    std::string label_;
+    bool active_;
+    bool drawn_ = false;
+    int last_percent_ = -1;
+};
+
+// The bar text for `done` of `total` bytes, without the carriage return.
+std::string progress_line(const std::string& label, uint64_t done, uint64_t total, int width = 20);
+
+}  // namespace vkllm::cli

@@ -1,0 +1,83 @@
+// `vkllm chat` as a user runs it, with the conversation piped in: two turns,
+// /reset, and a conversation that outgrows the context.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Result {
+    int exit_code;
+    std::string output;  // stdout and stderr together
+};
+
+// Runs `vkllm chat` on the shipped model with `lines` as its stdin.
+Result chat(const std::string& lines, const std::string& args) {
+    const std::string input = "vkllm_chat_cli_test_input.txt";
+    std::ofstream(input) << lines;
+    std::string command = std::string(VKLLM_CLI_PATH) + " chat -m " + VKLLM_SOURCE_DIR + "/models/default " + args +
+                          " < " + input + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    REQUIRE(pipe);
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+    int status = pclose(pipe);
+    std::remove(input.c_str());
+    return {WEXITSTATUS(status), out};
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+}  // namespace
+
+TEST_CASE("chat answers two piped turns, one reply line each") {
+    Result r = chat("Once upon a time\nThe little dog\n", "--greedy --max-tokens 8 --quiet");
+    REQUIRE(r.exit_code == 0);
+    std::vector<std::string> replies = lines_of(r.output);
+    REQUIRE(replies.size() == 2);
+    CHECK_FALSE(replies[0].empty());
+    CHECK_FALSE(replies[1].empty());
+}
+
+TEST_CASE("/reset starts the conversation over: the same first message gets the same greedy reply") {
+    Result r = chat("Once upon a time\n/reset\nOnce upon a time\n/exit\nnever read\n", "--greedy --max-tokens 8 --quiet");
+    REQUIRE(r.exit_code == 0);
+    std::vector<std::string> replies = lines_of(r.output);
+    REQUIRE(replies.size() == 2);
+    CHECK_FALSE(replies[0].empty());
+    CHECK(replies[0] == replies[1]);
+}
+
+TEST_CASE("a conversation longer than the context is reset with a clear message") {
+    std::string sentence = "The little dog ran to the park and played with a red ball all day long.";
+    Result r = chat(sentence + "\n" + sentence + "\n" + sentence + "\n", "--greedy --max-tokens 8 --quiet --context 48");
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("too long for the context of 48 tokens; starting a new one") != std::string::npos);
+}
+
+TEST_CASE("a single message longer than the context is skipped with a clear message") {
+    std::string words;
+    for (int i = 0; i < 40; ++i) words += "the little dog ran ";
+    Result r = chat(words + "\nOnce upon a time\n", "--greedy --max-tokens 4 --quiet --context 32");
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("is too long for the context of 32 tokens; skipped") != std::string::npos);
+    // The next message still gets an answer.
+    CHECK(lines_of(r.output).size() == 2);
+}
+
+TEST_CASE("an unknown --template is refused") {
+    Result r = chat("hi\n", "--template vicuna --quiet");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("chat template 'vicuna'") != std::string::npos);
+}
