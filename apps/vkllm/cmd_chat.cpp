@@ -107,6 +107,8 @@ public:
             }
         }
         fresh_ = false;
+        const size_t turn_size = feed.size();
+        uint32_t replied = 0;
         stream_.reset();  // each reply starts its own line, so its leading space is dropped like a text start
         bool overflow = false;
         for (uint32_t produced = 0; produced < o_.max_tokens; ++produced) {
@@ -121,9 +123,13 @@ public:
             if (next == end_of_turn_ || next == tok_.eos_id()) break;
             print(stream_.push(next));
             feed.push_back(next);
+            ++replied;
         }
         unfed_ = std::move(feed);  // the reply's last token, given to the cache with the next turn
         print(stream_.flush() + "\n");
+        if (!o_.quiet)
+            std::fprintf(stderr, "vkllm: turn of %zu new tokens, reply of %u tokens, %u of %u context tokens in use\n",
+                         turn_size, replied, forward_->length(), context_);
         if (overflow) {
             std::fprintf(stderr, "vkllm: the context of %u tokens is full; the conversation starts over\n", context_);
             reset();

@@ -81,3 +81,23 @@ TEST_CASE("an unknown --template is refused") {
     CHECK(r.exit_code != 0);
     CHECK(r.output.find("chat template 'vicuna'") != std::string::npos);
 }
+
+TEST_CASE("each turn feeds only its new tokens: the cache keeps the conversation") {
+    Result r = chat("Once upon a time\nThe little dog\n", "--greedy --max-tokens 8");
+    REQUIRE(r.exit_code == 0);
+    std::vector<unsigned> fed, in_use;
+    for (const std::string& line : lines_of(r.output)) {
+        unsigned turn = 0, reply = 0, used = 0, context = 0;
+        if (std::sscanf(line.c_str(), "vkllm: turn of %u new tokens, reply of %u tokens, %u of %u context", &turn, &reply,
+                        &used, &context) == 4) {
+            fed.push_back(turn);
+            in_use.push_back(used);
+        }
+    }
+    REQUIRE(fed.size() == 2);
+    // The second turn is a few tokens, not the whole conversation again, and
+    // it lands on top of what the first turn left in the cache.
+    CHECK(fed[1] < in_use[0]);
+    CHECK(in_use[1] > in_use[0]);
+    CHECK(in_use[1] <= in_use[0] + fed[1] + 8);
+}
