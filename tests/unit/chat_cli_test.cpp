@@ -101,3 +101,11 @@ TEST_CASE("each turn feeds only its new tokens: the cache keeps the conversation
     CHECK(in_use[1] > in_use[0]);
     CHECK(in_use[1] <= in_use[0] + fed[1] + 8);
 }
+
+TEST_CASE("--template on a vocabulary without its markers still chats, with a warning") {
+    Result r = chat("Hello\n", "--template chatml --greedy --max-tokens 4 --system \"Be brief.\"");
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("template chatml") != std::string::npos);
+    CHECK(r.output.find("'<|im_end|>' is not a token") != std::string::npos);
+    CHECK(r.output.find("turn of ") != std::string::npos);
+}

@@ -149,3 +149,9 @@ TEST_CASE("chat_template is read from tokenizer_config.json") {
     CHECK(read_chat_template(VKLLM_SOURCE_DIR "/models/default/tokenizer_config.json").empty());
     fs::remove_all(dir);
 }
+
+TEST_CASE("Qwen3's shipped tokenizer_config.json is detected as ChatML") {
+    std::string jinja = vkllm::runtime::read_chat_template(VKLLM_TEST_DATA_DIR "/tokenizers/qwen3/tokenizer_config.json");
+    REQUIRE_FALSE(jinja.empty());
+    CHECK(vkllm::runtime::detect_chat_family(jinja) == ChatFamily::ChatML);
+}
