@@ -21,7 +21,7 @@ struct ChunkPush {
     uint32_t vocab, k, chunk_len, chunks, first_chunk, in_shift, out_shift;
 };
 struct MergePush {
-    uint32_t pool, k, in_shift, out_shift;
+    uint32_t lists, list_len, k, in_shift, out_shift;
 };
 
 uint32_t chunks_per_row(uint32_t vocab) { return (vocab + kChunkLen - 1) / kChunkLen; }
@@ -113,7 +113,7 @@ void record_topk(vk::Device& device, vk::CommandBuffer& commands, const vk::Buff
         Slice ids = slice_of(out_ids, uint64_t(row0) * k, uint64_t(nrows) * k, align);
         Slice values = slice_of(out_values, uint64_t(row0) * k, uint64_t(nrows) * k, align);
         commands.dispatch(merge_pipeline, {in.binding, ids.binding, values.binding},
-                          MergePush{pool, k, in.shift, ids.shift}, nrows);
+                          MergePush{chunks, k1, k, in.shift, ids.shift}, nrows);
     };
     if (all_pair_bytes <= range && uint64_t(rows) * k * 4 <= range && rows <= caps.max_workgroup_count[0]) {
         merge_dispatch(0, rows);
