@@ -15,9 +15,9 @@
 // pair (-inf, NONE), which sorts after every real id.
 layout(constant_id = 0) const uint WG = 128;
 layout(local_size_x_id = 0) in;
-#include "reduce.glsl"
+#include "argmax.glsl"
 
-const uint NONE = 16777215u;  // 2^24 - 1: above every id, exact as a float
+const uint NONE = 16777215u;  // above every id (vocabularies are checked to stay below)
 #define NEG_INF uintBitsToFloat(0xff800000u)
 
 #if defined(MERGE)
@@ -61,7 +61,7 @@ void emit(uint round, float v, uint id) {
 
 float sanitized(float v) { return (floatBitsToUint(v) & 0x7fffffffu) > 0x7f800000u ? NEG_INF : v; }
 
-bool better(float av, uint aid, float bv, uint bid) { return av > bv || (av == bv && aid < bid); }
+bool better(float av, uint aid, float bv, uint bid) { return argmax_better(av, aid, bv, bid); }
 
 // This invocation's best candidate strictly below the last one it gave away
 // (below nothing while taken_any is false); (-inf, NONE) when none is left.
@@ -112,9 +112,9 @@ void main() {
     bool rescan = true;
     for (uint round = 0; round < rounds(); ++round) {
         if (rescan) next_best(base, taken_any, taken_v, taken_id, best_v, best_id);
-        const float win_v = workgroup_max(best_v);
-        // Lowest id among the invocations holding the winning value (ids < 2^24 are exact floats).
-        const uint win_id = uint(-workgroup_max(best_v == win_v ? -float(best_id) : NEG_INF));
+        float win_v = best_v;
+        uint win_id = best_id;
+        workgroup_argmax(win_v, win_id);
         if (gl_LocalInvocationIndex == 0) emit(round, win_v, win_id);
         rescan = best_v == win_v && best_id == win_id;
         if (rescan) {
