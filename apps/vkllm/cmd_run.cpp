@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "model/load.h"
+#include "ops/topk.h"
 #include "plan/forward.h"
 #include "progress.h"
 #include "vk/device.h"
@@ -36,10 +37,24 @@ struct RunOptions {
     std::vector<std::string> stop;
 };
 
-// Next-token logits for a growing sequence, from the GPU or the CPU reference.
+// How many candidates the GPU must hand back for the sampler to see everything
+// it could pick: 0 when it needs the whole row (no top-k). Penalties can pull a
+// candidate below others, so then a margin past top-k is fetched.
+uint32_t gpu_candidates(const runtime::SamplingParams& p) {
+    const bool penalties =
+        p.repetition_penalty != 1.0f || p.frequency_penalty != 0.0f || p.presence_penalty != 0.0f;
+    uint32_t k = p.greedy() ? 1 : uint32_t(std::max(p.top_k, 0));
+    if (k == 0) return 0;
+    if (penalties) k = std::max(2 * k, k + 16);
+    return std::min<uint32_t>(k, ops::kMaxTopK);
+}
+
+// The next token of a growing sequence, from the GPU (top-k candidates
+// selected there when sampling allows) or the CPU reference.
 class Generator {
 public:
-    Generator(const RunOptions& o, const LoadedModel& model) : model_(model) {
+    Generator(const RunOptions& o, const LoadedModel& model, const runtime::SamplingParams& params)
+        : model_(model) {
         if (o.backend == "reference") return;
         if (o.backend != "gpu") throw InputError("--backend must be gpu or reference, not '" + o.backend + "'");
         instance_ = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
@@ -48,6 +63,7 @@ public:
         options.storage = plan::parse_matrix_storage(o.weights);
         ProgressBar bar("loading weights", !o.quiet && !o.json);
         options.on_upload_progress = bar.callback();
+        options.top_k = std::min(gpu_candidates(params), model.config.vocab_size);
         forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
     }
     std::string backend_name() const { return forward_ ? device_->caps().name : "CPU reference"; }
@@ -57,12 +73,16 @@ public:
         auto usage = forward_->kv_usage();
         return {usage.bytes_used, usage.bytes_total};
     }
-    // Logits after `new_tokens`, the tokens appended since the last call (`all` holds every token so far).
-    std::vector<float> next(std::span<const int32_t> new_tokens, const std::vector<int32_t>& all) {
-        if (forward_) return forward_->step(new_tokens, true);
+    // The token after `new_tokens`, the tokens appended since the last call (`all` holds every token so far).
+    int32_t next(runtime::Sampler& sampler, std::span<const int32_t> new_tokens, const std::vector<int32_t>& all) {
+        if (forward_ && forward_->top_k() > 0) {
+            plan::Candidates c = forward_->step_top_k(new_tokens);
+            return sampler.sample_shortlist(c.ids, c.logits, all);
+        }
+        if (forward_) return sampler.sample(forward_->step(new_tokens, true), all);
         std::vector<float> logits = reference_forward(model_.config, model_.weights, all);
         const size_t vocab = model_.config.vocab_size;
-        return {logits.end() - long(vocab), logits.end()};
+        return sampler.sample(std::span<const float>(logits.data() + logits.size() - vocab, vocab), all);
     }
 
 private:
@@ -108,7 +128,7 @@ int run(const RunOptions& o) {
     if (o.greedy) params.temperature = 0.f;
     runtime::Sampler sampler(params);
     tokenizer::StreamDecoder stream(tok, true);
-    Generator generator(o, model);
+    Generator generator(o, model, params);
     if (!o.quiet) std::fprintf(stderr, "vkllm: %s on %s\n", model_path.c_str(), generator.backend_name().c_str());
     if (!o.json) {
         std::fputs(o.prompt.c_str(), stdout);
@@ -123,11 +143,10 @@ int run(const RunOptions& o) {
     size_t fed = 0;  // tokens already given to the generator
     while (produced < o.max_tokens) {
         auto t = Clock::now();
-        std::vector<float> logits =
-            generator.next(std::span<const int32_t>(tokens.data() + fed, tokens.size() - fed), tokens);
+        int32_t next =
+            generator.next(sampler, std::span<const int32_t>(tokens.data() + fed, tokens.size() - fed), tokens);
         fed = tokens.size();
         (produced == 0 ? prompt_s : gen_s) += seconds_since(t);
-        int32_t next = sampler.sample(logits, tokens);
         tokens.push_back(next);
         ++produced;
         if (!o.ignore_eos && tok.eos_id() && next == *tok.eos_id()) {

@@ -13,6 +13,7 @@
 #include "ops/linear.h"
 #include "ops/rope.h"
 #include "ops/rows.h"
+#include "ops/topk.h"
 #include "reference/alibi.h"
 #include "reference/embeddings.h"
 #include "reference/rope.h"
@@ -108,6 +109,16 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
 
     inputs_ = std::make_unique<Inputs>();
     Inputs& in = *inputs_;
+    if (options_.top_k > 0 && !encoder) {
+        const uint32_t k = std::min(options_.top_k, config_.vocab_size);
+        s.device_logits = device_buffer(device, config_.vocab_size, "next-token logits");
+        s.topk_ids = std::make_unique<Buffer>(device, uint64_t(k) * 4, BufferKind::Readback, "top-k ids");
+        s.topk_values = std::make_unique<Buffer>(device, uint64_t(k) * 4, BufferKind::Readback, "top-k logits");
+        s.topk_scratch = std::make_unique<Buffer>(
+            device, std::max<uint64_t>(ops::topk_scratch_bytes(device.caps(), 1, config_.vocab_size, k), 4),
+            BufferKind::Device, "top-k scratch");
+    }
+
     in.ids = host_buffer(device, t, "token ids");
     in.positions = host_buffer(device, t, "positions");
     in.position_ids = host_buffer(device, t, "position rows");
@@ -136,14 +147,14 @@ void GpuForward::reset() {
     length_ = 0;
 }
 
-vk::CommandBuffer& GpuForward::program_for(uint32_t n, bool last_only) {
-    auto key = std::make_pair(n, last_only);
+vk::CommandBuffer& GpuForward::program_for(uint32_t n, Output output) {
+    auto key = std::make_pair(n, output);
     auto it = programs_.find(key);
     if (it != programs_.end()) return *it->second;
     uint32_t stamps = options_.profile ? 24 * config_.num_layers + 16 : 0;
     auto commands = std::make_unique<vk::CommandBuffer>(device_, stamps);
     commands->begin();
-    record(*commands, n, last_only);
+    record(*commands, n, output);
     commands->end();
     return *programs_.emplace(key, std::move(commands)).first->second;
 }
@@ -179,7 +190,7 @@ void GpuForward::write_inputs(std::span<const int32_t> tokens, const std::vector
     }
 }
 
-std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_only) {
+void GpuForward::check_step(std::span<const int32_t> tokens) const {
     if (tokens.empty()) throw InputError("forward step without tokens");
     for (int32_t id : tokens)
         if (id < 0 || uint32_t(id) >= config_.vocab_size)
@@ -188,27 +199,57 @@ std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_o
     if (uint64_t(length_) + tokens.size() > config_.max_position)
         throw InputError(std::to_string(length_ + tokens.size()) + " tokens exceed the model's context of " +
                          std::to_string(config_.max_position));
-    const bool encoder = config_.kind == ModelKind::EncoderOnly;
-    if (encoder && (length_ > 0 || tokens.size() > options_.max_step_tokens))
+    if (config_.kind == ModelKind::EncoderOnly && (length_ > 0 || tokens.size() > options_.max_step_tokens))
         throw InputError("an encoder-only model takes all its tokens in one step");
-    const uint32_t cols = encoder ? config_.hidden_size : config_.vocab_size;
+}
+
+std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_only) {
+    check_step(tokens);
+    const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
     std::vector<float> out;
-    for (size_t first = 0; first < tokens.size(); first += options_.max_step_tokens) {
-        size_t count = std::min<size_t>(options_.max_step_tokens, tokens.size() - first);
-        bool last_chunk = first + count == tokens.size();
-        std::vector<float> part = run_chunk(tokens.subspan(first, count), last_only);
-        if (!last_only) out.insert(out.end(), part.begin(), part.end());
-        else if (last_chunk) out = std::move(part);
+    run_chunks(tokens, last_only ? Output::LastRow : Output::AllRows, last_only ? nullptr : &out);
+    if (last_only) {
+        out.resize(cols);
+        vk::download(device_, *scratch_->out, out.data(), out.size() * 4);
     }
-    if (last_only) out.resize(cols);
     return out;
 }
 
-std::vector<float> GpuForward::run_chunk(std::span<const int32_t> tokens, bool last_only) {
+Candidates GpuForward::step_top_k(std::span<const int32_t> tokens) {
+    if (options_.top_k == 0) throw Error("step_top_k needs ForwardOptions::top_k > 0");
+    if (config_.kind == ModelKind::EncoderOnly) throw InputError("an encoder-only model has no next-token candidates");
+    check_step(tokens);
+    run_chunks(tokens, Output::TopK, nullptr);
+    Candidates c;
+    const uint32_t k = std::min(options_.top_k, config_.vocab_size);
+    c.ids.resize(k);
+    c.logits.resize(k);
+    vk::download(device_, *scratch_->topk_ids, c.ids.data(), k * 4);
+    vk::download(device_, *scratch_->topk_values, c.logits.data(), k * 4);
+    return c;
+}
+
+void GpuForward::run_chunks(std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows) {
+    const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
+    for (size_t first = 0; first < tokens.size(); first += options_.max_step_tokens) {
+        size_t count = std::min<size_t>(options_.max_step_tokens, tokens.size() - first);
+        bool last_chunk = first + count == tokens.size();
+        // Chunks before the last only fill the KV cache, unless every row is wanted.
+        run_chunk(tokens.subspan(first, count),
+                  last_chunk || output == Output::AllRows ? output : Output::LastRow);
+        if (all_rows) {
+            size_t at = all_rows->size();
+            all_rows->resize(at + count * cols);
+            vk::download(device_, *scratch_->out, all_rows->data() + at, count * cols * 4);
+        }
+    }
+}
+
+void GpuForward::run_chunk(std::span<const int32_t> tokens, Output output) {
     const uint32_t n = uint32_t(tokens.size());
     std::vector<int32_t> slots = cache_->append(0, n);
     write_inputs(tokens, slots);
-    vk::CommandBuffer& program = program_for(n, last_only);
+    vk::CommandBuffer& program = program_for(n, output);
     program.submit_and_wait();
     length_ += n;
     if (config_.attention.sliding_window > 0 && config_.attention.causal)
@@ -220,11 +261,6 @@ std::vector<float> GpuForward::run_chunk(std::span<const int32_t> tokens, bool l
         if (it == timings_.end()) timings_.push_back({t.label, t.microseconds});
         else it->microseconds += t.microseconds;
     }
-    const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
-    const uint32_t rows = last_only ? 1 : n;
-    std::vector<float> result(size_t(rows) * cols);
-    vk::download(device_, *scratch_->out, result.data(), result.size() * 4);
-    return result;
 }
 
 }  // namespace vkllm::plan

@@ -30,7 +30,14 @@ struct ForwardOptions {
     uint32_t kv_block_size = 16;
     enum class KvStorage { Auto, F32, F16 } kv_storage = KvStorage::Auto;  // Auto: f16 where 16-bit storage exists
     bool profile = false;           // GPU timestamps per dispatch family
+    uint32_t top_k = 0;             // > 0: step_top_k() selects this many candidates on the GPU
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all (optional)
+};
+
+// The best next tokens, selected on the GPU: ids and their logits, best first.
+struct Candidates {
+    std::vector<int32_t> ids;
+    std::vector<float> logits;
 };
 
 struct StepTiming {
@@ -47,10 +54,14 @@ public:
     // for every new token (encoder-only models: final hidden states [n, hidden],
     // and all tokens must come in one call). `last_only` returns just the last row.
     std::vector<float> step(std::span<const int32_t> tokens, bool last_only = false);
+    // Like step(.., true), but reads back only ForwardOptions::top_k candidates
+    // for the last token instead of the whole vocabulary row.
+    Candidates step_top_k(std::span<const int32_t> tokens);
     // Forgets the sequence; its KV blocks return to the pool.
     void reset();
 
     uint32_t length() const { return length_; }
+    uint32_t top_k() const { return options_.top_k; }
     // Most tokens the sequence can hold: the model's context or the KV pool, whichever is smaller.
     uint32_t max_context() const { return max_context_; }
     const ModelConfig& config() const { return config_; }
@@ -62,10 +73,15 @@ public:
 private:
     struct Scratch;
     struct Inputs;
-    vk::CommandBuffer& program_for(uint32_t n, bool last_only);
-    void record(vk::CommandBuffer& commands, uint32_t n, bool last_only);
+    // What a recorded step hands back.
+    enum class Output { AllRows, LastRow, TopK };
+    vk::CommandBuffer& program_for(uint32_t n, Output output);
+    void record(vk::CommandBuffer& commands, uint32_t n, Output output);
     void write_inputs(std::span<const int32_t> tokens, const std::vector<int32_t>& slots);
-    std::vector<float> run_chunk(std::span<const int32_t> tokens, bool last_only);
+    void check_step(std::span<const int32_t> tokens) const;
+    // Runs the tokens in chunks of at most max_step_tokens; the last chunk with `output`.
+    void run_chunks(std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows);
+    void run_chunk(std::span<const int32_t> tokens, Output output);
 
     vk::Device& device_;
     ModelConfig config_;
@@ -75,7 +91,7 @@ private:
     std::unique_ptr<kv::GpuKvPools> pools_;
     std::unique_ptr<Scratch> scratch_;
     std::unique_ptr<Inputs> inputs_;
-    std::map<std::pair<uint32_t, bool>, std::unique_ptr<vk::CommandBuffer>> programs_;
+    std::map<std::pair<uint32_t, Output>, std::unique_ptr<vk::CommandBuffer>> programs_;
     uint32_t length_ = 0;
     uint32_t max_blocks_ = 0;
     uint32_t max_context_ = 0;  // most tokens the KV pool can hold: the attention split plan covers these

@@ -9,6 +9,7 @@
 #include "ops/linear.h"
 #include "ops/rope.h"
 #include "ops/rows.h"
+#include "ops/topk.h"
 #include "plan/forward.h"
 #include "plan/forward_state.h"
 #include "reference/rope.h"
@@ -74,7 +75,8 @@ public:
 
 }  // namespace
 
-void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, bool last_only) {
+void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, Output output) {
+    const bool last_only = output != Output::AllRows;
     const ModelConfig& c = config_;
     Scratch& s = *scratch_;
     Inputs& in = *inputs_;
@@ -222,13 +224,20 @@ void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, bool last_only)
         r.done("copy");
         return;
     }
+    // Top-k mode keeps the logits row on the device and reads back only the candidates.
+    const vk::Buffer& logits = output == Output::TopK ? *s.device_logits : *s.out;
     Recorder head(device_, commands, weights_, rows);
     const std::string lm = c.tie_embeddings ? "token_embd" : "lm_head";
-    head.linear(*head_in, lm, *s.out, c.lm_head_bias && !c.tie_embeddings, "lm_head");
+    head.linear(*head_in, lm, logits, c.lm_head_bias && !c.tie_embeddings, "lm_head");
     if (c.lm_head_bias && c.tie_embeddings) {
-        ops::record_eltwise(device_, commands, ops::Eltwise::Add, *s.out, weights_.vector("lm_head.bias"), *s.out,
+        ops::record_eltwise(device_, commands, ops::Eltwise::Add, logits, weights_.vector("lm_head.bias"), logits,
                             rows * c.vocab_size, c.vocab_size);
         r.done("lm_head");
+    }
+    if (output == Output::TopK) {
+        ops::record_topk(device_, commands, logits, *s.topk_ids, *s.topk_values, 1, c.vocab_size,
+                         std::min(options_.top_k, c.vocab_size), *s.topk_scratch);
+        r.done("top_k");
     }
 }
 

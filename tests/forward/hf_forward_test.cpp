@@ -178,3 +178,29 @@ TEST_CASE("GGUF models (F32, F16 and Q8_0 weights used as stored) match their re
         }
     }
 }
+
+TEST_CASE("top-k candidates selected on the GPU agree with the full logits row") {
+    HfCase c = load_hf_case("llama_gqa");
+    LoadedModel m = load_model(c.dir);
+    plan::ForwardOptions o = f32_options();
+    o.top_k = 8;
+    plan::GpuForward full(device(), m.config, m.weights, o);
+    plan::GpuForward candidates(device(), m.config, m.weights, o);
+    ValidationCheck check;
+    std::vector<int32_t> prompt(c.input_ids.begin(), c.input_ids.begin() + 30);  // two chunks of 20 and 10
+    std::vector<float> row = full.step(prompt, true);
+    plan::Candidates top = candidates.step_top_k(prompt);
+    for (int step = 0; step < 5; ++step) {
+        std::vector<int32_t> order(row.size());
+        for (size_t i = 0; i < order.size(); ++i) order[i] = int32_t(i);
+        std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+        REQUIRE(top.ids.size() == 8);
+        for (size_t i = 0; i < 8; ++i) {
+            CHECK(top.ids[i] == order[i]);
+            CHECK(top.logits[i] == doctest::Approx(row[order[i]]).epsilon(1e-6));
+        }
+        int32_t next = top.ids[0];
+        row = full.step(std::span<const int32_t>(&next, 1), true);
+        top = candidates.step_top_k(std::span<const int32_t>(&next, 1));
+    }
+}
