@@ -11,6 +11,7 @@
 #include <string>
 
 #include "command.h"
+#include "model_tokenizer.h"
 #include "model/load.h"
 #include "plan/forward.h"
 #include "progress.h"
@@ -187,7 +188,7 @@ int chat(const ChatOptions& o) {
         throw InputError(model_path + ": an encoder-only model cannot chat");
     std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
     if (tokenizer_path.empty()) throw InputError(model_path + ": the model names no tokenizer; pass --tokenizer FILE");
-    tokenizer::Tokenizer tok = tokenizer::load_tokenizer(tokenizer_path);
+    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path);
     runtime::ChatFamily family = choose_family(o, tokenizer_path, tok);
 
     ChatSession session(o, model, tok, family);

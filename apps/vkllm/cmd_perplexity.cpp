@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "model_tokenizer.h"
 #include "model/load.h"
 #include "reference/reference.h"
 #include "runtime/perplexity.h"
@@ -25,7 +26,7 @@ int run(const PerplexityOptions& o) {
     LoadedModel model = load_model(o.model);
     std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
     if (tokenizer_path.empty()) throw InputError(o.model + ": the model names no tokenizer; pass --tokenizer FILE");
-    tokenizer::Tokenizer tok = tokenizer::load_tokenizer(tokenizer_path);
+    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path);
     std::ifstream in(o.file, std::ios::binary);
     if (!in) throw InputError(o.file + ": cannot read");
     std::stringstream text;

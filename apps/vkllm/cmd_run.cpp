@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "model_tokenizer.h"
 #include "model/load.h"
 #include "ops/topk.h"
 #include "plan/forward.h"
@@ -109,7 +110,7 @@ int run(const RunOptions& o) {
     std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
     if (tokenizer_path.empty())
         throw InputError(model_path + ": the model names no tokenizer; pass --tokenizer FILE");
-    tokenizer::Tokenizer tok = tokenizer::load_tokenizer(tokenizer_path);
+    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path);
     double load_s = seconds_since(t_load);
 
     std::vector<int32_t> tokens = tok.encode(o.prompt, true);
