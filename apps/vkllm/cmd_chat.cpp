@@ -11,6 +11,7 @@
 #include <string>
 
 #include "command.h"
+#include "sampling_options.h"
 #include "model_tokenizer.h"
 #include "model/load.h"
 #include "plan/forward.h"
@@ -217,9 +218,6 @@ int chat(const ChatOptions& o) {
 
 Registration reg{"chat", "Talk with a model, one message per line on stdin", [](CLI::App& sub) {
                      auto o = std::make_shared<ChatOptions>();
-                     o->sampling.temperature = 0.8f;
-                     o->sampling.top_k = 40;
-                     o->sampling.repetition_penalty = 1.1f;
                      sub.add_option("-m,--model", o->model, "TOML config, Hugging Face directory or GGUF file (default: the shipped model)");
                      sub.add_option("--tokenizer", o->tokenizer, "tokenizer.json to use instead of the model's");
                      sub.add_option("--template", o->template_name, "Chat format: chatml, llama3, llama2, mistral, gemma, none (default: detected)");
@@ -227,12 +225,7 @@ Registration reg{"chat", "Talk with a model, one message per line on stdin", [](
                      sub.add_option("-n,--max-tokens", o->max_tokens, "Most tokens per reply")->check(CLI::Range(1u, 1u << 20));
                      sub.add_option("--context", o->context, "Most tokens the conversation may hold (default: the model's)")
                          ->check(CLI::Range(2u, 1u << 24));
-                     sub.add_option("--temperature", o->sampling.temperature, "Sampling temperature (0: greedy)");
-                     sub.add_option("--top-k", o->sampling.top_k, "Keep the k most likely tokens (0: all)");
-                     sub.add_option("--top-p", o->sampling.top_p, "Nucleus sampling mass (1: off)");
-                     sub.add_option("--min-p", o->sampling.min_p, "Drop tokens below min-p times the best (0: off)");
-                     sub.add_option("--repeat-penalty", o->sampling.repetition_penalty, "Repetition penalty (1: off)");
-                     sub.add_option("--seed", o->sampling.seed, "Random seed (same seed, same replies)");
+                     add_sampling_options(sub, o->sampling);
                      sub.add_flag("--greedy", o->greedy, "Always take the most likely token");
                      sub.add_flag("-q,--quiet", o->quiet, "Only the replies, no status lines");
                      sub.add_option("--weights", o->weights, "Matrix storage on the GPU: auto, f16, f32");

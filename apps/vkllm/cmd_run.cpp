@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "sampling_options.h"
 #include "model_tokenizer.h"
 #include "model/load.h"
 #include "ops/topk.h"
@@ -208,21 +209,11 @@ int run(const RunOptions& o) {
 
 Registration reg{"run", "Generate text from a prompt", [](CLI::App& sub) {
                      auto o = std::make_shared<RunOptions>();
-                     o->sampling.temperature = 0.8f;
-                     o->sampling.top_k = 40;
-                     o->sampling.repetition_penalty = 1.1f;
                      sub.add_option("-m,--model", o->model, "TOML config, Hugging Face directory or GGUF file (default: the shipped model)");
                      sub.add_option("-p,--prompt", o->prompt, "Prompt text");
                      sub.add_option("--tokenizer", o->tokenizer, "tokenizer.json to use instead of the model's");
                      sub.add_option("-n,--max-tokens", o->max_tokens, "New tokens to generate")->check(CLI::Range(1u, 1u << 20));
-                     sub.add_option("--temperature", o->sampling.temperature, "Sampling temperature (0: greedy)");
-                     sub.add_option("--top-k", o->sampling.top_k, "Keep the k most likely tokens (0: all)");
-                     sub.add_option("--top-p", o->sampling.top_p, "Nucleus sampling mass (1: off)");
-                     sub.add_option("--min-p", o->sampling.min_p, "Drop tokens below min-p times the best (0: off)");
-                     sub.add_option("--repeat-penalty", o->sampling.repetition_penalty, "Repetition penalty (1: off)");
-                     sub.add_option("--frequency-penalty", o->sampling.frequency_penalty, "Frequency penalty");
-                     sub.add_option("--presence-penalty", o->sampling.presence_penalty, "Presence penalty");
-                     sub.add_option("--seed", o->sampling.seed, "Random seed (same seed, same text)");
+                     add_sampling_options(sub, o->sampling);
                      sub.add_option("--stop", o->stop, "Stop when this text is generated (repeatable)");
                      sub.add_flag("--greedy", o->greedy, "Always take the most likely token");
                      sub.add_flag("--ignore-eos", o->ignore_eos, "Keep going past the end-of-sequence token");

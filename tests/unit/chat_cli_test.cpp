@@ -2,12 +2,13 @@
 // /reset, and a conversation that outgrows the context.
 #include <doctest/doctest.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "support/cli_runner.h"
 
 namespace {
 
@@ -20,16 +21,9 @@ struct Result {
 Result chat(const std::string& lines, const std::string& args) {
     const std::string input = "vkllm_chat_cli_test_input.txt";
     std::ofstream(input) << lines;
-    std::string command = std::string(VKLLM_CLI_PATH) + " chat -m " + VKLLM_SOURCE_DIR + "/models/default " + args +
-                          " < " + input + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-    int status = pclose(pipe);
+    auto r = vkllm::test::run_cli("chat -m " + std::string(VKLLM_SOURCE_DIR) + "/models/default " + args + " < " + input);
     std::remove(input.c_str());
-    return {WEXITSTATUS(status), out};
+    return {r.exit_code, r.output};
 }
 
 std::vector<std::string> lines_of(const std::string& text) {

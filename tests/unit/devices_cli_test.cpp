@@ -2,31 +2,18 @@
 // selector or a machine without a Vulkan driver.
 #include <doctest/doctest.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace {
-struct Result {
-    int exit_code;
-    std::string output;  // stdout and stderr together
-};
+#include "support/cli_runner.h"
 
-Result run_cli(const std::string& env, const std::string& args) {
-    std::string command = env + " " + VKLLM_CLI_PATH + " " + args + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-    int status = pclose(pipe);
-    return {WEXITSTATUS(status), out};
-}
+namespace {
+using vkllm::test::CliResult;
+CliResult run_cli(const std::string& env, const std::string& args) { return vkllm::test::run_cli(args, env); }
 }  // namespace
 
 TEST_CASE("vkllm devices --json lists at least one device with its capabilities") {
-    Result r = run_cli("", "devices --json");
+    CliResult r = run_cli("", "devices --json");
     REQUIRE(r.exit_code == 0);
     auto devices = nlohmann::json::parse(r.output.substr(r.output.find('[')));
     REQUIRE(devices.size() >= 1);
@@ -42,20 +29,20 @@ TEST_CASE("vkllm devices --json lists at least one device with its capabilities"
 }
 
 TEST_CASE("vkllm devices prints a table and honours --device-limits") {
-    Result r = run_cli("", "devices --device 0 --device-limits no-fp16,max-buffer-range=64M");
+    CliResult r = run_cli("", "devices --device 0 --device-limits no-fp16,max-buffer-range=64M");
     REQUIRE(r.exit_code == 0);
     CHECK(r.output.find("<- selected") != std::string::npos);
     CHECK(r.output.find("limited by                 no-fp16, max-buffer-range=64M") != std::string::npos);
 }
 
 TEST_CASE("a device selector that matches nothing exits non-zero and lists devices") {
-    Result r = run_cli("", "devices --device no-such-gpu");
+    CliResult r = run_cli("", "devices --device no-such-gpu");
     CHECK(r.exit_code == 1);
     CHECK(r.output.find("no Vulkan device matches 'no-such-gpu'") != std::string::npos);
 }
 
 TEST_CASE("no Vulkan driver: a clear message naming what to install") {
-    Result r = run_cli("VK_DRIVER_FILES=/nonexistent/icd.json VK_ICD_FILENAMES=/nonexistent/icd.json", "devices");
+    CliResult r = run_cli("VK_DRIVER_FILES=/nonexistent/icd.json VK_ICD_FILENAMES=/nonexistent/icd.json", "devices");
     CHECK(r.exit_code == 1);
     CHECK(r.output.find("mesa-vulkan-drivers") != std::string::npos);
 }

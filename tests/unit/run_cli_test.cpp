@@ -2,10 +2,10 @@
 // tokenizer lives in its metadata.
 #include <doctest/doctest.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "support/cli_runner.h"
 
 namespace {
 struct Result {
@@ -14,14 +14,8 @@ struct Result {
 };
 
 Result run(const std::string& args) {
-    std::string command = std::string(VKLLM_CLI_PATH) + " " + args + " 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-    int status = pclose(pipe);
-    return {WEXITSTATUS(status), out};
+    auto r = vkllm::test::run_cli(args, "", false);
+    return {r.exit_code, r.output};
 }
 }  // namespace
 
