@@ -31,6 +31,9 @@ struct ForwardOptions {
     enum class KvStorage { Auto, F32, F16 } kv_storage = KvStorage::Auto;  // Auto: f16 where 16-bit storage exists
     bool profile = false;           // GPU timestamps per dispatch family
     uint32_t top_k = 0;             // > 0: step_top_k() selects this many candidates on the GPU
+    // Prefill of f16 weights may round activations to f16 to use cooperative-matrix
+    // units where the device has them (relative error ~5e-4 on logits); false keeps f32.
+    bool f16_prefill_activations = true;
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all (optional)
 };
 

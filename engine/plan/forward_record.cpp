@@ -31,8 +31,9 @@ ops::Eltwise activation_op(Activation a) {
 // Records dispatches with a barrier after each, and a timestamp per family when profiling.
 class Recorder {
 public:
-    Recorder(vk::Device& device, vk::CommandBuffer& commands, const GpuWeights& weights, uint32_t n)
-        : device(device), commands(commands), weights(weights), n(n) {}
+    Recorder(vk::Device& device, vk::CommandBuffer& commands, const GpuWeights& weights, uint32_t n,
+             ops::MatmulPrecision precision)
+        : device(device), commands(commands), weights(weights), n(n), precision(precision) {}
 
     void done(const char* family) {
         commands.barrier();
@@ -42,10 +43,8 @@ public:
     // out[n, rows] = in[n, cols] W^T (+ bias); the matrix-vector kernel for a few rows.
     void linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias, const char* family) {
         ops::WeightMatrix w = weights.matrix(name + ".weight");
-        // Prefill of f16 weights may round activations to f16 to use cooperative-matrix
-        // units (where the device has them); decode keeps f32 activations.
         if (n <= 4) ops::record_matvec(device, commands, in, w, out, n);
-        else ops::record_matmul(device, commands, in, w, out, n, ops::MatmulPrecision::F16Activations);
+        else ops::record_matmul(device, commands, in, w, out, n, precision);
         if (bias) {
             commands.barrier();
             ops::record_eltwise(device, commands, ops::Eltwise::Add, out, weights.vector(name + ".bias"), out,
@@ -71,6 +70,7 @@ public:
     vk::CommandBuffer& commands;
     const GpuWeights& weights;
     uint32_t n;
+    ops::MatmulPrecision precision;
 };
 
 }  // namespace
@@ -80,7 +80,9 @@ void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, Output output) 
     const ModelConfig& c = config_;
     Scratch& s = *scratch_;
     Inputs& in = *inputs_;
-    Recorder r(device_, commands, weights_, n);
+    const auto precision = options_.f16_prefill_activations ? ops::MatmulPrecision::F16Activations
+                                                            : ops::MatmulPrecision::F32Activations;
+    Recorder r(device_, commands, weights_, n, precision);
     const uint32_t hidden = c.hidden_size, heads = c.num_heads, kvh = c.kv_heads(), hd = c.head_size();
     const bool encoder = c.kind == ModelKind::EncoderOnly;
 
@@ -226,7 +228,7 @@ void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, Output output) 
     }
     // Top-k mode keeps the logits row on the device and reads back only the candidates.
     const vk::Buffer& logits = output == Output::TopK ? *s.device_logits : *s.out;
-    Recorder head(device_, commands, weights_, rows);
+    Recorder head(device_, commands, weights_, rows, precision);
     const std::string lm = c.tie_embeddings ? "token_embd" : "lm_head";
     head.linear(*head_in, lm, logits, c.lm_head_bias && !c.tie_embeddings, "lm_head");
     if (c.lm_head_bias && c.tie_embeddings) {

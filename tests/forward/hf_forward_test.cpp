@@ -6,7 +6,8 @@
 //    a different order, which lands within a few 1e-6.
 //  - f16 KV cache: K and V are rounded to f16 (relative 2^-11 each), which
 //    moves logits by ~3e-4 relative: bound 3e-3.
-//  - f16 weight storage: every matrix rounded to f16; same bound, 3e-3.
+//  - f16 weight storage: every matrix rounded to f16 (and, on devices with
+//    cooperative matrices, prefill activations too: ~5e-4 seen); same bound, 3e-3.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -61,6 +62,7 @@ plan::ForwardOptions f32_options() {
     o.storage = plan::MatrixStorage::F32;
     o.kv_storage = plan::ForwardOptions::KvStorage::F32;
     o.max_step_tokens = 20;  // 48 tokens go in three chunks: chunked prefill is exercised too
+    o.f16_prefill_activations = false;
     return o;
 }
 
@@ -103,6 +105,7 @@ TEST_CASE("f16 KV cache and f16 weights stay within their rounding") {
         LoadedModel m = load_model(c.dir);
         plan::ForwardOptions o = f32_options();
         o.storage = plan::MatrixStorage::F16;  // packed-f16 variants where 16-bit storage is missing
+        o.f16_prefill_activations = true;      // cooperative-matrix prefill where the device has it
         if (has_f16) o.kv_storage = plan::ForwardOptions::KvStorage::F16;
         for (bool decode : {false, true}) {
             auto out = decode ? run_decode(m, o, c.input_ids) : run_prefill(m, o, c.input_ids);
