@@ -138,6 +138,8 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
         auto* dst = static_cast<float*>(in.alibi_slopes->mapped());
         for (uint32_t h = 0; h < heads; ++h) dst[h] = float(slopes[h]);
     }
+    if (config_.position == PositionEncoding::RoPE) write_rope_frequencies(1);
+    reset();
 }
 
 GpuForward::~GpuForward() = default;
@@ -145,6 +147,8 @@ GpuForward::~GpuForward() = default;
 void GpuForward::reset() {
     if (cache_->contains(0)) cache_->free_sequence(0);
     length_ = 0;
+    auto* table = static_cast<int32_t*>(inputs_->block_table->mapped());
+    std::fill(table, table + max_blocks_, kv::KvCache::kReleased);
 }
 
 vk::CommandBuffer& GpuForward::program_for(uint32_t n, Output output) {
@@ -172,8 +176,9 @@ void GpuForward::write_inputs(std::span<const int32_t> tokens, const std::vector
     }
     std::memcpy(in.slots->mapped(), slots.data(), slots.size() * 4);
     *static_cast<int32_t*>(in.context_len->mapped()) = int32_t(length_ + n);
-    const int32_t seq = 0;
-    std::vector<int32_t> table = cache_->block_table(std::span<const int32_t>(&seq, 1), max_blocks_);
+    // The row past the sequence's blocks stays kReleased (set at reset), so only
+    // the sequence's own entries are copied.
+    const std::vector<int32_t>& table = cache_->blocks(0);
     std::memcpy(in.block_table->mapped(), table.data(), table.size() * 4);
     if (config_.position == PositionEncoding::Sinusoidal) {
         // n rows of the fixed table, computed here rather than stored for the whole context.
@@ -182,12 +187,15 @@ void GpuForward::write_inputs(std::span<const int32_t> tokens, const std::vector
         for (uint32_t i = 0; i < n; ++i)
             ref::add_sinusoidal_position(rows + size_t(i) * config_.hidden_size, config_.hidden_size, length_ + i);
     }
-    if (config_.position == PositionEncoding::RoPE) {
-        const uint32_t dims = ref::rotary_dims(config_);
-        std::vector<double> inv = ref::rope_inverse_frequencies(config_.rope, dims, length_ + n);
-        auto* dst = static_cast<float*>(in.inv_freq->mapped());
-        for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
-    }
+    // Dynamic NTK frequencies follow the sequence length; every other scaling is fixed.
+    if (config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK)
+        write_rope_frequencies(length_ + n);
+}
+
+void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
+    std::vector<double> inv = ref::rope_inverse_frequencies(config_.rope, ref::rotary_dims(config_), sequence_length);
+    auto* dst = static_cast<float*>(inputs_->inv_freq->mapped());
+    for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
 }
 
 void GpuForward::check_step(std::span<const int32_t> tokens) const {

@@ -81,6 +81,7 @@ private:
     vk::CommandBuffer& program_for(uint32_t n, Output output);
     void record(vk::CommandBuffer& commands, uint32_t n, Output output);
     void write_inputs(std::span<const int32_t> tokens, const std::vector<int32_t>& slots);
+    void write_rope_frequencies(uint32_t sequence_length);
     void check_step(std::span<const int32_t> tokens) const;
     // Runs the tokens in chunks of at most max_step_tokens; the last chunk with `output`.
     void run_chunks(std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows);
