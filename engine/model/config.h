@@ -19,6 +19,8 @@ enum class RopeStyle { NeoX, GPTJ };
 enum class Activation { ReLU, GELU, GELUTanh, SiLU };
 enum class BlockLayout { Sequential, ParallelResidual };
 enum class RouterType { Softmax, Sigmoid };
+// What happens to a token's expert choice when that expert is at capacity.
+enum class CapacityOverflow { NextBest, Drop };
 enum class ModelKind { DecoderOnly, EncoderOnly };
 
 struct NormConfig {
@@ -76,7 +78,8 @@ struct MoeConfig {
     uint32_t shared_experts = 0;
     uint32_t shared_expert_intermediate_size = 0;
     bool shared_expert_gate = false;  // sigmoid gate on the shared expert (Qwen2-MoE)
-    double capacity_factor = 0.0;     // 0: unlimited
+    double capacity_factor = 0.0;     // 0: unlimited; else ceil(factor * tokens / experts) per expert and step
+    CapacityOverflow capacity_overflow = CapacityOverflow::NextBest;
     bool dense = false;               // weight every expert (classic soft MoE)
 
     bool operator==(const MoeConfig&) const = default;

@@ -53,6 +53,13 @@ const std::vector<std::pair<BlockLayout, std::string_view>>& enum_spellings<Bloc
 }
 
 template <>
+const std::vector<std::pair<CapacityOverflow, std::string_view>>& enum_spellings<CapacityOverflow>() {
+    static const std::vector<std::pair<CapacityOverflow, std::string_view>> names{
+        {CapacityOverflow::NextBest, "next_best"}, {CapacityOverflow::Drop, "drop"}};
+    return names;
+}
+
+template <>
 const std::vector<std::pair<RouterType, std::string_view>>& enum_spellings<RouterType>() {
     static const std::vector<std::pair<RouterType, std::string_view>> names{{RouterType::Softmax, "softmax"},
                                                                             {RouterType::Sigmoid, "sigmoid"}};

@@ -29,6 +29,8 @@ const std::vector<std::pair<BlockLayout, std::string_view>>& enum_spellings<Bloc
 template <>
 const std::vector<std::pair<RouterType, std::string_view>>& enum_spellings<RouterType>();
 template <>
+const std::vector<std::pair<CapacityOverflow, std::string_view>>& enum_spellings<CapacityOverflow>();
+template <>
 const std::vector<std::pair<ModelKind, std::string_view>>& enum_spellings<ModelKind>();
 
 template <class E>

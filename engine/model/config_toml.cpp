@@ -287,6 +287,7 @@ void read_moe(TableReader& r, ModelConfig& c) {
     r.read("shared_expert_intermediate_size", m.shared_expert_intermediate_size);
     r.read("shared_expert_gate", m.shared_expert_gate);
     r.read("capacity_factor", m.capacity_factor);
+    r.read_enum("capacity_overflow", m.capacity_overflow);
     r.read("dense", m.dense);
 }
 

@@ -131,6 +131,7 @@ std::string config_to_toml(const ModelConfig& c) {
     w.key("shared_expert_intermediate_size", c.moe.shared_expert_intermediate_size);
     w.key("shared_expert_gate", c.moe.shared_expert_gate);
     w.key("capacity_factor", c.moe.capacity_factor);
+    w.key("capacity_overflow", to_string(c.moe.capacity_overflow));
     w.key("dense", c.moe.dense);
 
     w.table("embeddings");

@@ -181,6 +181,8 @@ void check_ffn_and_moe(const ModelConfig& c, const Checker& k) {
     if (m.shared_experts == 0 && m.shared_expert_intermediate_size != 0)
         k.fail("moe.shared_expert_intermediate_size", "is set but moe.shared_experts is 0");
     k.finite_non_negative("moe.capacity_factor", m.capacity_factor);
+    if (m.dense && m.capacity_factor > 0)
+        k.fail("moe.capacity_factor", "does not apply to a dense MoE (every token runs every expert)");
 }
 
 void check_embeddings_and_files(const ModelConfig& c, const Checker& k) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ops/chunking.h"
+#include "ops/linear_pipelines.h"
 #include "vk/embedded_shaders.h"
 #include "vk/pipeline.h"
 #include "vkllm/error.h"
@@ -59,19 +60,47 @@ bool cooperative_matmul_available(const vk::DeviceCaps& caps) {
     return false;
 }
 
+vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
+                                 bool routed, uint32_t push_bytes) {
+    const std::string suffix = routed ? "_experts" : "";
+    // The routed kernels bind the grouped rows and, for the matmul, the tiles.
+    const uint32_t bindings = routed ? 5 : 3;
+    const bool coopmat = precision == MatmulPrecision::F16Activations && w.type == StorageType::F16 &&
+                         cooperative_matmul_available(caps);
+    if (coopmat) {
+        // Four subgroups per workgroup, each a full subgroup where the size can be fixed.
+        return {"matmul_coopmat_f16" + suffix, bindings, push_bytes, {caps.subgroup_size * 4},
+                caps.subgroup_size_control ? caps.subgroup_size : 0};
+    }
+    return {"matmul_" + storage_variant(caps, w.type) + suffix, bindings, push_bytes, {}};
+}
+
+MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes) {
+    uint32_t wg = reduction_workgroup(caps);
+    // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
+    // size must be fixed for the host to know how many rows a workgroup covers.
+    // The Q8_0 kernel (matvec_q8_0.comp) keeps one row per workgroup.
+    const bool q8 = w.type == StorageType::Q8_0;
+    const bool by_subgroup =
+        !q8 && caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
+    // Enough subgroups on a row that each lane makes about eight four-wide loads.
+    const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
+    uint32_t per_row = 1;
+    while (by_subgroup && per_row < subgroups && uint64_t(per_row) * caps.subgroup_size * 4 * 8 < w.cols) per_row *= 2;
+    std::string name = "matvec_" + storage_variant(caps, w.type) + (routed ? "_experts" : "");
+    if (q8) name += reduction_variant(caps);
+    else if (by_subgroup) name += "_sg";
+    MatvecPipeline plan{{name, routed ? 4u : 3u, push_bytes, {wg}, by_subgroup ? caps.subgroup_size : 0},
+                        by_subgroup ? subgroups / per_row : 1};
+    if (by_subgroup) plan.desc.constants.push_back(per_row);
+    return plan;
+}
+
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t m, MatmulPrecision precision) {
     check_weight_matrix(w);
     const auto& caps = device.caps();
-    const bool coopmat = precision == MatmulPrecision::F16Activations && w.type == StorageType::F16 &&
-                         cooperative_matmul_available(caps);
-    vk::PipelineDesc desc{"matmul_" + storage_variant(caps, w.type), 3, sizeof(LinearPush), {}};
-    if (coopmat) {
-        // Four subgroups per workgroup, each a full subgroup where the size can be fixed.
-        desc = {"matmul_coopmat_f16", 3, sizeof(LinearPush), {caps.subgroup_size * 4},
-                caps.subgroup_size_control ? caps.subgroup_size : 0};
-    }
-    const auto& pipeline = device.pipeline(desc);
+    const auto& pipeline = device.pipeline(matmul_pipeline(caps, w, precision, false, sizeof(LinearPush)));
     for_each_tile(caps, w, m, [&](uint64_t m0, uint64_t mc, uint64_t n0, uint64_t nc) {
         LinearPush push{uint32_t(mc), uint32_t(nc), w.cols, w.rows, uint32_t(n0)};
         vk::BufferBinding in{input, m0 * w.cols * 4, mc * w.cols * 4};
@@ -85,24 +114,9 @@ void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
                    const vk::Buffer& output, uint32_t batch) {
     check_weight_matrix(w);
     const auto& caps = device.caps();
-    uint32_t wg = reduction_workgroup(caps);
-    // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
-    // size must be fixed for the host to know how many rows a workgroup covers.
-    // The Q8_0 kernel (matvec_q8_0.comp) keeps one row per workgroup.
-    const bool q8 = w.type == StorageType::Q8_0;
-    const bool by_subgroup =
-        !q8 && caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
-    // Enough subgroups on a row that each lane makes about eight four-wide loads.
-    const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
-    uint32_t per_row = 1;
-    while (by_subgroup && per_row < subgroups && uint64_t(per_row) * caps.subgroup_size * 4 * 8 < w.cols) per_row *= 2;
-    const uint32_t rows_per_group = by_subgroup ? subgroups / per_row : 1;
-    std::string name = "matvec_" + storage_variant(caps, w.type);
-    if (q8) name += reduction_variant(caps);
-    else if (by_subgroup) name += "_sg";
-    vk::PipelineDesc desc{name, 3, sizeof(LinearPush), {wg}, by_subgroup ? caps.subgroup_size : 0};
-    if (by_subgroup) desc.constants.push_back(per_row);
-    const auto& pipeline = device.pipeline(desc);
+    const MatvecPipeline plan = matvec_pipeline(caps, w, false, sizeof(LinearPush));
+    const auto& pipeline = device.pipeline(plan.desc);
+    const uint32_t rows_per_group = plan.rows_per_group;
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {
         LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), 0};
         vk::BufferBinding in{input, b0 * w.cols * 4, bc * w.cols * 4};

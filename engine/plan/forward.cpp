@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "model/expected_tensors.h"
 #include "ops/attention.h"
 #include "ops/eltwise.h"
 #include "ops/embedding.h"
@@ -35,8 +36,6 @@ std::unique_ptr<Buffer> host_buffer(vk::Device& d, uint64_t words, const char* n
 }
 
 void check_supported(const ModelConfig& c) {
-    if (c.moe.num_experts > 0)
-        throw InputError(c.source_path + ": Mixture-of-Experts layers do not run on the GPU yet (use the CPU reference)");
     if (!c.norm_before && c.block == BlockLayout::ParallelResidual)
         throw InputError(c.source_path + ": post-norm with a parallel residual is not supported");
 }
@@ -76,7 +75,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     max_context_ = uint32_t(std::min<uint64_t>(config_.max_position, uint64_t(blocks) * geometry.block_size));
     pools_ = std::make_unique<kv::GpuKvPools>(device, geometry, blocks);
 
-    const uint32_t inter = std::max(config_.ffn.intermediate_size, 1u);
+    const uint32_t inter = std::max({config_.ffn.intermediate_size, config_.moe.shared_experts ? shared_expert_intermediate(config_) : 0u, 1u});
     scratch_ = std::make_unique<Scratch>();
     Scratch& s = *scratch_;
     s.x = device_buffer(device, uint64_t(t) * hidden, "residual stream");
@@ -91,6 +90,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     s.ffn_a = device_buffer(device, uint64_t(t) * inter, "ffn up");
     s.ffn_b = device_buffer(device, uint64_t(t) * inter, "ffn gate");
     s.last_row = device_buffer(device, hidden, "last row");
+    if (config_.moe.num_experts > 0) allocate_moe(t);
     const uint64_t out_cols = encoder ? hidden : config_.vocab_size;
     s.out = std::make_unique<Buffer>(device, uint64_t(t) * out_cols * 4, BufferKind::Readback, "logits");
 
@@ -155,7 +155,7 @@ vk::CommandBuffer& GpuForward::program_for(uint32_t n, Output output) {
     auto key = std::make_pair(n, output);
     auto it = programs_.find(key);
     if (it != programs_.end()) return *it->second;
-    uint32_t stamps = options_.profile ? 24 * config_.num_layers + 16 : 0;
+    uint32_t stamps = options_.profile ? 40 * config_.num_layers + 16 : 0;
     auto commands = std::make_unique<vk::CommandBuffer>(device_, stamps);
     commands->begin();
     record(*commands, n, output);

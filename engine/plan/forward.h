@@ -1,10 +1,11 @@
 #pragma once
-// The GPU forward pass of a dense model for one sequence: a config and its
+// The GPU forward pass of a model for one sequence: a config and its
 // weights become device buffers and, per step size, a command buffer recorded
 // once and replayed. Each step appends tokens to the sequence's paged KV cache;
 // what changes between steps (token ids, positions, KV slots, block table,
 // context length) lives in small host-visible buffers, so a step is one
-// submission with no pipeline, descriptor or allocation work.
+// submission with no pipeline, descriptor or allocation work. Mixture-of-Experts
+// layers route on the device (ops/moe.h), so their recorded steps replay too.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -16,12 +17,15 @@
 #include "kv/kv_cache.h"
 #include "model/config.h"
 #include "model/weights.h"
+#include "ops/moe.h"
 #include "plan/gpu_weights.h"
 #include "vk/buffer.h"
 #include "vk/commands.h"
 #include "vk/device.h"
 
 namespace vkllm::plan {
+
+class Recorder;
 
 struct ForwardOptions {
     MatrixStorage storage = MatrixStorage::AsStored;
@@ -70,6 +74,10 @@ public:
     const ModelConfig& config() const { return config_; }
     kv::KvUsage kv_usage() const { return cache_->usage(); }
     uint64_t weight_bytes() const { return weights_.device_bytes(); }
+    // Routing statistics of each MoE layer (empty for a dense model), summed over
+    // every token run since construction or reset_moe_stats().
+    std::vector<ops::MoeStats> moe_stats() const;
+    void reset_moe_stats();
     // Per-dispatch-family GPU time of the last step (ForwardOptions::profile).
     const std::vector<StepTiming>& last_timings() const { return timings_; }
 
@@ -80,6 +88,9 @@ private:
     enum class Output { AllRows, LastRow, TopK };
     vk::CommandBuffer& program_for(uint32_t n, Output output);
     void record(vk::CommandBuffer& commands, uint32_t n, Output output);
+    // A MoE layer's feed-forward part: src [n, hidden] -> dst (forward_moe.cpp).
+    void record_moe(Recorder& r, uint32_t layer, const vk::Buffer& src, const vk::Buffer& dst);
+    void allocate_moe(uint32_t max_tokens);
     void write_inputs(std::span<const int32_t> tokens, const std::vector<int32_t>& slots);
     void write_rope_frequencies(uint32_t sequence_length);
     void check_step(std::span<const int32_t> tokens) const;

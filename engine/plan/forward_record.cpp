@@ -12,68 +12,10 @@
 #include "ops/topk.h"
 #include "plan/forward.h"
 #include "plan/forward_state.h"
+#include "plan/recorder.h"
 #include "reference/rope.h"
 
 namespace vkllm::plan {
-
-namespace {
-
-ops::Eltwise activation_op(Activation a) {
-    switch (a) {
-        case Activation::ReLU: return ops::Eltwise::ReLU;
-        case Activation::GELU: return ops::Eltwise::GELU;
-        case Activation::GELUTanh: return ops::Eltwise::GELUTanh;
-        case Activation::SiLU: return ops::Eltwise::SiLU;
-    }
-    return ops::Eltwise::SiLU;
-}
-
-// Records dispatches with a barrier after each, and a timestamp per family when profiling.
-class Recorder {
-public:
-    Recorder(vk::Device& device, vk::CommandBuffer& commands, const GpuWeights& weights, uint32_t n,
-             ops::MatmulPrecision precision)
-        : device(device), commands(commands), weights(weights), n(n), precision(precision) {}
-
-    void done(const char* family) {
-        commands.barrier();
-        commands.timestamp(family);
-    }
-
-    // out[n, rows] = in[n, cols] W^T (+ bias); the matrix-vector kernel for a few rows.
-    void linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias, const char* family) {
-        ops::WeightMatrix w = weights.matrix(name + ".weight");
-        if (n <= 4) ops::record_matvec(device, commands, in, w, out, n);
-        else ops::record_matmul(device, commands, in, w, out, n, precision);
-        if (bias) {
-            commands.barrier();
-            ops::record_eltwise(device, commands, ops::Eltwise::Add, out, weights.vector(name + ".bias"), out,
-                                n * w.rows, w.rows);
-        }
-        done(family);
-    }
-
-    void norm(const NormConfig& config, const std::string& name, const vk::Buffer& in, const vk::Buffer& out,
-              uint32_t rows, uint32_t cols) {
-        ops::NormSpec spec{config.type == NormType::LayerNorm, config.add_unit_offset, float(config.epsilon)};
-        const vk::Buffer* bias = config.type == NormType::LayerNorm && config.bias ? &weights.vector(name + ".bias") : nullptr;
-        ops::record_norm(device, commands, spec, in, weights.vector(name + ".weight"), bias, out, rows, cols);
-        done("norm");
-    }
-
-    void add(const vk::Buffer& x, const vk::Buffer& y, uint32_t count) {
-        ops::record_eltwise(device, commands, ops::Eltwise::Add, x, y, x, count, count);
-        done("residual");
-    }
-
-    vk::Device& device;
-    vk::CommandBuffer& commands;
-    const GpuWeights& weights;
-    uint32_t n;
-    ops::MatmulPrecision precision;
-};
-
-}  // namespace
 
 void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, Output output) {
     const bool last_only = output != Output::AllRows;
@@ -165,18 +107,12 @@ void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, Output output) 
 
     // Feed-forward block: `src` [n, hidden] -> `dst` [n, hidden].
     auto feed_forward = [&](uint32_t layer, const vk::Buffer& src, const vk::Buffer& dst) {
-        const std::string p = "layers." + std::to_string(layer) + ".ffn.";
-        const uint32_t inter = c.ffn.intermediate_size;
-        r.linear(src, p + "up", *s.ffn_a, c.ffn.bias, "ffn");
-        if (c.ffn.gated) {
-            r.linear(src, p + "gate", *s.ffn_b, false, "ffn");
-            ops::record_gated(device_, commands, activation_op(c.ffn.activation), *s.ffn_b, *s.ffn_a, *s.ffn_a,
-                              n * inter);
-        } else {
-            ops::record_activation(device_, commands, activation_op(c.ffn.activation), *s.ffn_a, *s.ffn_a, n * inter);
+        if (c.moe.num_experts > 0) {
+            record_moe(r, layer, src, dst);
+            return;
         }
-        r.done("activation");
-        r.linear(*s.ffn_a, p + "down", dst, c.ffn.bias, "ffn");
+        r.ffn(c.ffn, "layers." + std::to_string(layer) + ".ffn", c.ffn.intermediate_size, c.ffn.bias, src, dst,
+              *s.ffn_a, *s.ffn_b);
     };
 
     for (uint32_t layer = 0; layer < c.num_layers; ++layer) {

@@ -3,6 +3,7 @@
 // dispatch list (forward_record.cpp).
 #include <memory>
 
+#include "ops/moe.h"
 #include "plan/forward.h"
 #include "vk/buffer.h"
 
@@ -12,6 +13,13 @@ namespace vkllm::plan {
 struct GpuForward::Scratch {
     std::unique_ptr<vk::Buffer> x, h, h2, q, k, v, attn, proj, proj2, ffn_a, ffn_b, last_row, out, attention_scratch;
     std::unique_ptr<vk::Buffer> device_logits, topk_ids, topk_values, topk_scratch;  // ForwardOptions::top_k
+    // Mixture of experts: router logits [n, experts], the routing plan, grouped
+    // expert activations [n * k, width] and outputs [n * k, hidden], the shared
+    // expert's output and gate, and per-layer routing statistics (host-visible).
+    ops::MoeRoutingSpec moe_spec;
+    std::unique_ptr<ops::MoeRoutingBuffers> moe_routing;
+    std::unique_ptr<vk::Buffer> router_logits, expert_a, expert_b, expert_out, shared_out, shared_gate, moe_stats;
+    uint64_t moe_stats_stride = 0;  // bytes between layers in moe_stats
 };
 
 // Host-visible per-step inputs, written before each submission.

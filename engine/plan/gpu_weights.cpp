@@ -1,6 +1,8 @@
 #include "plan/gpu_weights.h"
 
+#include <cctype>
 #include <cstring>
+#include <optional>
 
 #include "common/half.h"
 #include "vkllm/error.h"
@@ -23,38 +25,102 @@ bool keep_as_f16(const TensorView& t, MatrixStorage storage) {
     return t.dtype == DType::F16;
 }
 
+// A tensor in the form its device buffer holds.
+struct DeviceForm {
+    ops::StorageType type = ops::StorageType::F32;
+    const void* data = nullptr;
+    uint64_t bytes = 0;
+    std::vector<uint8_t> owned;  // converted values, when not uploaded as stored
+};
+
+DeviceForm device_form(const TensorView& view, MatrixStorage storage) {
+    DeviceForm f;
+    if (view.dtype == DType::Q8_0 && view.shape.size() == 2 && storage == MatrixStorage::AsStored) {
+        // Quantized blocks go to the GPU as stored; the kernels decode them.
+        f.type = ops::StorageType::Q8_0;
+        f.data = view.data;
+        f.bytes = view.bytes;
+        return f;
+    }
+    if (keep_as_f16(view, storage)) {
+        f.type = ops::StorageType::F16;
+        f.bytes = view.elements() * 2;
+        if (view.dtype == DType::F16) {
+            f.data = view.data;
+            return f;
+        }
+        std::vector<float> values = to_f32(view);
+        f.owned.resize(f.bytes);
+        auto* halves = reinterpret_cast<uint16_t*>(f.owned.data());
+        for (size_t i = 0; i < values.size(); ++i) halves[i] = float_to_half(values[i]);
+    } else {
+        std::vector<float> values = to_f32(view);
+        f.bytes = values.size() * 4;
+        f.owned.resize(f.bytes);
+        std::memcpy(f.owned.data(), values.data(), f.bytes);
+    }
+    f.data = f.owned.data();
+    return f;
+}
+
+// "<prefix>.experts.<e>.<rest>" -> ("<prefix>.experts.<rest>", e).
+std::optional<std::pair<std::string, uint32_t>> expert_member(const std::string& name) {
+    static const std::string marker = ".experts.";
+    const size_t at = name.find(marker);
+    if (at == std::string::npos) return std::nullopt;
+    const size_t digits = at + marker.size();
+    size_t end = digits;
+    while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) ++end;
+    if (end == digits || end >= name.size() || name[end] != '.') return std::nullopt;
+    return std::make_pair(name.substr(0, digits) + name.substr(end + 1), uint32_t(std::stoul(name.substr(digits, end - digits))));
+}
+
 }  // namespace
 
 GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage,
                        const Progress& progress) {
+    // Stacks: every member present, all of one shape and type.
+    std::map<std::string, std::vector<const TensorView*>> stacks;
+    for (const auto& [name, view] : weights.tensors()) {
+        auto member = expert_member(name);
+        if (!member || view.shape.size() != 2) continue;
+        auto& members = stacks[member->first];
+        if (members.size() <= member->second) members.resize(member->second + 1, nullptr);
+        members[member->second] = &view;
+    }
+    for (const auto& [stacked, members] : stacks)
+        for (size_t e = 0; e < members.size(); ++e) {
+            if (!members[e]) throw Error("GPU weights: expert " + std::to_string(e) + " of '" + stacked + "' is missing");
+            if (members[e]->shape != members[0]->shape || members[e]->dtype != members[0]->dtype)
+                throw Error("GPU weights: the experts of '" + stacked + "' differ in shape or type (expert " +
+                            std::to_string(e) + ")");
+        }
+
     uint64_t total = 0, done = 0;
     for (const auto& [name, view] : weights.tensors()) total += view.bytes;
     for (const auto& [name, view] : weights.tensors()) {
-        Entry e;
-        e.shape = view.shape;
-        if (view.dtype == DType::Q8_0 && view.shape.size() == 2 && storage == MatrixStorage::AsStored) {
-            // Quantized blocks go to the GPU as stored; the kernels decode them.
-            e.type = ops::StorageType::Q8_0;
-            e.buffer = std::make_unique<vk::Buffer>(device, view.bytes, vk::BufferKind::Device, name);
-            vk::upload(device, *e.buffer, view.data, view.bytes);
-        } else if (keep_as_f16(view, storage)) {
-            e.type = ops::StorageType::F16;
-            std::vector<uint16_t> halves(view.elements());
-            if (view.dtype == DType::F16) {
-                std::memcpy(halves.data(), view.data, halves.size() * 2);
-            } else {
-                std::vector<float> values = to_f32(view);
-                for (size_t i = 0; i < values.size(); ++i) halves[i] = float_to_half(values[i]);
+        DeviceForm form = device_form(view, storage);
+        auto member = view.shape.size() == 2 ? expert_member(name) : std::nullopt;
+        if (member) {
+            Entry& e = tensors_[member->first];
+            const uint32_t count = uint32_t(stacks.at(member->first).size());
+            if (!e.buffer) {
+                e.type = form.type;
+                e.experts = count;
+                e.shape = {view.shape[0] * count, view.shape[1]};
+                e.buffer = std::make_unique<vk::Buffer>(device, form.bytes * count, vk::BufferKind::Device, member->first);
+                bytes_ += e.buffer->size();
             }
-            e.buffer = std::make_unique<vk::Buffer>(device, halves.size() * 2, vk::BufferKind::Device, name);
-            vk::upload(device, *e.buffer, halves.data(), halves.size() * 2);
+            vk::upload(device, *e.buffer, form.data, form.bytes, form.bytes * member->second);
         } else {
-            std::vector<float> values = to_f32(view);
-            e.buffer = std::make_unique<vk::Buffer>(device, values.size() * 4, vk::BufferKind::Device, name);
-            vk::upload(device, *e.buffer, values.data(), values.size() * 4);
+            Entry e;
+            e.shape = view.shape;
+            e.type = form.type;
+            e.buffer = std::make_unique<vk::Buffer>(device, form.bytes, vk::BufferKind::Device, name);
+            vk::upload(device, *e.buffer, form.data, form.bytes);
+            bytes_ += e.buffer->size();
+            tensors_.emplace(name, std::move(e));
         }
-        bytes_ += e.buffer->size();
-        tensors_.emplace(name, std::move(e));
         done += view.bytes;
         if (progress) progress(done, total);
     }
@@ -69,7 +135,14 @@ const GpuWeights::Entry& GpuWeights::entry(const std::string& logical) const {
 ops::WeightMatrix GpuWeights::matrix(const std::string& logical) const {
     const Entry& e = entry(logical);
     if (e.shape.size() != 2) throw Error("GPU weights: tensor '" + logical + "' is not a matrix");
+    if (e.experts) throw Error("GPU weights: '" + logical + "' is a stack of experts (use experts())");
     return {e.buffer.get(), 0, e.type, uint32_t(e.shape[0]), uint32_t(e.shape[1])};
+}
+
+ops::ExpertMatrix GpuWeights::experts(const std::string& stacked) const {
+    const Entry& e = entry(stacked);
+    if (!e.experts) throw Error("GPU weights: '" + stacked + "' is not a stack of experts");
+    return {{e.buffer.get(), 0, e.type, uint32_t(e.shape[0]), uint32_t(e.shape[1])}, e.experts};
 }
 
 const vk::Buffer& GpuWeights::vector(const std::string& logical) const { return *entry(logical).buffer; }

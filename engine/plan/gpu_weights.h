@@ -4,6 +4,10 @@
 // f16, Q8_0 blocks; bf16 widens to f32) unless a storage override asks for f16
 // or f32; vectors
 // (norm weights, biases, ALiBi-free 1-D tensors) are always f32.
+// Routed experts' matrices ("<prefix>.experts.<e>.<name>") are stacked,
+// expert-major, into one buffer "<prefix>.experts.<name>" so that a kernel can
+// pick an expert by index (ops/expert_linear.h); they are reached through
+// experts(), not matrix().
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -12,6 +16,7 @@
 
 #include "model/config.h"
 #include "model/weights.h"
+#include "ops/expert_linear.h"
 #include "ops/linear.h"
 #include "vk/buffer.h"
 #include "vk/device.h"
@@ -36,6 +41,8 @@ public:
     bool has(const std::string& logical) const { return tensors_.count(logical) != 0; }
     // A 2-D tensor as a linear-layer weight; throws Error naming a missing tensor.
     ops::WeightMatrix matrix(const std::string& logical) const;
+    // The stacked matrices of a layer's routed experts, e.g. "layers.0.moe.experts.up.weight".
+    ops::ExpertMatrix experts(const std::string& stacked) const;
     // A 1-D f32 tensor.
     const vk::Buffer& vector(const std::string& logical) const;
     uint64_t device_bytes() const { return bytes_; }
@@ -44,7 +51,8 @@ private:
     struct Entry {
         std::unique_ptr<vk::Buffer> buffer;
         ops::StorageType type = ops::StorageType::F32;
-        std::vector<uint64_t> shape;
+        std::vector<uint64_t> shape;  // stacked experts: [experts * rows, cols]
+        uint32_t experts = 0;         // > 0: a stack of this many experts
     };
     const Entry& entry(const std::string& logical) const;
 

@@ -9,54 +9,100 @@
 
 namespace vkllm::ref {
 
-std::vector<double> route(const MoeConfig& moe, const float* logits) {
+std::vector<double> router_probabilities(const MoeConfig& moe, const float* logits) {
     const size_t n = moe.num_experts;
-    std::vector<double> scores(n);
+    std::vector<double> p(n);
     if (moe.router == RouterType::Softmax) {
         const double max_logit = *std::max_element(logits, logits + n);
         double total = 0.0;
-        for (size_t e = 0; e < n; ++e) total += scores[e] = std::exp(double(logits[e]) - max_logit);
-        for (double& s : scores) s /= total;
+        for (size_t e = 0; e < n; ++e) total += p[e] = std::exp(double(logits[e]) - max_logit);
+        for (double& s : p) s /= total;
     } else {
-        for (size_t e = 0; e < n; ++e) scores[e] = sigmoid(logits[e]);
+        for (size_t e = 0; e < n; ++e) p[e] = sigmoid(logits[e]);
     }
-    if (moe.dense) return scores;
+    return p;
+}
 
-    std::vector<size_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    // Highest score first; equal scores keep the lower expert index.
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
-    const size_t k = std::min<size_t>(moe.top_k, n);
-    std::vector<double> weights(n, 0.0);
-    double chosen = 0.0;
-    for (size_t r = 0; r < k; ++r) chosen += weights[order[r]] = scores[order[r]];
-    if (moe.renormalize_top_k && chosen > 0)
-        for (double& w : weights) w /= chosen;
-    return weights;
+std::vector<uint32_t> rank_experts(const MoeConfig& moe, const float* logits) {
+    std::vector<uint32_t> order(moe.num_experts);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return logits[a] > logits[b]; });
+    return order;
+}
+
+Routing route_batch(const MoeConfig& moe, const float* logits, size_t tokens) {
+    const uint32_t experts = moe.num_experts;
+    const uint32_t k = moe.dense ? experts : std::min(moe.top_k, experts);
+    const bool renormalize = moe.renormalize_top_k && !moe.dense;
+    uint32_t capacity = 0;
+    if (moe.capacity_factor > 0)
+        capacity = uint32_t(std::max(1.0, std::ceil(moe.capacity_factor * double(tokens) / experts)));
+
+    Routing r;
+    r.slots_per_token = k;
+    r.expert.assign(tokens * k, -1);
+    r.weight.assign(tokens * k, 0.0);
+    r.probability.resize(tokens * experts);
+    r.chosen.assign(experts, 0);
+    std::vector<uint32_t> load(experts, 0);
+    for (size_t t = 0; t < tokens; ++t) {
+        const float* row = logits + t * experts;
+        const std::vector<double> p = router_probabilities(moe, row);
+        std::copy(p.begin(), p.end(), r.probability.begin() + t * experts);
+        const std::vector<uint32_t> order = rank_experts(moe, row);
+        double denominator = 0.0;
+        for (uint32_t j = 0; j < k; ++j) {
+            denominator += p[order[j]];
+            ++r.chosen[order[j]];
+        }
+        if (!renormalize || denominator <= 0) denominator = 1.0;
+        // Choices best first; under a capacity a full expert's choice moves on
+        // down the ranking (next_best) or is dropped.
+        uint32_t next = 0;
+        for (uint32_t j = 0; j < k; ++j) {
+            int32_t taken = -1;
+            while (next < experts) {
+                const uint32_t e = order[next++];
+                if (capacity == 0 || load[e] < capacity) {
+                    taken = int32_t(e);
+                    ++load[e];
+                    break;
+                }
+                if (moe.capacity_overflow == CapacityOverflow::Drop) break;
+            }
+            r.expert[t * k + j] = taken;
+            if (taken >= 0) r.weight[t * k + j] = p[taken] / denominator;
+        }
+    }
+    return r;
 }
 
 Matrix moe(const ModelConfig& config, const ModelWeights& weights, uint32_t layer, const Matrix& x) {
     const MoeConfig& m = config.moe;
     const std::string p = "layers." + std::to_string(layer) + ".moe.";
     const Matrix logits = linear(x, weights, p + "router", m.num_experts, false);
-    std::vector<std::vector<double>> token_weights(x.rows);
-    for (size_t t = 0; t < x.rows; ++t) token_weights[t] = route(m, logits.row(t));
+    const Routing routing = route_batch(m, logits.row(0), x.rows);
+    const uint32_t k = routing.slots_per_token;
 
     const size_t expert_width = m.expert_intermediate_size ? m.expert_intermediate_size : config.ffn.intermediate_size;
     FfnConfig expert_ffn = config.ffn;
     Matrix out(x.rows, x.cols);
     for (uint32_t e = 0; e < m.num_experts; ++e) {
-        // Run the expert once over every token that chose it.
-        std::vector<size_t> tokens;
-        for (size_t t = 0; t < x.rows; ++t)
-            if (token_weights[t][e] != 0.0) tokens.push_back(t);
-        if (tokens.empty()) continue;
-        Matrix in(tokens.size(), x.cols);
-        for (size_t r = 0; r < tokens.size(); ++r) std::copy(x.row(tokens[r]), x.row(tokens[r]) + x.cols, in.row(r));
+        // Run the expert once over every slot routed to it.
+        std::vector<size_t> slots;
+        for (size_t s = 0; s < routing.expert.size(); ++s)
+            if (routing.expert[s] == int32_t(e)) slots.push_back(s);
+        if (slots.empty()) continue;
+        Matrix in(slots.size(), x.cols);
+        for (size_t r = 0; r < slots.size(); ++r) {
+            const float* src = x.row(slots[r] / k);
+            std::copy(src, src + x.cols, in.row(r));
+        }
         const Matrix y = ffn(expert_ffn, weights, p + "experts." + std::to_string(e), in, expert_width, false);
-        for (size_t r = 0; r < tokens.size(); ++r) {
-            const double w = token_weights[tokens[r]][e];
-            for (size_t c = 0; c < x.cols; ++c) out.row(tokens[r])[c] += float(w * double(y.row(r)[c]));
+        for (size_t r = 0; r < slots.size(); ++r) {
+            const double w = routing.weight[slots[r]];
+            float* dst = out.row(slots[r] / k);
+            for (size_t c = 0; c < x.cols; ++c) dst[c] += float(w * double(y.row(r)[c]));
         }
     }
     if (m.shared_experts > 0) {

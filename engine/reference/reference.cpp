@@ -18,8 +18,13 @@ void report(const ReferenceObserver& observer, const std::string& name, const Ma
     if (observer) observer(name, m.data.data(), m.rows, m.cols);
 }
 
-Matrix feed_forward(const ModelConfig& config, const ModelWeights& weights, uint32_t layer, const Matrix& x) {
-    if (config.moe.num_experts > 0) return ref::moe(config, weights, layer, x);
+Matrix feed_forward(const ModelConfig& config, const ModelWeights& weights, uint32_t layer, const Matrix& x,
+                    const ReferenceObserver& observer) {
+    if (config.moe.num_experts > 0) {
+        const std::string router = "layers." + std::to_string(layer) + ".moe.router";
+        if (observer) report(observer, router + "_logits", ref::linear(x, weights, router, config.moe.num_experts, false));
+        return ref::moe(config, weights, layer, x);
+    }
     return ref::ffn(config.ffn, weights, "layers." + std::to_string(layer) + ".ffn", x, config.ffn.intermediate_size,
                     config.ffn.bias);
 }
@@ -38,7 +43,7 @@ void run_layer(const ModelConfig& config, const ModelWeights& weights, uint32_t 
         report(observer, p + "attn_out", a);
         ref::add_in_place(x, a);
         ref::apply_norm(config.norm, x, weights, p + "attn_norm");
-        const Matrix f = feed_forward(config, weights, layer, x);
+        const Matrix f = feed_forward(config, weights, layer, x, observer);
         report(observer, p + "ffn_out", f);
         ref::add_in_place(x, f);
         ref::apply_norm(config.norm, x, weights, p + "ffn_norm");
@@ -48,7 +53,7 @@ void run_layer(const ModelConfig& config, const ModelWeights& weights, uint32_t 
         const Matrix ffn_in = config.parallel_shared_norm ? attn_in : normed(config, weights, x, p + "ffn_norm");
         const Matrix a = ref::attention(config, weights, layer, attn_in);
         report(observer, p + "attn_out", a);
-        const Matrix f = feed_forward(config, weights, layer, ffn_in);
+        const Matrix f = feed_forward(config, weights, layer, ffn_in, observer);
         report(observer, p + "ffn_out", f);
         ref::add_in_place(x, a);
         ref::add_in_place(x, f);
@@ -56,7 +61,7 @@ void run_layer(const ModelConfig& config, const ModelWeights& weights, uint32_t 
         const Matrix a = ref::attention(config, weights, layer, normed(config, weights, x, p + "attn_norm"));
         report(observer, p + "attn_out", a);
         ref::add_in_place(x, a);
-        const Matrix f = feed_forward(config, weights, layer, normed(config, weights, x, p + "ffn_norm"));
+        const Matrix f = feed_forward(config, weights, layer, normed(config, weights, x, p + "ffn_norm"), observer);
         report(observer, p + "ffn_out", f);
         ref::add_in_place(x, f);
     }

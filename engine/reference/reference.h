@@ -23,7 +23,8 @@ std::vector<float> reference_forward(const ModelConfig& config, const ModelWeigh
 // Sees the intermediate activations of a forward pass, row-major [rows, cols],
 // for comparing another implementation stage by stage. Names: "embeddings",
 // "layers.{i}.attn_out" and "layers.{i}.ffn_out" (branch outputs before the
-// residual add), "layers.{i}.output" (residual stream after the layer),
+// residual add), "layers.{i}.moe.router_logits" (MoE layers), "layers.{i}.output"
+// (residual stream after the layer),
 // "output_norm" (when the model has one) and "logits" (decoders).
 using ReferenceObserver =
     std::function<void(const std::string& name, const float* data, size_t rows, size_t cols)>;

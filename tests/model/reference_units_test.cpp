@@ -107,6 +107,21 @@ TEST_CASE("attention mask: causal, sliding window, bidirectional") {
     CHECK(attention_allowed(a, 0, 7));
 }
 
+namespace {
+
+// Router weight per expert of token t (0 for experts it does not reach).
+std::vector<double> expert_weights(const MoeConfig& m, const float* logits, size_t tokens, size_t t) {
+    const Routing r = route_batch(m, logits, tokens);
+    std::vector<double> w(m.num_experts, 0.0);
+    for (uint32_t j = 0; j < r.slots_per_token; ++j) {
+        const int32_t e = r.expert[t * r.slots_per_token + j];
+        if (e >= 0) w[e] += r.weight[t * r.slots_per_token + j];
+    }
+    return w;
+}
+
+}  // namespace
+
 TEST_CASE("moe routing: softmax top-k with and without renormalisation, sigmoid router") {
     MoeConfig m;
     m.num_experts = 4;
@@ -114,15 +129,43 @@ TEST_CASE("moe routing: softmax top-k with and without renormalisation, sigmoid 
     const float logits[4] = {0.0f, 2.0f, 1.0f, -1.0f};
     const double z = 1 + std::exp(2.0) + std::exp(1.0) + std::exp(-1.0);
     m.renormalize_top_k = false;
-    check_close(route(m, logits), {0.0, std::exp(2.0) / z, std::exp(1.0) / z, 0.0});
+    check_close(expert_weights(m, logits, 1, 0), {0.0, std::exp(2.0) / z, std::exp(1.0) / z, 0.0});
     m.renormalize_top_k = true;
     const double top = std::exp(2.0) + std::exp(1.0);
-    check_close(route(m, logits), {0.0, std::exp(2.0) / top, std::exp(1.0) / top, 0.0});
+    check_close(expert_weights(m, logits, 1, 0), {0.0, std::exp(2.0) / top, std::exp(1.0) / top, 0.0});
     m.router = RouterType::Sigmoid;
     m.renormalize_top_k = false;
-    check_close(route(m, logits), {0.0, 1 / (1 + std::exp(-2.0)), 1 / (1 + std::exp(-1.0)), 0.0});
+    check_close(expert_weights(m, logits, 1, 0), {0.0, 1 / (1 + std::exp(-2.0)), 1 / (1 + std::exp(-1.0)), 0.0});
     m.dense = true;
-    CHECK(route(m, logits)[3] == doctest::Approx(1 / (1 + std::exp(1.0))));
+    CHECK(expert_weights(m, logits, 1, 0)[3] == doctest::Approx(1 / (1 + std::exp(1.0))));
+}
+
+TEST_CASE("moe routing: equal logits rank the lower expert first") {
+    MoeConfig m;
+    m.num_experts = 4;
+    m.top_k = 1;
+    const float logits[4] = {1.0f, 3.0f, 3.0f, 3.0f};
+    const Routing r = route_batch(m, logits, 1);
+    CHECK(r.expert == std::vector<int32_t>{1});
+    CHECK(r.chosen == std::vector<uint32_t>{0, 1, 0, 0});
+}
+
+TEST_CASE("moe routing: capacity serves tokens in order, next-best or drop") {
+    MoeConfig m;
+    m.num_experts = 2;
+    m.top_k = 1;
+    m.renormalize_top_k = false;
+    m.capacity_factor = 1.0;  // ceil(1.0 * 4 / 2) = 2 slots per expert
+    // Every token prefers expert 0.
+    const float logits[8] = {2, 1, 3, 1, 1, 0, 5, 1};
+    Routing r = route_batch(m, logits, 4);
+    CHECK(r.expert == std::vector<int32_t>{0, 0, 1, 1});
+    CHECK(r.weight[2] == doctest::Approx(1 / (1 + std::exp(1.0))));  // expert 1's own probability
+    m.capacity_overflow = CapacityOverflow::Drop;
+    r = route_batch(m, logits, 4);
+    CHECK(r.expert == std::vector<int32_t>{0, 0, -1, -1});
+    CHECK(r.weight[3] == 0.0);
+    CHECK(r.chosen == std::vector<uint32_t>{4, 0});
 }
 
 TEST_CASE("norms: RMSNorm, Gemma's 1 + w, LayerNorm") {

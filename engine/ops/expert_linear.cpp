@@ -1,0 +1,58 @@
+#include "ops/expert_linear.h"
+
+#include "ops/chunking.h"
+#include "ops/linear_pipelines.h"
+#include "vkllm/error.h"
+
+namespace vkllm::ops {
+
+namespace {
+
+struct RoutedPush {
+    uint32_t n, k, ld, g0, gc, gather;  // n: rows per expert, k: columns, ld: output row stride
+};
+
+void check_bound(const vk::DeviceCaps& caps, uint64_t bytes, const std::string& what) {
+    if (bytes > caps.max_storage_buffer_range)
+        throw DeviceError(what + ": " + std::to_string(bytes) + " bytes exceed the device's maxStorageBufferRange of " +
+                          std::to_string(caps.max_storage_buffer_range) + " (lower the step size)");
+}
+
+}  // namespace
+
+void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const MoeRoutingSpec& spec,
+                          const vk::Buffer& input, const ExpertMatrix& w, const MoeRoutingBuffers& routing,
+                          const vk::Buffer& output, uint32_t n, bool gather, MatmulPrecision precision) {
+    check_weight_matrix(w.stacked);
+    if (w.experts != spec.experts || w.stacked.rows % w.experts != 0)
+        throw Error("expert weight '" + w.stacked.buffer->name() + "': " + std::to_string(w.stacked.rows) +
+                    " stacked rows do not split into " + std::to_string(spec.experts) + " experts");
+    const auto& caps = device.caps();
+    const uint32_t rows = n * spec.top_k, per_expert = w.rows_per_expert(), cols = w.stacked.cols;
+    const std::string name = "expert layer '" + w.stacked.buffer->name() + "'";
+    check_bound(caps, uint64_t(gather ? n : rows) * cols * 4, name + " input");
+    check_bound(caps, uint64_t(rows) * per_expert * 4, name + " output");
+    const bool few_tokens = n <= 4;
+    MatvecPipeline matvec;
+    vk::PipelineDesc desc;
+    if (few_tokens) desc = (matvec = matvec_pipeline(caps, w.stacked, true, sizeof(RoutedPush))).desc;
+    else desc = matmul_pipeline(caps, w.stacked, precision, true, sizeof(RoutedPush));
+    const auto& pipeline = device.pipeline(desc);
+    const uint64_t row_bytes = storage_row_bytes(w.stacked.type, cols);
+    for_each_chunk(caps, w.stacked.rows, {row_bytes}, "weight '" + w.stacked.buffer->name() + "'",
+                   [&](uint64_t g0, uint64_t gc) {
+                       RoutedPush push{per_expert, cols, per_expert, uint32_t(g0), uint32_t(gc), gather ? 1u : 0u};
+                       vk::BufferBinding weights = weight_row_binding(w.stacked, g0, gc);
+                       if (few_tokens) {
+                           commands.dispatch(pipeline, {input, weights, output, *routing.grouped_rows}, push,
+                                             (per_expert + matvec.rows_per_group - 1) / matvec.rows_per_group, rows);
+                       } else {
+                           commands.dispatch(pipeline,
+                                             {input, weights, output, *routing.grouped_rows, *routing.tiles}, push,
+                                             (per_expert + kMoeTileRows - 1) / kMoeTileRows,
+                                             moe_max_tiles(spec, n));
+                       }
+                   });
+}
+
+}  // namespace vkllm::ops

@@ -1,0 +1,21 @@
+#pragma once
+// Pipeline choice shared by the dense linear layers (linear.cpp) and the
+// routed expert layers (expert_linear.cpp): the same kernels, the routed ones
+// compiled with EXPERT_ROUTED.
+#include <cstdint>
+
+#include "ops/linear.h"
+#include "vk/pipeline.h"
+
+namespace vkllm::ops {
+
+struct MatvecPipeline {
+    vk::PipelineDesc desc;
+    uint32_t rows_per_group = 1;  // output rows one workgroup covers
+};
+
+MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes);
+vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
+                                 bool routed, uint32_t push_bytes);
+
+}  // namespace vkllm::ops

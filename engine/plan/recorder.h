@@ -1,0 +1,43 @@
+#pragma once
+// What GpuForward's step recording is made of: dispatches of the ops with a
+// barrier after each, and a GPU timestamp per dispatch family when profiling.
+#include <string>
+
+#include "model/config.h"
+#include "ops/eltwise.h"
+#include "ops/linear.h"
+#include "plan/gpu_weights.h"
+#include "vk/commands.h"
+#include "vk/device.h"
+
+namespace vkllm::plan {
+
+ops::Eltwise activation_op(Activation a);
+
+class Recorder {
+public:
+    Recorder(vk::Device& device, vk::CommandBuffer& commands, const GpuWeights& weights, uint32_t n,
+             ops::MatmulPrecision precision)
+        : device(device), commands(commands), weights(weights), n(n), precision(precision) {}
+
+    // Barrier after the dispatches just recorded, then a timestamp under `family`.
+    void done(const char* family);
+    // out[n, rows] = in[n, cols] W^T (+ bias); the matrix-vector kernel for a few rows.
+    void linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias, const char* family);
+    void norm(const NormConfig& config, const std::string& name, const vk::Buffer& in, const vk::Buffer& out,
+              uint32_t rows, uint32_t cols);
+    // x += y over `count` floats.
+    void add(const vk::Buffer& x, const vk::Buffer& y, uint32_t count);
+    // Feed-forward `prefix`.{up, gate, down} of hidden width `width`: src [n, hidden] -> dst,
+    // through the scratch `a` and `b` (at least n * width floats each).
+    void ffn(const FfnConfig& config, const std::string& prefix, uint32_t width, bool bias, const vk::Buffer& src,
+             const vk::Buffer& dst, const vk::Buffer& a, const vk::Buffer& b);
+
+    vk::Device& device;
+    vk::CommandBuffer& commands;
+    const GpuWeights& weights;
+    uint32_t n;
+    ops::MatmulPrecision precision;
+};
+
+}  // namespace vkllm::plan
