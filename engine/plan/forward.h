@@ -74,6 +74,9 @@ public:
     const ModelConfig& config() const { return config_; }
     kv::KvUsage kv_usage() const { return cache_->usage(); }
     uint64_t weight_bytes() const { return weights_.device_bytes(); }
+    // Weight bytes one decode token must read: every weight, but of the routed
+    // experts only the k (of N) each MoE layer picks.
+    uint64_t decode_weight_bytes() const;
     // Routing statistics of each MoE layer (empty for a dense model), summed over
     // every token run since construction or reset_moe_stats().
     std::vector<ops::MoeStats> moe_stats() const;

@@ -102,6 +102,13 @@ void GpuForward::record_moe(Recorder& r, uint32_t layer, const vk::Buffer& src, 
     r.done("moe_combine");
 }
 
+uint64_t GpuForward::decode_weight_bytes() const {
+    const uint64_t experts = weights_.expert_bytes();
+    if (experts == 0) return weights_.device_bytes();
+    const ops::MoeRoutingSpec& spec = scratch_->moe_spec;
+    return weights_.device_bytes() - experts + experts * spec.top_k / spec.experts;
+}
+
 std::vector<ops::MoeStats> GpuForward::moe_stats() const {
     std::vector<ops::MoeStats> layers;
     const Scratch& s = *scratch_;

@@ -110,6 +110,7 @@ GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixSt
                 e.shape = {view.shape[0] * count, view.shape[1]};
                 e.buffer = std::make_unique<vk::Buffer>(device, form.bytes * count, vk::BufferKind::Device, member->first);
                 bytes_ += e.buffer->size();
+                expert_bytes_ += e.buffer->size();
             }
             vk::upload(device, *e.buffer, form.data, form.bytes, form.bytes * member->second);
         } else {

@@ -46,6 +46,8 @@ public:
     // A 1-D f32 tensor.
     const vk::Buffer& vector(const std::string& logical) const;
     uint64_t device_bytes() const { return bytes_; }
+    // Bytes of the stacked routed-expert matrices (part of device_bytes()).
+    uint64_t expert_bytes() const { return expert_bytes_; }
 
 private:
     struct Entry {
@@ -58,6 +60,7 @@ private:
 
     std::map<std::string, Entry> tensors_;
     uint64_t bytes_ = 0;
+    uint64_t expert_bytes_ = 0;
 };
 
 }  // namespace vkllm::plan
