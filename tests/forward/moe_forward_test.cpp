@@ -239,11 +239,11 @@ TEST_CASE("GPU MoE with f16 expert weights (and f16 prefill activations) stays w
         o.f16_prefill_activations = true;
         plan::GpuForward prefill(moe_device(), m.config, m.weights, o);
         Errors e = compare(prefill.step(c.input_ids), c.expected);
-        INFO(name << " f16 prefill: relative " << e.relative);
+        INFO(std::string(name) << " f16 prefill: relative " << e.relative);
         CHECK(e.relative <= 3e-3);
         plan::GpuForward decode(moe_device(), m.config, m.weights, o);
         Errors d = compare(decode_rows(decode, c.input_ids), c.expected);
-        INFO(name << " f16 decode: relative " << d.relative);
+        INFO(std::string(name) << " f16 decode: relative " << d.relative);
         CHECK(d.relative <= 3e-3);
     }
 }
