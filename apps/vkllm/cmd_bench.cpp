@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "model/load.h"
+#include "moe_stats_report.h"
 #include "ops/eltwise.h"
 #include "plan/forward.h"
 #include "vk/buffer.h"
@@ -21,7 +22,7 @@ namespace {
 struct BenchOptions {
     std::string model, storage = "auto";
     uint32_t prompt = 512, generate = 128, repeats = 1;
-    bool profile = false, json = false;
+    bool profile = false, json = false, moe_stats = false;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -86,6 +87,7 @@ int run(const BenchOptions& o) {
     std::vector<plan::StepTiming> prefill_profile, decode_profile;
     for (uint32_t rep = 0; rep < o.repeats + 1; ++rep) {  // the first round warms up pipelines and clocks
         forward.reset();
+        forward.reset_moe_stats();  // every round routes the same tokens; the last one is reported
         auto t = Clock::now();
         std::vector<float> logits = forward.step(prompt, true);
         double prefill_wall = seconds_since(t), prefill_gpu = sum_us(forward.last_timings()) * 1e-6;
@@ -112,10 +114,16 @@ int run(const BenchOptions& o) {
         best_decode_gpu = std::min(best_decode_gpu, decode_gpu);
     }
 
-    // Bytes a decode step must read: every weight once, plus the KV cache of the mean context.
+    // Bytes a decode step must read: every weight once (of the routed experts
+    // only the k a token picks), plus the KV cache of the mean context.
     const double kv_per_token = double(g.bytes_per_block()) / options.kv_block_size;
     const double mean_context = o.prompt + o.generate / 2.0;
-    const double bytes_per_token = double(forward.weight_bytes()) + kv_per_token * mean_context;
+    const double bytes_per_token = double(forward.decode_weight_bytes()) + kv_per_token * mean_context;
+    const bool moe = c.moe.num_experts > 0;
+    const std::vector<ops::MoeStats> moe_stats = forward.moe_stats();
+    if (o.moe_stats && !moe)
+        std::fprintf(stderr, "vkllm: --moe-stats: %s has no MoE layers (a dense model), so there are no routing statistics\n",
+                     o.model.c_str());
     const double decode_tps = o.generate / best_decode_wall;
     // The copy moves its bandwidth in reads and writes together; a decode step is nearly all reads.
     const double roofline_tps = bandwidth > 0 ? bandwidth / bytes_per_token : 0;
@@ -126,6 +134,7 @@ int run(const BenchOptions& o) {
                               {"prompt_tokens", o.prompt},
                               {"generated_tokens", o.generate},
                               {"weights_bytes", forward.weight_bytes()},
+                              {"decode_weight_bytes", forward.decode_weight_bytes()},
                               {"load_seconds", load_s},
                               {"prefill_tokens_per_second_wall", o.prompt / best_prefill_wall},
                               {"prefill_tokens_per_second_gpu", o.prompt / best_prefill_gpu},
@@ -134,12 +143,18 @@ int run(const BenchOptions& o) {
                               {"decode_bytes_per_token", bytes_per_token},
                               {"copy_bandwidth_bytes_per_second", bandwidth},
                               {"decode_roofline_tokens_per_second", roofline_tps}};
+        if (moe) add_moe_summary_json(out, summarize_moe(moe_stats));
+        if (o.moe_stats) out["moe"] = moe_stats_json(moe_stats);
         std::printf("%s\n", out.dump(2).c_str());
         return 0;
     }
     std::printf("device   %s\nmodel    %s: %u layers, hidden %u, %u heads (%u kv), vocab %u, weights %.1f MiB on the GPU\n",
                 device.caps().name.c_str(), o.model.c_str(), c.num_layers, c.hidden_size, c.num_heads, c.kv_heads(),
                 c.vocab_size, forward.weight_bytes() / 1048576.0);
+    if (moe)
+        std::printf("experts  a decode token reads %.1f MiB of the weights (ideal: only %u of %u experts per layer)\n",
+                    forward.decode_weight_bytes() / 1048576.0, c.moe.dense ? c.moe.num_experts : c.moe.top_k,
+                    c.moe.num_experts);
     std::printf("prefill  %u tokens: %.1f tokens/s wall, %.1f tokens/s GPU\n", o.prompt, o.prompt / best_prefill_wall,
                 o.prompt / best_prefill_gpu);
     std::printf("decode   %u tokens: %.1f tokens/s wall (%.3f ms/token), %.1f tokens/s GPU (%.3f ms/token)\n",
@@ -149,6 +164,8 @@ int run(const BenchOptions& o) {
         std::printf("roofline %.2f MB read per decode token at %.0f GB/s copy bandwidth: %.1f tokens/s; "
                     "wall reaches %.0f%%\n",
                     bytes_per_token / 1e6, bandwidth / 1e9, roofline_tps, 100.0 * decode_tps / roofline_tps);
+    if (moe && o.moe_stats) std::fputs(format_moe_report(moe_stats).c_str(), stdout);
+    else if (moe) std::printf("routing  %s\n", format_moe_summary(summarize_moe(moe_stats), c.num_layers).c_str());
     if (o.profile) {
         for (auto* part : {&prefill_profile, &decode_profile}) {
             std::printf("%s GPU time by kernel family:\n", part == &prefill_profile ? "prefill" : "decode");
@@ -169,6 +186,7 @@ Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI:
                      sub.add_option("-r,--repeats", o->repeats, "Measured rounds after one warm-up (best is kept)");
                      sub.add_option("--weights", o->storage, "Matrix storage on the GPU: auto, f16, f32");
                      sub.add_flag("--profile", o->profile, "GPU time per kernel family");
+                     sub.add_flag("--moe-stats", o->moe_stats, "MoE routing per layer and expert of the last round");
                      sub.add_flag("--json", o->json, "Print JSON");
                      add_device_options(sub);
                      return std::function<int()>([o] { return run(*o); });

@@ -10,6 +10,7 @@
 #include "command.h"
 #include "sampling_options.h"
 #include "model_tokenizer.h"
+#include "moe_stats_report.h"
 #include "model/load.h"
 #include "ops/topk.h"
 #include "plan/forward.h"
@@ -34,6 +35,7 @@ struct RunOptions {
     bool ignore_eos = false;
     bool quiet = false;
     bool json = false;
+    bool moe_stats = false;
     std::string backend = "gpu";
     std::string weights = "auto";
     std::vector<std::string> stop;
@@ -75,6 +77,8 @@ public:
         auto usage = forward_->kv_usage();
         return {usage.bytes_used, usage.bytes_total};
     }
+    // Routing statistics of every MoE layer so far (GPU backend only; empty for dense models).
+    std::vector<ops::MoeStats> moe_stats() const { return forward_ ? forward_->moe_stats() : std::vector<ops::MoeStats>{}; }
     // The token after `new_tokens`, the tokens appended since the last call (`all` holds every token so far).
     int32_t next(runtime::Sampler& sampler, std::span<const int32_t> new_tokens, const std::vector<int32_t>& all) {
         if (forward_ && forward_->top_k() > 0) {
@@ -102,7 +106,26 @@ std::string default_model() {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// What --moe-stats adds after generation: a report on stderr, or fields of the JSON output.
+void report_moe_stats(const std::string& model_path, const LoadedModel& model, const Generator& generator, nlohmann::json* json) {
+    if (model.config.moe.num_experts == 0) {
+        std::fprintf(stderr, "vkllm: --moe-stats: %s has no MoE layers (a dense model), so there are no routing statistics\n",
+                     model_path.c_str());
+        if (json) (*json)["moe"] = nlohmann::json::array();
+        return;
+    }
+    std::vector<ops::MoeStats> stats = generator.moe_stats();
+    if (json) {
+        (*json)["moe"] = moe_stats_json(stats);
+        add_moe_summary_json(*json, summarize_moe(stats));
+    } else {
+        std::fputs(format_moe_report(stats).c_str(), stderr);
+    }
+}
+
 int run(const RunOptions& o) {
+    if (o.moe_stats && o.backend == "reference")
+        throw InputError("--moe-stats: routing statistics come from the GPU path only; drop --backend reference");
     const std::string model_path = o.model.empty() ? default_model() : o.model;
     auto t_load = Clock::now();
     LoadedModel model = load_model(model_path);
@@ -196,6 +219,7 @@ int run(const RunOptions& o) {
                               {"kv_bytes_allocated", generator.kv_bytes().second},
                               {"prompt_tokens_per_second", prompt_tps},
                               {"generation_tokens_per_second", gen_tps}};
+        if (o.moe_stats) report_moe_stats(model_path, model, generator, &out);
         std::printf("%s\n", out.dump().c_str());
     } else if (!o.quiet) {
         std::fprintf(stderr, "vkllm: prompt %zu tokens at %.1f tokens/s, generated %u tokens at %.1f tokens/s (%s)\n",
@@ -204,6 +228,7 @@ int run(const RunOptions& o) {
             std::fprintf(stderr, "vkllm: KV cache %.2f MiB in use of %.2f MiB allocated\n", used / 1048576.0,
                          total / 1048576.0);
     }
+    if (o.moe_stats && !o.json) report_moe_stats(model_path, model, generator, nullptr);
     return 0;
 }
 
@@ -219,6 +244,7 @@ Registration reg{"run", "Generate text from a prompt", [](CLI::App& sub) {
                      sub.add_flag("--ignore-eos", o->ignore_eos, "Keep going past the end-of-sequence token");
                      sub.add_flag("-q,--quiet", o->quiet, "Only the text, no status lines");
                      sub.add_flag("--json", o->json, "One JSON object with the text, tokens and speeds");
+                     sub.add_flag("--moe-stats", o->moe_stats, "After generation, MoE routing per layer and expert (GPU backend)");
                      sub.add_option("--backend", o->backend, "gpu (default) or reference (CPU oracle, slow)");
                      sub.add_option("--weights", o->weights, "Matrix storage on the GPU: auto, f16, f32");
                      add_device_options(sub);
