@@ -107,6 +107,8 @@ void main() {
         if (p.renormalize != 0) {
             denominator = 0.0;
             for (uint j = 0; j < p.k; ++j) denominator += probs[t * p.experts + uint(ranking[t * p.experts + j])];
+            // Sigmoids of logits below about -88 are 0 in float32: a zero sum leaves zero weights, not NaN.
+            if (denominator <= 0.0) denominator = 1.0;
         }
         const uint row = first_row[e] + atomicAdd(cursor[e], 1u);
         grouped_rows[row] = ivec2(int(t), e);

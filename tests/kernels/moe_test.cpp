@@ -282,6 +282,30 @@ TEST_CASE("MoE routing: capacity overflow with the drop policy") {
     CHECK(s.dropped > 0);
 }
 
+TEST_CASE("MoE routing: sigmoid probabilities that underflow give finite weights, not NaN") {
+    // Token 0's logits are so negative that every float32 sigmoid is 0, so its
+    // top-k sum is 0; renormalising must not divide by it. Token 1 is ordinary.
+    ValidationGuard guard;
+    const ops::MoeRoutingSpec spec = make_spec(4, 2, true, true);
+    std::vector<float> logits = {-100.f, -120.f, -95.f, -110.f, 0.5f, -1.f, 2.f, 0.25f};
+    const GpuRouting g = route_on_gpu(spec, logits, 2);
+    const GpuPlan plan = read_plan(spec, g, 2);
+    const CpuRouting cpu = route_on_cpu(spec, logits, 2);
+    CHECK(plan.slots[0][0] == 2);
+    CHECK(plan.slots[1][0] == 0);
+    for (size_t s = 0; s < 2; ++s) {
+        INFO("slot " << s << " weight " << plan.slot_weight(s));
+        CHECK(std::isfinite(plan.slot_weight(s)));
+        CHECK(plan.slot_weight(s) >= 0.f);
+        CHECK(plan.slot_weight(s) <= 1.f);
+    }
+    for (size_t s = 2; s < 4; ++s) {
+        CHECK(plan.slots[s][0] == cpu.expert[s]);
+        CHECK(relative_difference(plan.slot_weight(s), cpu.weight[s]) <= kProbTolerance);
+    }
+    check_grouped_rows(plan, cpu, spec.top_k);
+}
+
 TEST_CASE("MoE routing statistics accumulate over dispatches") {
     ValidationGuard guard;
     const ops::MoeRoutingSpec spec = make_spec(6, 2, false, true, 1.0, false);
