@@ -251,6 +251,11 @@ TEST_CASE("MoE routing: many tokens, several tiles per expert, more slots than o
     check_routing(make_spec(13, 4), router_logits(70, 13, 43), 70);
 }
 
+TEST_CASE("MoE routing: more experts than the kernels' workgroups") {
+    check_routing(make_spec(300, 8), router_logits(40, 300, 45), 40);
+    check_routing(make_spec(ops::kMaxExperts, 4, true, true, 2.0), router_logits(3, ops::kMaxExperts, 46), 3);
+}
+
 TEST_CASE("MoE routing: one token") {
     check_routing(make_spec(8, 2), router_logits(1, 8, 51), 1);
     check_routing(make_spec(3, 3, true, false), router_logits(1, 3, 52), 1);
