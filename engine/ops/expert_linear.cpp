@@ -29,6 +29,10 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
                     " stacked rows do not split into " + std::to_string(spec.experts) + " experts");
     const auto& caps = device.caps();
     const uint32_t rows = n * spec.top_k, per_expert = w.rows_per_expert(), cols = w.stacked.cols;
+    if (routing.grouped_rows->size() < uint64_t(rows) * 8 ||
+        routing.tiles->size() < uint64_t(moe_max_tiles(spec, n)) * 16)
+        throw Error("expert weight '" + w.stacked.buffer->name() + "': a step of " + std::to_string(n) +
+                    " tokens does not fit the routing buffers");
     const std::string name = "expert layer '" + w.stacked.buffer->name() + "'";
     check_bound(caps, uint64_t(gather ? n : rows) * cols * 4, name + " input");
     check_bound(caps, uint64_t(rows) * per_expert * 4, name + " output");

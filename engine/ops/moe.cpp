@@ -33,6 +33,16 @@ void check_spec(const MoeRoutingSpec& spec) {
                          std::to_string(spec.experts) + "]");
 }
 
+// The kernels index the plan by n and the spec without bounds checks, so a
+// step larger than the buffers were made for must stop here.
+void check_plan_fits(const MoeRoutingSpec& spec, const MoeRoutingBuffers& routing, uint32_t n) {
+    const uint64_t scores = uint64_t(n) * spec.experts * 4, slots = uint64_t(n) * spec.top_k;
+    if (routing.probs->size() < scores || routing.ranking->size() < scores || routing.slots->size() < slots * 16 ||
+        routing.grouped_rows->size() < slots * 8 || routing.tiles->size() < uint64_t(moe_max_tiles(spec, n)) * 16)
+        throw Error("MoE routing: a step of " + std::to_string(n) + " tokens (" + std::to_string(spec.experts) +
+                    " experts, top-" + std::to_string(spec.top_k) + ") does not fit the routing buffers");
+}
+
 std::unique_ptr<vk::Buffer> device_words(vk::Device& device, uint64_t words, const char* name) {
     return std::make_unique<vk::Buffer>(device, std::max<uint64_t>(words, 1) * 4, vk::BufferKind::Device, name);
 }
@@ -97,6 +107,12 @@ void record_moe_routing(vk::Device& device, vk::CommandBuffer& commands, const M
                         const vk::Buffer& logits, const MoeRoutingBuffers& routing, const vk::BufferBinding& stats,
                         uint32_t n) {
     check_spec(spec);
+    check_plan_fits(spec, routing, n);
+    const uint64_t stats_bytes = stats.range == VK_WHOLE_SIZE ? stats.buffer->size() - stats.offset : stats.range;
+    if (stats_bytes < uint64_t(moe_stats_words(spec.experts)) * 4)
+        throw Error("MoE routing: the statistics binding of '" + stats.buffer->name() + "' holds " +
+                    std::to_string(stats_bytes) + " bytes, " + std::to_string(spec.experts) + " experts need " +
+                    std::to_string(moe_stats_words(spec.experts) * 4));
     const auto& caps = device.caps();
     const uint32_t route_wg = reduction_workgroup(caps, 64);
     const auto& route = device.pipeline({"moe_route" + reduction_variant(caps), 3, sizeof(RoutePush),
@@ -115,6 +131,7 @@ void record_moe_routing(vk::Device& device, vk::CommandBuffer& commands, const M
 void record_moe_combine(vk::Device& device, vk::CommandBuffer& commands, const MoeRoutingSpec& spec,
                         const vk::Buffer& expert_out, const MoeRoutingBuffers& routing, const SharedExpert& shared,
                         const vk::Buffer& out, uint32_t n, uint32_t hidden) {
+    check_plan_fits(spec, routing, n);
     const auto& caps = device.caps();
     const uint64_t bytes = uint64_t(n) * spec.top_k * hidden * 4;
     if (bytes > caps.max_storage_buffer_range)

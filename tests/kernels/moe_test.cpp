@@ -575,3 +575,28 @@ TEST_CASE("MoE combine: dropped slots add nothing, even where their rows hold Na
         CHECK(check_combine(make_spec(5, 3, true, false, 0.5, true), 9, 40, shared, 1610) > 0);
     }
 }
+
+TEST_CASE("MoE ops reject a step larger than the routing buffers were made for") {
+    ValidationGuard guard;
+    const ops::MoeRoutingSpec spec = make_spec(4, 2);
+    const GpuRouting g = make_gpu_routing(spec, 3);
+    auto logits = make_buffer(router_logits(8, 4, 1), "router logits");
+    auto w = make_buffer(random_floats(4 * 8 * 16, 2), "expert stack");
+    auto x = make_buffer(random_floats(8 * 16, 3), "x");
+    auto y = make_output(8 * 2 * 16, "y");
+    const ops::ExpertMatrix matrix{{w.get(), 0, ops::StorageType::F32, 4 * 8, 16}, 4};
+    const vk::BufferBinding short_stats{*g.stats, 0, 8};
+    vk::CommandBuffer c(gpu());
+    c.begin();
+    CHECK_THROWS_WITH(ops::record_moe_routing(gpu(), c, spec, *logits, *g.buffers, *g.stats, 8),
+                      doctest::Contains("8 tokens"));
+    CHECK_THROWS_WITH(ops::record_moe_routing(gpu(), c, make_spec(6, 2), *logits, *g.buffers, *g.stats, 3),
+                      doctest::Contains("routing buffers"));
+    CHECK_THROWS_WITH(ops::record_moe_routing(gpu(), c, spec, *logits, *g.buffers, short_stats, 3),
+                      doctest::Contains("moe stats"));
+    CHECK_THROWS_WITH(ops::record_expert_linear(gpu(), c, spec, *x, matrix, *g.buffers, *y, 8, true),
+                      doctest::Contains("routing buffers"));
+    CHECK_THROWS_WITH(ops::record_moe_combine(gpu(), c, spec, *y, *g.buffers, {}, *y, 8, 16),
+                      doctest::Contains("routing buffers"));
+    c.end();
+}
