@@ -175,7 +175,12 @@ TEST_CASE("run --moe-stats --json: one object per layer with consistent numbers"
     }
     CHECK(out["moe_balance_mean"].get<double>() == doctest::Approx(balance_sum / 3).epsilon(1e-9));
     CHECK(out["moe_balance_max"].get<double>() >= out["moe_balance_mean"].get<double>());
-    CHECK(out["moe_idle_experts"].is_array());
+    // The idle experts are exactly those that ran no slot.
+    nlohmann::json idle = nlohmann::json::array();
+    for (const auto& layer : out["moe"])
+        for (const auto& e : layer["experts"])
+            if (e["assigned"] == 0) idle.push_back({{"layer", layer["layer"]}, {"expert", e["expert"]}});
+    CHECK(out["moe_idle_experts"] == idle);
 }
 
 TEST_CASE("run --moe-stats on a dense model is a note, not an error; the CPU reference has no statistics") {
