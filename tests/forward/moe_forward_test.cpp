@@ -227,16 +227,19 @@ TEST_CASE("MoE routing statistics count what the reference router chose") {
     CHECK(forward.moe_stats()[0].tokens == 0);
 }
 
-TEST_CASE("GPU MoE with f16 expert weights (and f16 prefill activations) stays within f16 rounding") {
-    // Every matrix rounded to f16 and, on devices with cooperative matrices,
-    // prefill activations too: the dense models' bound of 3e-3 relative applies.
+TEST_CASE("GPU MoE with f16 expert weights stays within f16 rounding") {
+    // Every matrix rounded to f16: the dense models' bound of 3e-3 relative.
+    // Activations stay f32 here: on these tiny random-weight fixtures, rounding
+    // prefill activations to f16 as well (cooperative-matrix devices) flips a
+    // router choice for one or two tokens per layer (measured on an H100), which
+    // is a different output, not a rounding error. The f16-activation expert
+    // matmul itself is checked against the CPU in expert_precision_test.cpp.
     for (const char* name : kMoeCases) {
         ValidationCheck check;
         HfCase c = load_hf_case(name);
         LoadedModel m = load_model(c.dir);
         plan::ForwardOptions o = f32_options(20);
         o.storage = plan::MatrixStorage::F16;
-        o.f16_prefill_activations = true;
         plan::GpuForward prefill(moe_device(), m.config, m.weights, o);
         Errors e = compare(prefill.step(c.input_ids), c.expected);
         INFO(std::string(name) << " f16 prefill: relative " << e.relative);
