@@ -33,9 +33,6 @@ const uint F = 16;  // fragment edge
 shared float16_t a_tile[TILE * BK];  // [m][k]
 shared float16_t w_tile[TILE * BK];  // [n][k]: B (k x n) in column-major order
 shared float c_tile[TILE * TILE];
-#if defined(EXPERT_ROUTED)
-shared uint a_row[TILE];  // A row of each tile row, looked up once instead of in every K step
-#endif
 
 void main() {
     const uint col0 = gl_WorkGroupID.x * TILE;
@@ -46,9 +43,6 @@ void main() {
     const uint row0 = tile.y, row_end = tile.y + tile.z;
     const uint col_begin = win.col_begin, col_end = win.col_end, out_col0 = 0;
     const int w_row0 = win.row_of_col0;
-    for (uint r = gl_LocalInvocationIndex; r < TILE; r += WG)
-        a_row[r] = row0 + r < row_end ? input_row(row0 + r, p.gather) : 0;
-    barrier();
 #else
     const uint row0 = gl_WorkGroupID.y * TILE, row_end = p.M;
     const uint col_begin = 0, col_end = p.N, out_col0 = p.n0;
@@ -66,7 +60,7 @@ void main() {
             uint r = e / BK, kk = e % BK, k = k0 + kk;
             uint ar = row0 + r, wc = col0 + r;
 #if defined(EXPERT_ROUTED)
-            a_tile[e] = float16_t((ar < row_end && k < p.K) ? a[a_row[r] * p.K + k] : 0.0);
+            a_tile[e] = float16_t((ar < row_end && k < p.K) ? a[input_row(ar, p.gather) * p.K + k] : 0.0);
 #else
             a_tile[e] = float16_t((ar < row_end && k < p.K) ? a[ar * p.K + k] : 0.0);
 #endif
