@@ -52,6 +52,11 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     if (encoder) options_.max_step_tokens = std::max(options_.max_step_tokens, config_.max_position);
     const uint32_t t = std::min(options_.max_step_tokens, config_.max_position);
     options_.max_step_tokens = t;
+    if (options_.max_sequences < 1 || options_.max_sequences > t)
+        throw InputError("max_sequences " + std::to_string(options_.max_sequences) + " is outside [1, " +
+                         std::to_string(t) + " = the tokens of one step]");
+    const uint32_t seqs = options_.max_sequences;
+    lengths_.assign(seqs, 0);
 
     bool f16_kv = kv::use_f16_pools(device.caps());
     if (options_.kv_storage == ForwardOptions::KvStorage::F32) f16_kv = false;
@@ -89,7 +94,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     s.proj2 = device_buffer(device, uint64_t(t) * hidden, "second projection");
     s.ffn_a = device_buffer(device, uint64_t(t) * inter, "ffn up");
     s.ffn_b = device_buffer(device, uint64_t(t) * inter, "ffn gate");
-    s.last_row = device_buffer(device, hidden, "last row");
+    s.last_row = device_buffer(device, uint64_t(seqs) * hidden, "last rows");
     if (config_.moe.num_experts > 0) allocate_moe(t);
     const uint64_t out_cols = encoder ? hidden : config_.vocab_size;
     s.out = std::make_unique<Buffer>(device, uint64_t(t) * out_cols * 4, BufferKind::Readback, "logits");
@@ -101,10 +106,11 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     spec.block_size = geometry.block_size;
     // The split count (and so the scratch) depends on the step size: size for the largest need.
     uint64_t scratch_bytes = 0;
-    for (uint32_t n = 1; n <= t; ++n) {
-        ops::AttentionShape shape{n, 1, max_blocks_, max_context_};
-        scratch_bytes = std::max(scratch_bytes, ops::attention_scratch_bytes(device.caps(), spec, shape));
-    }
+    for (uint32_t n = 1; n <= t; ++n)
+        for (uint32_t b = 1; b <= std::min(n, seqs); ++b) {
+            ops::AttentionShape shape{n, b, max_blocks_, max_context_};
+            scratch_bytes = std::max(scratch_bytes, ops::attention_scratch_bytes(device.caps(), spec, shape));
+        }
     if (scratch_bytes) s.attention_scratch = std::make_unique<Buffer>(device, scratch_bytes, BufferKind::Device, "attention scratch");
 
     inputs_ = std::make_unique<Inputs>();
@@ -125,13 +131,12 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     in.type_ids = host_buffer(device, t, "token types");
     in.slots = host_buffer(device, t, "kv slots");
     in.seq_index = host_buffer(device, t, "sequence index");
-    in.context_len = host_buffer(device, 1, "context length");
-    in.block_table = host_buffer(device, max_blocks_, "block table");
+    in.context_len = host_buffer(device, seqs, "context lengths");
+    in.block_table = host_buffer(device, uint64_t(seqs) * max_blocks_, "block tables");
     in.inv_freq = host_buffer(device, std::max(hd / 2, 1u), "rope inverse frequencies");
     in.alibi_slopes = host_buffer(device, heads, "alibi slopes");
     if (config_.position == PositionEncoding::Sinusoidal)
         in.sinusoidal_rows = host_buffer(device, uint64_t(t) * hidden, "sinusoidal positions");
-    std::memset(in.seq_index->mapped(), 0, in.seq_index->size());
     std::memset(in.type_ids->mapped(), 0, in.type_ids->size());
     if (config_.position == PositionEncoding::ALiBi) {
         auto slopes = ref::alibi_slopes(heads);
@@ -145,51 +150,69 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
 GpuForward::~GpuForward() = default;
 
 void GpuForward::reset() {
-    if (cache_->contains(0)) cache_->free_sequence(0);
-    length_ = 0;
-    auto* table = static_cast<int32_t*>(inputs_->block_table->mapped());
-    std::fill(table, table + max_blocks_, kv::KvCache::kReleased);
+    for (uint32_t s = 0; s < lengths_.size(); ++s) reset_sequence(s);
 }
 
-vk::CommandBuffer& GpuForward::program_for(uint32_t n, Output output) {
-    auto key = std::make_pair(n, output);
+void GpuForward::reset_sequence(uint32_t sequence) {
+    if (sequence >= lengths_.size())
+        throw InputError("sequence " + std::to_string(sequence) + " is outside [0, " + std::to_string(lengths_.size()) + ")");
+    if (cache_->contains(int32_t(sequence))) cache_->free_sequence(int32_t(sequence));
+    lengths_[sequence] = 0;
+}
+
+uint32_t GpuForward::sequence_length(uint32_t sequence) const {
+    if (sequence >= lengths_.size())
+        throw InputError("sequence " + std::to_string(sequence) + " is outside [0, " + std::to_string(lengths_.size()) + ")");
+    return lengths_[sequence];
+}
+
+vk::CommandBuffer& GpuForward::program_for(const std::vector<uint32_t>& counts, Output output) {
+    ProgramKey key{counts, output};
     auto it = programs_.find(key);
     if (it != programs_.end()) return *it->second;
     uint32_t stamps = options_.profile ? 40 * config_.num_layers + 16 : 0;
     auto commands = std::make_unique<vk::CommandBuffer>(device_, stamps);
     commands->begin();
-    record(*commands, n, output);
+    record(*commands, counts, output);
     commands->end();
     return *programs_.emplace(key, std::move(commands)).first->second;
 }
 
-void GpuForward::write_inputs(std::span<const int32_t> tokens, const std::vector<int32_t>& slots) {
+void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots) {
     Inputs& in = *inputs_;
-    const uint32_t n = uint32_t(tokens.size());
     auto* ids = static_cast<int32_t*>(in.ids->mapped());
     auto* pos = static_cast<int32_t*>(in.positions->mapped());
     auto* pos_rows = static_cast<int32_t*>(in.position_ids->mapped());
-    for (uint32_t i = 0; i < n; ++i) {
-        ids[i] = tokens[i];
-        pos[i] = int32_t(length_ + i);
-        pos_rows[i] = int32_t(length_ + i + config_.learned_position_offset);
+    auto* seq_index = static_cast<int32_t*>(in.seq_index->mapped());
+    auto* context = static_cast<int32_t*>(in.context_len->mapped());
+    auto* tables = static_cast<int32_t*>(in.block_table->mapped());
+    auto* sinusoidal = config_.position == PositionEncoding::Sinusoidal ? static_cast<float*>(in.sinusoidal_rows->mapped()) : nullptr;
+    uint32_t row = 0;
+    for (uint32_t b = 0; b < batch.size(); ++b) {
+        const uint32_t length = lengths_[batch[b].sequence], n = uint32_t(batch[b].tokens.size());
+        for (uint32_t i = 0; i < n; ++i, ++row) {
+            ids[row] = batch[b].tokens[i];
+            pos[row] = int32_t(length + i);
+            pos_rows[row] = int32_t(length + i + config_.learned_position_offset);
+            seq_index[row] = int32_t(b);
+            if (sinusoidal) {
+                // Rows of the fixed table, computed here rather than stored for the whole context.
+                float* dst = sinusoidal + size_t(row) * config_.hidden_size;
+                std::fill(dst, dst + config_.hidden_size, 0.0f);
+                ref::add_sinusoidal_position(dst, config_.hidden_size, length + i);
+            }
+        }
+        context[b] = int32_t(length + n);
+        // Block-table row b: the sequence's blocks, then released entries.
+        const std::vector<int32_t>& table = cache_->blocks(int32_t(batch[b].sequence));
+        int32_t* dst = tables + size_t(b) * max_blocks_;
+        std::copy(table.begin(), table.end(), dst);
+        std::fill(dst + table.size(), dst + max_blocks_, kv::KvCache::kReleased);
     }
     std::memcpy(in.slots->mapped(), slots.data(), slots.size() * 4);
-    *static_cast<int32_t*>(in.context_len->mapped()) = int32_t(length_ + n);
-    // The row past the sequence's blocks stays kReleased (set at reset), so only
-    // the sequence's own entries are copied.
-    const std::vector<int32_t>& table = cache_->blocks(0);
-    std::memcpy(in.block_table->mapped(), table.data(), table.size() * 4);
-    if (config_.position == PositionEncoding::Sinusoidal) {
-        // n rows of the fixed table, computed here rather than stored for the whole context.
-        auto* rows = static_cast<float*>(in.sinusoidal_rows->mapped());
-        std::fill(rows, rows + size_t(n) * config_.hidden_size, 0.0f);
-        for (uint32_t i = 0; i < n; ++i)
-            ref::add_sinusoidal_position(rows + size_t(i) * config_.hidden_size, config_.hidden_size, length_ + i);
-    }
     // Dynamic NTK frequencies follow the sequence length; every other scaling is fixed.
     if (config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK)
-        write_rope_frequencies(length_ + n);
+        write_rope_frequencies(lengths_[batch[0].sequence] + uint32_t(batch[0].tokens.size()));
 }
 
 void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
@@ -198,21 +221,22 @@ void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
     for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
 }
 
-void GpuForward::check_step(std::span<const int32_t> tokens) const {
+void GpuForward::check_step(uint32_t sequence, std::span<const int32_t> tokens) const {
     if (tokens.empty()) throw InputError("forward step without tokens");
     for (int32_t id : tokens)
         if (id < 0 || uint32_t(id) >= config_.vocab_size)
             throw InputError("token id " + std::to_string(id) + " is outside the vocabulary of " +
                              std::to_string(config_.vocab_size));
-    if (uint64_t(length_) + tokens.size() > config_.max_position)
-        throw InputError(std::to_string(length_ + tokens.size()) + " tokens exceed the model's context of " +
+    const uint32_t length = sequence_length(sequence);
+    if (uint64_t(length) + tokens.size() > config_.max_position)
+        throw InputError(std::to_string(length + tokens.size()) + " tokens exceed the model's context of " +
                          std::to_string(config_.max_position));
-    if (config_.kind == ModelKind::EncoderOnly && (length_ > 0 || tokens.size() > options_.max_step_tokens))
+    if (config_.kind == ModelKind::EncoderOnly && (length > 0 || tokens.size() > options_.max_step_tokens))
         throw InputError("an encoder-only model takes all its tokens in one step");
 }
 
 std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_only) {
-    check_step(tokens);
+    check_step(0, tokens);
     const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
     std::vector<float> out;
     run_chunks(tokens, last_only ? Output::LastRow : Output::AllRows, last_only ? nullptr : &out);
@@ -226,7 +250,7 @@ std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_o
 Candidates GpuForward::step_top_k(std::span<const int32_t> tokens) {
     if (options_.top_k == 0) throw Error("step_top_k needs ForwardOptions::top_k > 0");
     if (config_.kind == ModelKind::EncoderOnly) throw InputError("an encoder-only model has no next-token candidates");
-    check_step(tokens);
+    check_step(0, tokens);
     run_chunks(tokens, Output::TopK, nullptr);
     Candidates c;
     const uint32_t k = std::min(options_.top_k, config_.vocab_size);
@@ -253,15 +277,57 @@ void GpuForward::run_chunks(std::span<const int32_t> tokens, Output output, std:
     }
 }
 
+std::vector<float> GpuForward::step_batch(std::span<const SequenceTokens> batch) {
+    if (config_.kind == ModelKind::EncoderOnly) throw InputError("an encoder-only model has no batched steps");
+    if (batch.empty()) throw InputError("batched step without sequences");
+    if (batch.size() > lengths_.size())
+        throw InputError(std::to_string(batch.size()) + " sequences exceed the " + std::to_string(lengths_.size()) +
+                         " this forward pass was built for (max_sequences)");
+    std::vector<bool> seen(lengths_.size(), false);
+    uint64_t tokens = 0, blocks = 0;
+    for (const SequenceTokens& item : batch) {
+        check_step(item.sequence, item.tokens);
+        if (seen[item.sequence])
+            throw InputError("sequence " + std::to_string(item.sequence) + " appears twice in one batched step");
+        seen[item.sequence] = true;
+        tokens += item.tokens.size();
+        blocks += cache_->blocks_needed(int32_t(item.sequence), uint32_t(item.tokens.size()));
+    }
+    if (tokens > options_.max_step_tokens)
+        throw InputError(std::to_string(tokens) + " tokens in one batched step exceed the step size of " +
+                         std::to_string(options_.max_step_tokens) + " (max_step_tokens)");
+    if (blocks > cache_->free_blocks())
+        throw InputError("the KV cache has " + std::to_string(cache_->free_blocks()) + " free blocks, the batch needs " +
+                         std::to_string(blocks));
+    if (batch.size() > 1 && config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK)
+        throw InputError("dynamic-NTK RoPE depends on each sequence's length, so its sequences step one at a time");
+    run_batch(batch, Output::LastRow);
+    std::vector<float> out(batch.size() * size_t(config_.vocab_size));
+    vk::download(device_, *scratch_->out, out.data(), out.size() * 4);
+    return out;
+}
+
 void GpuForward::run_chunk(std::span<const int32_t> tokens, Output output) {
-    const uint32_t n = uint32_t(tokens.size());
-    std::vector<int32_t> slots = cache_->append(0, n);
-    write_inputs(tokens, slots);
-    vk::CommandBuffer& program = program_for(n, output);
+    const SequenceTokens only{0, tokens};
+    run_batch(std::span<const SequenceTokens>(&only, 1), output);
+}
+
+void GpuForward::run_batch(std::span<const SequenceTokens> batch, Output output) {
+    std::vector<int32_t> slots;
+    std::vector<uint32_t> counts;
+    for (const SequenceTokens& item : batch) {
+        std::vector<int32_t> s = cache_->append(int32_t(item.sequence), uint32_t(item.tokens.size()));
+        slots.insert(slots.end(), s.begin(), s.end());
+        counts.push_back(uint32_t(item.tokens.size()));
+    }
+    write_inputs(batch, slots);
+    vk::CommandBuffer& program = program_for(counts, output);
     program.submit_and_wait();
-    length_ += n;
-    if (config_.attention.sliding_window > 0 && config_.attention.causal)
-        cache_->release_outside_window(0, config_.attention.sliding_window);
+    for (const SequenceTokens& item : batch) {
+        lengths_[item.sequence] += uint32_t(item.tokens.size());
+        if (config_.attention.sliding_window > 0 && config_.attention.causal)
+            cache_->release_outside_window(int32_t(item.sequence), config_.attention.sliding_window);
+    }
 
     timings_.clear();
     for (const auto& t : program.timings()) {

@@ -1,5 +1,6 @@
 #pragma once
-// The GPU forward pass of a model for one sequence: a config and its
+// The GPU forward pass of a model for one sequence, or a batch of sequences
+// stepped together (step_batch): a config and its
 // weights become device buffers and, per step size, a command buffer recorded
 // once and replayed. Each step appends tokens to the sequence's paged KV cache;
 // what changes between steps (token ids, positions, KV slots, block table,
@@ -30,6 +31,7 @@ class Recorder;
 struct ForwardOptions {
     MatrixStorage storage = MatrixStorage::AsStored;
     uint32_t max_step_tokens = 64;  // longer inputs are fed in chunks of this many
+    uint32_t max_sequences = 1;     // sequences step_batch may hold (ids 0 .. max_sequences - 1)
     uint64_t kv_budget_bytes = 0;   // 0: the whole context, capped at half the device memory the weights leave
     uint32_t kv_block_size = 16;
     enum class KvStorage { Auto, F32, F16 } kv_storage = KvStorage::Auto;  // Auto: f16 where 16-bit storage exists
@@ -45,6 +47,12 @@ struct ForwardOptions {
 struct Candidates {
     std::vector<int32_t> ids;
     std::vector<float> logits;
+};
+
+// One sequence's tokens in a batched step.
+struct SequenceTokens {
+    uint32_t sequence = 0;
+    std::span<const int32_t> tokens;
 };
 
 struct StepTiming {
@@ -67,7 +75,17 @@ public:
     // Forgets the sequence; its KV blocks return to the pool.
     void reset();
 
-    uint32_t length() const { return length_; }
+    // Appends every listed sequence's tokens in one step: all of them go
+    // through the same dispatches (MoE layers group them by expert together,
+    // and a capacity counts them together). Returns each sequence's last-row
+    // logits, [batch, vocab] in batch order. The tokens must fit one step
+    // (max_step_tokens), each sequence appears at most once. Decoder-only.
+    std::vector<float> step_batch(std::span<const SequenceTokens> batch);
+    void reset_sequence(uint32_t sequence);
+    uint32_t sequence_length(uint32_t sequence) const;
+
+    // The single-sequence calls above (step, step_top_k, reset) drive sequence 0.
+    uint32_t length() const { return lengths_[0]; }
     uint32_t top_k() const { return options_.top_k; }
     // Most tokens the sequence can hold: the model's context or the KV pool, whichever is smaller.
     uint32_t max_context() const { return max_context_; }
@@ -89,17 +107,20 @@ private:
     struct Inputs;
     // What a recorded step hands back.
     enum class Output { AllRows, LastRow, TopK };
-    vk::CommandBuffer& program_for(uint32_t n, Output output);
-    void record(vk::CommandBuffer& commands, uint32_t n, Output output);
+    // A recorded step: tokens per sequence of the batch, and what it hands back.
+    using ProgramKey = std::pair<std::vector<uint32_t>, Output>;
+    vk::CommandBuffer& program_for(const std::vector<uint32_t>& counts, Output output);
+    void record(vk::CommandBuffer& commands, const std::vector<uint32_t>& counts, Output output);
     // A MoE layer's feed-forward part: src [n, hidden] -> dst (forward_moe.cpp).
     void record_moe(Recorder& r, uint32_t layer, const vk::Buffer& src, const vk::Buffer& dst);
     void allocate_moe(uint32_t max_tokens);
-    void write_inputs(std::span<const int32_t> tokens, const std::vector<int32_t>& slots);
+    void write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots);
     void write_rope_frequencies(uint32_t sequence_length);
-    void check_step(std::span<const int32_t> tokens) const;
+    void check_step(uint32_t sequence, std::span<const int32_t> tokens) const;
     // Runs the tokens in chunks of at most max_step_tokens; the last chunk with `output`.
     void run_chunks(std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows);
     void run_chunk(std::span<const int32_t> tokens, Output output);
+    void run_batch(std::span<const SequenceTokens> batch, Output output);
 
     vk::Device& device_;
     ModelConfig config_;
@@ -109,8 +130,8 @@ private:
     std::unique_ptr<kv::GpuKvPools> pools_;
     std::unique_ptr<Scratch> scratch_;
     std::unique_ptr<Inputs> inputs_;
-    std::map<std::pair<uint32_t, Output>, std::unique_ptr<vk::CommandBuffer>> programs_;
-    uint32_t length_ = 0;
+    std::map<ProgramKey, std::unique_ptr<vk::CommandBuffer>> programs_;
+    std::vector<uint32_t> lengths_;  // tokens held per sequence
     uint32_t max_blocks_ = 0;
     uint32_t max_context_ = 0;  // most tokens the KV pool can hold: the attention split plan covers these
     std::vector<StepTiming> timings_;

@@ -17,8 +17,11 @@
 
 namespace vkllm::plan {
 
-void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, Output output) {
+void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>& counts, Output output) {
     const bool last_only = output != Output::AllRows;
+    uint32_t n = 0;
+    for (uint32_t c : counts) n += c;
+    const uint32_t batch = uint32_t(counts.size());
     const ModelConfig& c = config_;
     Scratch& s = *scratch_;
     Inputs& in = *inputs_;
@@ -60,7 +63,7 @@ void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, Output output) 
     spec.softcap = float(c.attention.logit_softcap);
     spec.alibi = c.position == PositionEncoding::ALiBi;
     spec.f16_pools = pools_->f16();
-    const ops::AttentionShape shape{n, 1, max_blocks_, max_context_};
+    const ops::AttentionShape shape{n, batch, max_blocks_, max_context_};
     ops::RopeSpec rope{hd, c.position == PositionEncoding::RoPE ? ref::rotary_dims(c) : 0,
                        c.rope.style == RopeStyle::GPTJ ? ops::RopeStyle::GPTJ : ops::RopeStyle::NeoX,
                        float(ref::rope_attention_factor(c.rope))};
@@ -150,10 +153,16 @@ void GpuForward::record(vk::CommandBuffer& commands, uint32_t n, Output output) 
         r.norm(c.norm, "output_norm", *s.x, *s.h, n, hidden);
         final_rows = s.h.get();
     }
-    const uint32_t rows = last_only ? 1 : n;
+    // Last-row steps hand back one row per sequence: its last token's.
+    const uint32_t rows = last_only ? batch : n;
     const vk::Buffer* head_in = final_rows;
-    if (last_only && n > 1) {
-        commands.copy(*final_rows, uint64_t(n - 1) * hidden * 4, *s.last_row, 0, uint64_t(hidden) * 4);
+    if (last_only && n > batch) {
+        uint32_t end = 0;
+        for (uint32_t b = 0; b < batch; ++b) {
+            end += counts[b];
+            commands.copy(*final_rows, uint64_t(end - 1) * hidden * 4, *s.last_row, uint64_t(b) * hidden * 4,
+                          uint64_t(hidden) * 4);
+        }
         r.done("copy");
         head_in = s.last_row.get();
     }

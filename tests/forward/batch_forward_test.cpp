@@ -1,0 +1,116 @@
+// Batched steps: several sequences through one step (step_batch), prefill of
+// different lengths and then decode of one token each. Every sequence's
+// logits must equal a forward pass that runs it alone; the rows differ only in
+// which kernel (matmul or matrix-vector) summed them, so the f32 bounds hold:
+// max |diff| <= 1e-4, relative <= 1e-5. The MoE case groups the tokens of all
+// sequences by expert together.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "forward/fixtures.h"
+#include "model/load.h"
+#include "plan/forward.h"
+#include "vk/device.h"
+
+using namespace vkllm;
+using namespace vkllm::test;
+
+namespace {
+
+vk::Device& batch_device() {
+    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
+    static vk::Device d(instance);
+    return d;
+}
+
+plan::ForwardOptions batch_options() {
+    plan::ForwardOptions o;
+    o.storage = plan::MatrixStorage::F32;
+    o.kv_storage = plan::ForwardOptions::KvStorage::F32;
+    o.max_step_tokens = 32;
+    o.max_sequences = 3;
+    o.f16_prefill_activations = false;
+    return o;
+}
+
+int32_t argmax(const float* row, size_t n) { return int32_t(std::max_element(row, row + n) - row); }
+
+void check_row(const float* got, const std::vector<float>& expected, const std::string& what) {
+    Errors e = compare(std::vector<float>(got, got + expected.size()), expected);
+    INFO(what << ": max abs " << e.max_abs << ", relative " << e.relative);
+    CHECK(e.max_abs <= 1e-4);
+    CHECK(e.relative <= 1e-5);
+}
+
+}  // namespace
+
+TEST_CASE("batched prefill and decode equal each sequence run alone (dense and MoE)") {
+    for (const char* name : {"llama_gqa", "mixtral_moe"}) {
+        const size_t start = batch_device().instance().validation_log().count();
+        HfCase c = load_hf_case(name);
+        LoadedModel m = load_model(c.dir);
+        const size_t vocab = m.config.vocab_size;
+        // Three prompts of different lengths cut from the fixture's input.
+        std::vector<std::vector<int32_t>> prompts = {
+            {c.input_ids.begin(), c.input_ids.begin() + 7},
+            {c.input_ids.begin() + 10, c.input_ids.begin() + 22},
+            {c.input_ids.begin() + 30, c.input_ids.begin() + 35}};
+        plan::GpuForward batched(batch_device(), m.config, m.weights, batch_options());
+        std::vector<std::unique_ptr<plan::GpuForward>> alone;
+        for (size_t s = 0; s < prompts.size(); ++s) {
+            plan::ForwardOptions o = batch_options();
+            o.max_sequences = 1;
+            alone.push_back(std::make_unique<plan::GpuForward>(batch_device(), m.config, m.weights, o));
+        }
+        std::vector<plan::SequenceTokens> batch;
+        for (uint32_t s = 0; s < prompts.size(); ++s) batch.push_back({s, prompts[s]});
+        std::vector<float> rows = batched.step_batch(batch);
+        REQUIRE(rows.size() == prompts.size() * vocab);
+        for (size_t s = 0; s < prompts.size(); ++s)
+            check_row(rows.data() + s * vocab, alone[s]->step(prompts[s], true),
+                      std::string(name) + " prefill of sequence " + std::to_string(s));
+        const int decode_steps = 3;
+        for (int step = 0; step < decode_steps; ++step) {
+            std::vector<int32_t> next(prompts.size());
+            for (size_t s = 0; s < prompts.size(); ++s) next[s] = argmax(rows.data() + s * vocab, vocab);
+            // One token per sequence, listed in reverse to show the batch order is free.
+            std::vector<plan::SequenceTokens> decode;
+            for (uint32_t s = uint32_t(prompts.size()); s-- > 0;)
+                decode.push_back({s, std::span<const int32_t>(&next[s], 1)});
+            const std::vector<float> out = batched.step_batch(decode);
+            for (size_t b = 0; b < decode.size(); ++b)
+                std::copy_n(out.data() + b * vocab, vocab, rows.data() + decode[b].sequence * vocab);
+            for (size_t s = 0; s < prompts.size(); ++s)
+                check_row(rows.data() + s * vocab, alone[s]->step(std::span<const int32_t>(&next[s], 1), true),
+                          std::string(name) + " decode step " + std::to_string(step) + " of sequence " + std::to_string(s));
+        }
+        if (m.config.moe.num_experts > 0)
+            CHECK(batched.moe_stats()[0].tokens == 7 + 12 + 5 + 3 * decode_steps);
+        CHECK(batched.sequence_length(1) == 12 + decode_steps);
+        batched.reset_sequence(1);
+        CHECK(batched.sequence_length(1) == 0);
+        CHECK(batched.sequence_length(0) == 7 + decode_steps);
+        for (const auto& message : batch_device().instance().validation_log().messages_since(start)) FAIL_CHECK(message);
+    }
+}
+
+TEST_CASE("batched steps refuse bad batches with clear messages") {
+    HfCase c = load_hf_case("llama_gqa");
+    LoadedModel m = load_model(c.dir);
+    plan::GpuForward forward(batch_device(), m.config, m.weights, batch_options());
+    const std::vector<int32_t> a(4, 1), long_prompt(30, 1);
+    const plan::SequenceTokens twice[] = {{0, a}, {0, a}};
+    CHECK_THROWS_WITH(forward.step_batch(twice), doctest::Contains("appears twice"));
+    const plan::SequenceTokens outside[] = {{3, a}};
+    CHECK_THROWS_WITH(forward.step_batch(outside), doctest::Contains("sequence 3 is outside"));
+    const plan::SequenceTokens too_long[] = {{0, long_prompt}, {1, a}};
+    CHECK_THROWS_WITH(forward.step_batch(too_long), doctest::Contains("exceed the step size"));
+    const plan::SequenceTokens four[] = {{0, a}, {1, a}, {2, a}, {2, a}};
+    CHECK_THROWS_WITH(forward.step_batch(four), doctest::Contains("exceed the 3"));
+    CHECK(forward.sequence_length(0) == 0);  // nothing was appended
+    plan::ForwardOptions o = batch_options();
+    o.max_sequences = 40;
+    CHECK_THROWS_WITH(plan::GpuForward(batch_device(), m.config, m.weights, o), doctest::Contains("max_sequences"));
+}
