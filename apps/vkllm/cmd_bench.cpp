@@ -21,7 +21,7 @@ namespace {
 
 struct BenchOptions {
     std::string model, storage = "auto";
-    uint32_t prompt = 512, generate = 128, repeats = 1;
+    uint32_t prompt = 512, generate = 128, repeats = 1, batch = 1;
     bool profile = false, json = false, moe_stats = false;
 };
 
@@ -72,10 +72,13 @@ int run(const BenchOptions& o) {
 
     plan::ForwardOptions options;
     options.storage = plan::parse_matrix_storage(o.storage);
-    options.max_step_tokens = std::max(o.prompt, 1u);
+    // Each sequence's prompt is one step; decode steps carry one token of every sequence.
+    options.max_step_tokens = std::max(o.prompt, o.batch);
+    options.max_sequences = o.batch;
     options.profile = true;  // GPU timestamps per dispatch family
     kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), options.kv_block_size, 2};
-    options.kv_budget_bytes = g.bytes_per_block() * 2 * ((o.prompt + o.generate) / options.kv_block_size + 2);
+    options.kv_budget_bytes =
+        g.bytes_per_block() * 2 * o.batch * ((o.prompt + o.generate) / options.kv_block_size + 2);
     auto t_load = Clock::now();
     plan::GpuForward forward(device, c, model.weights, options);
     const double load_s = seconds_since(t_load);
@@ -83,64 +86,88 @@ int run(const BenchOptions& o) {
     std::vector<int32_t> prompt(o.prompt);
     for (uint32_t i = 0; i < o.prompt; ++i) prompt[i] = int32_t((i * 7919u + 13u) % c.vocab_size);
 
+    // GPU time per dispatch family, summed over steps.
+    auto add_timings = [](std::vector<plan::StepTiming>& into, const std::vector<plan::StepTiming>& step) {
+        for (const auto& s : step) {
+            auto it = std::find_if(into.begin(), into.end(), [&](auto& p) { return p.label == s.label; });
+            if (it == into.end()) into.push_back(s);
+            else it->microseconds += s.microseconds;
+        }
+    };
+    const size_t vocab = c.vocab_size;
     double best_prefill_wall = 1e30, best_prefill_gpu = 1e30, best_decode_wall = 1e30, best_decode_gpu = 1e30;
     std::vector<plan::StepTiming> prefill_profile, decode_profile;
     for (uint32_t rep = 0; rep < o.repeats + 1; ++rep) {  // the first round warms up pipelines and clocks
         forward.reset();
         forward.reset_moe_stats();  // every round routes the same tokens; the last one is reported
-        auto t = Clock::now();
-        std::vector<float> logits = forward.step(prompt, true);
-        double prefill_wall = seconds_since(t), prefill_gpu = sum_us(forward.last_timings()) * 1e-6;
-        if (rep > 0 && prefill_wall < best_prefill_wall) prefill_profile = forward.last_timings();
+        // Prefill: one step per sequence.
+        std::vector<float> logits(o.batch * vocab);
+        double prefill_wall = 0, prefill_gpu = 0;
+        std::vector<plan::StepTiming> prefill;
+        for (uint32_t s = 0; s < o.batch; ++s) {
+            const plan::SequenceTokens item{s, prompt};
+            auto t = Clock::now();
+            std::vector<float> row = forward.step_batch(std::span<const plan::SequenceTokens>(&item, 1));
+            prefill_wall += seconds_since(t);
+            prefill_gpu += sum_us(forward.last_timings()) * 1e-6;
+            add_timings(prefill, forward.last_timings());
+            std::copy(row.begin(), row.end(), logits.begin() + s * vocab);
+        }
+        // Decode: every step one greedy token of each sequence.
         double decode_wall = 0, decode_gpu = 0;
         std::vector<plan::StepTiming> profile;
+        std::vector<int32_t> next(o.batch);
+        std::vector<plan::SequenceTokens> step(o.batch);
         for (uint32_t i = 0; i < o.generate; ++i) {
-            int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
-            t = Clock::now();
-            logits = forward.step(std::span<const int32_t>(&next, 1), true);
+            for (uint32_t s = 0; s < o.batch; ++s) {
+                next[s] = int32_t(std::max_element(logits.begin() + s * vocab, logits.begin() + (s + 1) * vocab) -
+                                  (logits.begin() + s * vocab));
+                step[s] = {s, std::span<const int32_t>(&next[s], 1)};
+            }
+            auto t = Clock::now();
+            logits = forward.step_batch(step);
             decode_wall += seconds_since(t);
             decode_gpu += sum_us(forward.last_timings()) * 1e-6;
-            for (const auto& s : forward.last_timings()) {
-                auto it = std::find_if(profile.begin(), profile.end(), [&](auto& p) { return p.label == s.label; });
-                if (it == profile.end()) profile.push_back(s);
-                else it->microseconds += s.microseconds;
-            }
+            add_timings(profile, forward.last_timings());
         }
         if (rep == 0) continue;
+        if (prefill_wall < best_prefill_wall) prefill_profile = prefill;
         best_prefill_wall = std::min(best_prefill_wall, prefill_wall);
         best_prefill_gpu = std::min(best_prefill_gpu, prefill_gpu);
         if (decode_wall < best_decode_wall) decode_profile = profile;
         best_decode_wall = std::min(best_decode_wall, decode_wall);
         best_decode_gpu = std::min(best_decode_gpu, decode_gpu);
     }
+    const double prefill_tokens = double(o.prompt) * o.batch, decode_tokens = double(o.generate) * o.batch;
 
     // Bytes a decode step must read: every weight once (of the routed experts
-    // only the k a token picks), plus the KV cache of the mean context.
+    // only those its tokens pick), plus each sequence's KV cache at the mean context.
     const double kv_per_token = double(g.bytes_per_block()) / options.kv_block_size;
     const double mean_context = o.prompt + o.generate / 2.0;
-    const double bytes_per_token = double(forward.decode_weight_bytes()) + kv_per_token * mean_context;
+    const double bytes_per_step = double(forward.decode_weight_bytes(o.batch)) + o.batch * kv_per_token * mean_context;
     const bool moe = c.moe.num_experts > 0;
     const std::vector<ops::MoeStats> moe_stats = forward.moe_stats();
     if (o.moe_stats && !moe)
         std::fprintf(stderr, "vkllm: --moe-stats: %s has no MoE layers (a dense model), so there are no routing statistics\n",
                      o.model.c_str());
-    const double decode_tps = o.generate / best_decode_wall;
+    const double decode_tps = decode_tokens / best_decode_wall;
     // The copy moves its bandwidth in reads and writes together; a decode step is nearly all reads.
-    const double roofline_tps = bandwidth > 0 ? bandwidth / bytes_per_token : 0;
+    const double roofline_tps = bandwidth > 0 ? bandwidth / bytes_per_step * o.batch : 0;
 
     if (o.json) {
         nlohmann::json out = {{"device", device.caps().name},
                               {"model", o.model},
                               {"prompt_tokens", o.prompt},
                               {"generated_tokens", o.generate},
+                              {"batch", o.batch},
                               {"weights_bytes", forward.weight_bytes()},
-                              {"decode_weight_bytes", forward.decode_weight_bytes()},
+                              {"decode_weight_bytes", forward.decode_weight_bytes(o.batch)},
                               {"load_seconds", load_s},
-                              {"prefill_tokens_per_second_wall", o.prompt / best_prefill_wall},
-                              {"prefill_tokens_per_second_gpu", o.prompt / best_prefill_gpu},
+                              {"prefill_tokens_per_second_wall", prefill_tokens / best_prefill_wall},
+                              {"prefill_tokens_per_second_gpu", prefill_tokens / best_prefill_gpu},
                               {"decode_tokens_per_second_wall", decode_tps},
-                              {"decode_tokens_per_second_gpu", o.generate / best_decode_gpu},
-                              {"decode_bytes_per_token", bytes_per_token},
+                              {"decode_tokens_per_second_gpu", decode_tokens / best_decode_gpu},
+                              {"decode_bytes_per_step", bytes_per_step},
                               {"copy_bandwidth_bytes_per_second", bandwidth},
                               {"decode_roofline_tokens_per_second", roofline_tps}};
         if (moe) add_moe_summary_json(out, summarize_moe(moe_stats));
@@ -152,18 +179,20 @@ int run(const BenchOptions& o) {
                 device.caps().name.c_str(), o.model.c_str(), c.num_layers, c.hidden_size, c.num_heads, c.kv_heads(),
                 c.vocab_size, forward.weight_bytes() / 1048576.0);
     if (moe)
-        std::printf("experts  a decode token reads %.1f MiB of the weights (ideal: only %u of %u experts per layer)\n",
-                    forward.decode_weight_bytes() / 1048576.0, c.moe.dense ? c.moe.num_experts : c.moe.top_k,
-                    c.moe.num_experts);
-    std::printf("prefill  %u tokens: %.1f tokens/s wall, %.1f tokens/s GPU\n", o.prompt, o.prompt / best_prefill_wall,
-                o.prompt / best_prefill_gpu);
-    std::printf("decode   %u tokens: %.1f tokens/s wall (%.3f ms/token), %.1f tokens/s GPU (%.3f ms/token)\n",
-                o.generate, decode_tps, 1e3 * best_decode_wall / o.generate, o.generate / best_decode_gpu,
+        std::printf("experts  a decode step of %u token(s) reads %.1f MiB of the weights (ideal: only the experts "
+                    "its tokens pick, %u of %u per token and layer)\n",
+                    o.batch, forward.decode_weight_bytes(o.batch) / 1048576.0,
+                    c.moe.dense ? c.moe.num_experts : c.moe.top_k, c.moe.num_experts);
+    if (o.batch > 1) std::printf("batch    %u sequences, each its own prompt and decode\n", o.batch);
+    std::printf("prefill  %u tokens: %.1f tokens/s wall, %.1f tokens/s GPU\n", o.prompt,
+                prefill_tokens / best_prefill_wall, prefill_tokens / best_prefill_gpu);
+    std::printf("decode   %u steps: %.1f tokens/s wall (%.3f ms/step), %.1f tokens/s GPU (%.3f ms/step)\n",
+                o.generate, decode_tps, 1e3 * best_decode_wall / o.generate, decode_tokens / best_decode_gpu,
                 1e3 * best_decode_gpu / o.generate);
     if (bandwidth > 0)
-        std::printf("roofline %.2f MB read per decode token at %.0f GB/s copy bandwidth: %.1f tokens/s; "
+        std::printf("roofline %.2f MB read per decode step at %.0f GB/s copy bandwidth: %.1f tokens/s; "
                     "wall reaches %.0f%%\n",
-                    bytes_per_token / 1e6, bandwidth / 1e9, roofline_tps, 100.0 * decode_tps / roofline_tps);
+                    bytes_per_step / 1e6, bandwidth / 1e9, roofline_tps, 100.0 * decode_tps / roofline_tps);
     if (moe && o.moe_stats) std::fputs(format_moe_report(moe_stats).c_str(), stdout);
     else if (moe) std::printf("routing  %s\n", format_moe_summary(summarize_moe(moe_stats), c.num_layers).c_str());
     if (o.profile) {
@@ -184,6 +213,8 @@ Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI:
                      sub.add_option("-p,--prompt", o->prompt, "Prompt tokens (one prefill)")->check(CLI::Range(1u, 1u << 20));
                      sub.add_option("-n,--generate", o->generate, "Decode steps")->check(CLI::Range(1u, 1u << 20));
                      sub.add_option("-r,--repeats", o->repeats, "Measured rounds after one warm-up (best is kept)");
+                     sub.add_option("-b,--batch", o->batch, "Sequences decoded together (each with its own prompt)")
+                         ->check(CLI::Range(1u, 256u));
                      sub.add_option("--weights", o->storage, "Matrix storage on the GPU: auto, f16, f32");
                      sub.add_flag("--profile", o->profile, "GPU time per kernel family");
                      sub.add_flag("--moe-stats", o->moe_stats, "MoE routing per layer and expert of the last round");

@@ -92,9 +92,11 @@ public:
     const ModelConfig& config() const { return config_; }
     kv::KvUsage kv_usage() const { return cache_->usage(); }
     uint64_t weight_bytes() const { return weights_.device_bytes(); }
-    // Weight bytes one decode token must read: every weight, but of the routed
-    // experts only the k (of N) each MoE layer picks.
-    uint64_t decode_weight_bytes() const;
+    // Weight bytes a decode step of `batch` tokens must read: every weight, but
+    // of each MoE layer's N routed experts only those its tokens pick (k for one
+    // token; for more, the share N * (1 - (1 - k/N)^batch) that uniform routing
+    // touches on average).
+    uint64_t decode_weight_bytes(uint32_t batch = 1) const;
     // Routing statistics of each MoE layer (empty for a dense model), summed over
     // every token run since construction or reset_moe_stats().
     std::vector<ops::MoeStats> moe_stats() const;

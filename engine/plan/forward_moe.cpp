@@ -3,6 +3,7 @@
 // their slots (ops/expert_linear.h), the shared expert runs as a dense FFN,
 // and the combine sums them with their weights.
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "model/expected_tensors.h"
@@ -106,11 +107,12 @@ void GpuForward::record_moe(Recorder& r, uint32_t layer, const vk::Buffer& src, 
     r.done("moe_combine");
 }
 
-uint64_t GpuForward::decode_weight_bytes() const {
+uint64_t GpuForward::decode_weight_bytes(uint32_t batch) const {
     const uint64_t experts = weights_.expert_bytes();
     if (experts == 0) return weights_.device_bytes();
     const ops::MoeRoutingSpec& spec = scratch_->moe_spec;
-    return weights_.device_bytes() - experts + experts * spec.top_k / spec.experts;
+    const double untouched = std::pow(1.0 - double(spec.top_k) / spec.experts, double(std::max(batch, 1u)));
+    return weights_.device_bytes() - experts + uint64_t(double(experts) * (1.0 - untouched));
 }
 
 std::vector<ops::MoeStats> GpuForward::moe_stats() const {
