@@ -218,7 +218,7 @@ TEST_CASE("bench --json on a MoE model: a decode token reads fewer bytes than al
 TEST_CASE("bench prints both weight figures and the routing summary for a MoE model") {
     auto r = vkllm::test::run_cli("bench -m " + kMixtral + " -p 8 -n 2 -r 1");
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-    CHECK(r.output.find("ideal: only 2 of 4 experts") != std::string::npos);
+    CHECK(r.output.find("ideal: only the experts its tokens pick, 2 of 4 per token and layer") != std::string::npos);
     CHECK(r.output.find("MoE balance over 2 layers: mean ") != std::string::npos);
     CHECK(r.output.find("MoE layer 0:") == std::string::npos);  // the table only with --moe-stats
 }
