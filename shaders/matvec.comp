@@ -1,11 +1,13 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// y[b, n0 + n] = sum_k x[b, k] * W[n, k] for a few vectors b (decode). One
-// workgroup per output row and vector: invocations stride over K (coalesced
-// reads of the weight row), four weights per load when K allows, then a
-// workgroup reduction.
-// EXPERT_ROUTED: vector b is grouped row b of the routing plan and W is the
-// slice of its expert in the stacked expert matrix (expert_rows.glsl).
+// y[b, n0 + n] = sum_k x[b, k] * W[n, k] for a few vectors b (decode). A
+// workgroup takes one output row (or, with subgroups, several) for up to
+// MAX_VECTORS vectors at once, so each weight row is read once for all of
+// them: invocations stride over K (coalesced reads of the weight row, four
+// weights per load when K allows), then a reduction per vector.
+// EXPERT_ROUTED: the vectors of a workgroup are the grouped rows of one tile
+// of the routing plan, all of one expert, and W is that expert's slice of the
+// stacked expert matrix (expert_rows.glsl).
 layout(constant_id = 0) const uint WG = 128;
 layout(local_size_x_id = 0) in;
 #define WEIGHT_BINDING 1
@@ -13,11 +15,14 @@ layout(local_size_x_id = 0) in;
 #include "weights4.glsl"
 #include "reduce.glsl"
 
+const uint MAX_VECTORS = 8;  // ops/linear.cpp: kMatvecVectors
+
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };
 layout(std430, binding = 2) writeonly buffer Y { float y[]; };
 #if defined(EXPERT_ROUTED)
 #include "expert_rows.glsl"
+layout(std430, binding = 4) readonly buffer Tiles { uvec4 tiles[]; };  // expert, first row, rows, unused
 layout(push_constant) uniform Params {
     uint N, K;
     uint ldy;
@@ -27,30 +32,34 @@ layout(push_constant) uniform Params {
 #else
 layout(push_constant) uniform Params {
     uint N, K;
-    uint ldy;  // row stride of y
-    uint n0;   // first output column of this dispatch
+    uint ldy;    // row stride of y
+    uint n0;     // first output column of this dispatch
+    uint batch;  // vectors
 } p;
 #endif
 
-// Where vector b reads x, which output rows it may write and where its
-// weight rows start; false when the workgroup has nothing to do (uniform).
+// The vectors a workgroup serves, which output columns it may write and
+// where its weight rows start; false when it has nothing to do (uniform).
 struct Target {
-    uint x_row, col_begin, col_end, out_col0;
+    uint first, count;  // vectors (rows of y)
+    uint col_begin, col_end, out_col0;
     int w_row0;
 };
 
-bool target(uint b, out Target t) {
+bool target(out Target t) {
 #if defined(EXPERT_ROUTED)
-    const int expert = grouped_rows[b].y;
-    if (expert < 0) return false;
-    const ExpertWindow win = expert_window(uint(expert), p.N, p.g0, p.gc);
-    t.x_row = input_row(b, p.gather);
+    const uvec4 tile = tiles[gl_WorkGroupID.y];
+    if (tile.z == 0u) return false;
+    const ExpertWindow win = expert_window(tile.x, p.N, p.g0, p.gc);
+    t.first = tile.y;
+    t.count = tile.z;
     t.col_begin = win.col_begin;
     t.col_end = win.col_end;
     t.out_col0 = 0;
     t.w_row0 = win.row_of_col0;
 #else
-    t.x_row = b;
+    t.first = gl_WorkGroupID.y * MAX_VECTORS;
+    t.count = min(MAX_VECTORS, p.batch - t.first);
     t.col_begin = 0;
     t.col_end = p.N;
     t.out_col0 = p.n0;
@@ -59,61 +68,90 @@ bool target(uint b, out Target t) {
     return true;
 }
 
-float row_dot(Target t, uint row, uint lane, uint lanes) {
-    float sum = 0.0;
+uint x_row(uint vector) {
+#if defined(EXPERT_ROUTED)
+    return input_row(vector, p.gather);
+#else
+    return vector;
+#endif
+}
+
+// Partial dot products of weight row `row` with vectors [v0, v0 + count) over this lane's share of K.
+void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, inout float sums[MAX_VECTORS]) {
+    uint rows_of_x[MAX_VECTORS];
+    for (uint v = 0; v < MAX_VECTORS; ++v) rows_of_x[v] = v < count ? x_row(v0 + v) : 0;
     const uint w0 = uint(t.w_row0 + int(row)) * p.K;
     if (p.K % 4 == 0) {
-        const uint x0 = t.x_row * p.K / 4;
-        for (uint k = lane; k < p.K / 4; k += lanes) sum += dot(x4[x0 + k], load_weight4(w0 + 4 * k));
+        for (uint k = lane; k < p.K / 4; k += lanes) {
+            const vec4 w = load_weight4(w0 + 4 * k);
+            for (uint v = 0; v < MAX_VECTORS; ++v)
+                if (v < count) sums[v] += dot(x4[rows_of_x[v] * p.K / 4 + k], w);
+        }
     } else {
-        for (uint k = lane; k < p.K; k += lanes) sum = fma(x[t.x_row * p.K + k], load_weight(w0 + k), sum);
+        for (uint k = lane; k < p.K; k += lanes) {
+            const float w = load_weight(w0 + k);
+            for (uint v = 0; v < MAX_VECTORS; ++v)
+                if (v < count) sums[v] = fma(x[rows_of_x[v] * p.K + k], w, sums[v]);
+        }
     }
-    return sum;
 }
 
 #if defined(USE_SUBGROUP)
 // A row is shared by SUBGROUPS_PER_ROW subgroups (1 for short rows, so a
 // workgroup covers several rows; more for long rows, so each row has enough
-// loads in flight). Lanes read four weights at a time, subgroups reduce with
-// subgroupAdd and, when a row spans several, through shared memory. The host
-// fixes the subgroup size, so it knows how many rows a workgroup covers.
+// loads in flight). Subgroups reduce with subgroupAdd and, when a row spans
+// several, through shared memory. The host fixes the subgroup size, so it
+// knows how many rows a workgroup covers.
 layout(constant_id = 1) const uint SUBGROUPS_PER_ROW = 1;
-shared float row_partial[WG];
+shared float row_partial[MAX_VECTORS][WG];
 
 void main() {
     const uint rows_per_group = gl_NumSubgroups / SUBGROUPS_PER_ROW;
     const uint local_row = gl_SubgroupID / SUBGROUPS_PER_ROW;
     const uint part = gl_SubgroupID % SUBGROUPS_PER_ROW;
     const uint row = gl_WorkGroupID.x * rows_per_group + local_row;
-    const uint b = gl_WorkGroupID.y;
     const uint lanes = gl_SubgroupSize * SUBGROUPS_PER_ROW;
     const uint lane = part * gl_SubgroupSize + gl_SubgroupInvocationID;
     Target t;
-    if (!target(b, t)) return;
+    if (!target(t)) return;
     const bool in_window = row >= t.col_begin && row < t.col_end;
-    float sum = in_window ? row_dot(t, row, lane, lanes) : 0.0;
-    sum = subgroupAdd(sum);
-    if (SUBGROUPS_PER_ROW > 1) {
-        if (subgroupElect()) row_partial[gl_SubgroupID] = sum;
-        barrier();
-        if (part == 0 && subgroupElect() && in_window) {
-            float total = 0.0;
-            for (uint i = 0; i < SUBGROUPS_PER_ROW; ++i) total += row_partial[local_row * SUBGROUPS_PER_ROW + i];
-            y[b * p.ldy + t.out_col0 + row] = total;
+    for (uint v0 = 0; v0 < t.count; v0 += MAX_VECTORS) {
+        const uint count = min(MAX_VECTORS, t.count - v0);
+        float sums[MAX_VECTORS];
+        for (uint v = 0; v < MAX_VECTORS; ++v) sums[v] = 0.0;
+        if (in_window) row_dots(t, row, t.first + v0, count, lane, lanes, sums);
+        for (uint v = 0; v < MAX_VECTORS; ++v) sums[v] = subgroupAdd(sums[v]);
+        if (SUBGROUPS_PER_ROW > 1) {
+            if (subgroupElect())
+                for (uint v = 0; v < MAX_VECTORS; ++v) row_partial[v][gl_SubgroupID] = sums[v];
+            barrier();
+            if (part == 0 && subgroupElect() && in_window)
+                for (uint v = 0; v < count; ++v) {
+                    float total = 0.0;
+                    for (uint i = 0; i < SUBGROUPS_PER_ROW; ++i) total += row_partial[v][local_row * SUBGROUPS_PER_ROW + i];
+                    y[(t.first + v0 + v) * p.ldy + t.out_col0 + row] = total;
+                }
+            barrier();
+        } else if (subgroupElect() && in_window) {
+            for (uint v = 0; v < count; ++v) y[(t.first + v0 + v) * p.ldy + t.out_col0 + row] = sums[v];
         }
-    } else if (subgroupElect() && in_window) {
-        y[b * p.ldy + t.out_col0 + row] = sum;
     }
 }
 #else
 void main() {
     const uint row = gl_WorkGroupID.x;
-    const uint b = gl_WorkGroupID.y;
     Target t;
-    if (!target(b, t)) return;
+    if (!target(t)) return;
     const bool in_window = row >= t.col_begin && row < t.col_end;
-    float sum = in_window ? row_dot(t, row, gl_LocalInvocationIndex, WG) : 0.0;
-    sum = workgroup_sum(sum);
-    if (in_window && gl_LocalInvocationIndex == 0) y[b * p.ldy + t.out_col0 + row] = sum;
+    for (uint v0 = 0; v0 < t.count; v0 += MAX_VECTORS) {
+        const uint count = min(MAX_VECTORS, t.count - v0);
+        float sums[MAX_VECTORS];
+        for (uint v = 0; v < MAX_VECTORS; ++v) sums[v] = 0.0;
+        if (in_window) row_dots(t, row, t.first + v0, count, gl_LocalInvocationIndex, WG, sums);
+        for (uint v = 0; v < count; ++v) {
+            const float total = workgroup_sum(sums[v]);
+            if (in_window && gl_LocalInvocationIndex == 0) y[(t.first + v0 + v) * p.ldy + t.out_col0 + row] = total;
+        }
+    }
 }
 #endif

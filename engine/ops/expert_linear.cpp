@@ -36,7 +36,7 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
     const std::string name = "expert layer '" + w.stacked.buffer->name() + "'";
     check_bound(caps, uint64_t(gather ? n : rows) * cols * 4, name + " input");
     check_bound(caps, uint64_t(rows) * per_expert * 4, name + " output");
-    const bool few_tokens = n <= 4;
+    const bool few_tokens = n <= matvec_max_rows(w.stacked.type);
     MatvecPipeline matvec;
     vk::PipelineDesc desc;
     if (few_tokens) desc = (matvec = matvec_pipeline(caps, w.stacked, true, sizeof(RoutedPush))).desc;
@@ -47,9 +47,16 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
                    [&](uint64_t g0, uint64_t gc) {
                        RoutedPush push{per_expert, cols, per_expert, uint32_t(g0), uint32_t(gc), gather ? 1u : 0u};
                        vk::BufferBinding weights = weight_row_binding(w.stacked, g0, gc);
-                       if (few_tokens) {
+                       const uint32_t column_groups = (per_expert + matvec.rows_per_group - 1) / matvec.rows_per_group;
+                       if (few_tokens && matvec.vectors_per_group == 1) {
+                           // One grouped row per workgroup.
                            commands.dispatch(pipeline, {input, weights, output, *routing.grouped_rows}, push,
-                                             (per_expert + matvec.rows_per_group - 1) / matvec.rows_per_group, rows);
+                                             column_groups, rows);
+                       } else if (few_tokens) {
+                           // One tile of one expert per workgroup.
+                           commands.dispatch(pipeline,
+                                             {input, weights, output, *routing.grouped_rows, *routing.tiles}, push,
+                                             column_groups, moe_max_tiles(spec, n));
                        } else {
                            commands.dispatch(pipeline,
                                              {input, weights, output, *routing.grouped_rows, *routing.tiles}, push,

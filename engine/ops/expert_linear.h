@@ -3,8 +3,9 @@
 // (ops/moe.h) is multiplied by its own expert's matrix. Expert matrices are
 // stacked, expert-major, into one matrix of experts * rows_per_expert rows, so
 // one dispatch serves every expert and reads only the chosen experts' weights.
-// A few tokens (decode) run the matrix-vector kernel per grouped row; more run
-// the tiled matmul over the plan's tiles. Stacks larger than
+// A few tokens (decode, batched decode) run the matrix-vector kernel per tile
+// of the plan, reading an expert's weight rows once for all its rows there
+// (per grouped row for Q8_0); more run the tiled matmul over the same tiles. Stacks larger than
 // maxStorageBufferRange are bound in windows of rows, one dispatch each.
 #include <cstdint>
 

@@ -13,7 +13,7 @@ namespace vkllm::ops {
 namespace {
 
 struct LinearPush {
-    uint32_t a, b, c, ldc, n0;  // matmul: M, N, K, ldc, n0; matvec: N, K, ldy, n0 (last unused)
+    uint32_t a, b, c, ldc, n0;  // matmul: M, N, K, ldc, n0; matvec: N, K, ldy, n0, vectors
 };
 
 // Splits both the activation rows (input and output slices) and the weight
@@ -48,6 +48,12 @@ vk::BufferBinding weight_row_binding(const WeightMatrix& w, uint64_t row0, uint6
     uint64_t offset = w.offset + row0 * row_bytes;
     uint64_t range = (rows * row_bytes + 3) / 4 * 4;  // f16 and q8_0 are read as uints: whole words
     return {*w.buffer, offset, std::min(range, w.buffer->size() - offset)};
+}
+
+uint32_t matvec_max_rows(StorageType type) {
+    // matvec.comp reads each weight row once for up to kMatvecVectors rows; the
+    // Q8_0 kernel reads it once per row, so it hands over to the matmul sooner.
+    return type == StorageType::Q8_0 ? 4 : 2 * kMatvecVectors;
 }
 
 bool cooperative_matmul_available(const vk::DeviceCaps& caps) {
@@ -90,8 +96,10 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     std::string name = "matvec_" + storage_variant(caps, w.type) + (routed ? "_experts" : "");
     if (q8) name += reduction_variant(caps);
     else if (by_subgroup) name += "_sg";
-    MatvecPipeline plan{{name, routed ? 4u : 3u, push_bytes, {wg}, by_subgroup ? caps.subgroup_size : 0},
-                        by_subgroup ? subgroups / per_row : 1};
+    // Routed: matvec.comp reads the plan's tiles (binding 4), the Q8_0 kernel its grouped rows.
+    const uint32_t bindings = !routed ? 3u : q8 ? 4u : 5u;
+    MatvecPipeline plan{{name, bindings, push_bytes, {wg}, by_subgroup ? caps.subgroup_size : 0},
+                        by_subgroup ? subgroups / per_row : 1, q8 ? 1u : kMatvecVectors};
     if (by_subgroup) plan.desc.constants.push_back(per_row);
     return plan;
 }
@@ -116,13 +124,13 @@ void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
     const auto& caps = device.caps();
     const MatvecPipeline plan = matvec_pipeline(caps, w, false, sizeof(LinearPush));
     const auto& pipeline = device.pipeline(plan.desc);
-    const uint32_t rows_per_group = plan.rows_per_group;
+    const uint32_t rows_per_group = plan.rows_per_group, vectors = plan.vectors_per_group;
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {
-        LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), 0};
+        LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), uint32_t(bc)};
         vk::BufferBinding in{input, b0 * w.cols * 4, bc * w.cols * 4};
         vk::BufferBinding out{output, b0 * w.rows * 4, bc * w.rows * 4};
         commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push,
-                          uint32_t((nc + rows_per_group - 1) / rows_per_group), uint32_t(bc));
+                          uint32_t((nc + rows_per_group - 1) / rows_per_group), uint32_t((bc + vectors - 1) / vectors));
     });
 }
 

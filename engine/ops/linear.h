@@ -32,6 +32,10 @@ vk::BufferBinding weight_row_binding(const WeightMatrix& w, uint64_t row0, uint6
 // rounded to f16, accumulation stays f32).
 enum class MatmulPrecision { F32Activations, F16Activations };
 
+// Most activation rows for which the matrix-vector kernel beats the matmul
+// (decode steps, batched decode); more rows go to record_matmul.
+uint32_t matvec_max_rows(StorageType type);
+
 // Whether the cooperative-matrix matmul variant exists in this build and fits the device.
 bool cooperative_matmul_available(const vk::DeviceCaps& caps);
 

@@ -9,9 +9,14 @@
 
 namespace vkllm::ops {
 
+// Vectors one matvec.comp workgroup multiplies with each weight row it reads
+// (MAX_VECTORS there). The Q8_0 kernel takes one vector per workgroup.
+constexpr uint32_t kMatvecVectors = 8;
+
 struct MatvecPipeline {
     vk::PipelineDesc desc;
     uint32_t rows_per_group = 1;  // output rows one workgroup covers
+    uint32_t vectors_per_group = 1;
 };
 
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes);

@@ -23,7 +23,7 @@ void Recorder::done(const char* family) {
 void Recorder::linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias,
                       const char* family) {
     ops::WeightMatrix w = weights.matrix(name + ".weight");
-    if (n <= 4) ops::record_matvec(device, commands, in, w, out, n);
+    if (n <= ops::matvec_max_rows(w.type)) ops::record_matvec(device, commands, in, w, out, n);
     else ops::record_matmul(device, commands, in, w, out, n, precision);
     if (bias) {
         commands.barrier();

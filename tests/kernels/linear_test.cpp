@@ -72,7 +72,8 @@ void check_linear(bool matmul, ops::StorageType type, Shape s, uint32_t seed) {
 }
 
 const Shape kMatmulShapes[] = {{1, 1, 1}, {7, 33, 5}, {64, 64, 64}, {65, 130, 17}, {130, 67, 300}, {3, 517, 129}};
-const Shape kMatvecShapes[] = {{1, 1, 1}, {1, 33, 5}, {1, 256, 1000}, {1, 517, 129}, {4, 300, 257}, {2, 1, 2049}};
+const Shape kMatvecShapes[] = {{1, 1, 1}, {1, 33, 5}, {1, 256, 1000}, {1, 517, 129}, {4, 300, 257}, {2, 1, 2049},
+                                 {11, 70, 130}, {16, 33, 64}};  // more vectors than one workgroup's 8
 
 }  // namespace
 

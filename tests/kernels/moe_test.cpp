@@ -375,7 +375,7 @@ const char* type_name(ops::StorageType t) {
 
 struct ExpertCase {
     ops::StorageType type;
-    uint32_t experts, top_k, n;  // n tokens: <= 4 runs the matrix-vector kernel, more the matmul
+    uint32_t experts, top_k, n;  // n tokens: up to ops::matvec_max_rows(type) run the matrix-vector kernel, more the matmul
     uint32_t rows_per_expert, cols;
     bool gather;
     double capacity_factor = 0.0;  // with the drop policy: rows of dropped slots stay unused
@@ -442,6 +442,9 @@ TEST_CASE("routed expert matvec (few tokens) matches the CPU") {
             check_expert_linear({type, 4, 2, 3, 40, 64, gather}, seed += 3);
             check_expert_linear({type, 6, 1, 1, 33, 96, gather}, seed += 3);
             check_expert_linear({type, 5, 3, 4, 70, 288, gather}, seed += 3);
+            // Batched decode: tiles of more rows than one matvec workgroup's 8 vectors.
+            check_expert_linear({type, 3, 2, 12, 40, 64, gather}, seed += 3);
+            check_expert_linear({type, 2, 2, 16, 33, 96, gather}, seed += 3);
         }
 }
 
@@ -449,7 +452,7 @@ TEST_CASE("routed expert matmul (more tokens) matches the CPU") {
     uint32_t seed = 1100;
     for (ops::StorageType type : kTypes)
         for (bool gather : {true, false}) {
-            check_expert_linear({type, 4, 2, 5, 40, 64, gather}, seed += 3);
+            check_expert_linear({type, 4, 2, 20, 40, 64, gather}, seed += 3);
             // ~100 rows per expert (two tiles) and 70 columns (two column tiles).
             check_expert_linear({type, 3, 2, 150, 70, 96, gather}, seed += 3);
         }
