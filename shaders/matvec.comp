@@ -2,8 +2,8 @@
 #extension GL_GOOGLE_include_directive : require
 // y[b, n0 + n] = sum_k x[b, k] * W[n, k] for a few vectors b (decode). A
 // workgroup takes one output row (or, with subgroups, several) for up to
-// MAX_VECTORS vectors at once, so each weight row is read once for all of
-// them: invocations stride over K (coalesced reads of the weight row, four
+// VECTORS vectors at once, so each weight row is read once for all of them
+// (VECTORS is fixed per pipeline, so a single vector pays nothing for it): invocations stride over K (coalesced reads of the weight row, four
 // weights per load when K allows), then a reduction per vector.
 // EXPERT_ROUTED: the vectors of a workgroup are the grouped rows of one tile
 // of the routing plan, all of one expert, and W is that expert's slice of the
@@ -15,7 +15,7 @@ layout(local_size_x_id = 0) in;
 #include "weights4.glsl"
 #include "reduce.glsl"
 
-const uint MAX_VECTORS = 8;  // ops/linear.cpp: kMatvecVectors
+layout(constant_id = 2) const uint VECTORS = 1;  // at most ops::kMatvecVectors
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };
@@ -58,8 +58,8 @@ bool target(out Target t) {
     t.out_col0 = 0;
     t.w_row0 = win.row_of_col0;
 #else
-    t.first = gl_WorkGroupID.y * MAX_VECTORS;
-    t.count = min(MAX_VECTORS, p.batch - t.first);
+    t.first = gl_WorkGroupID.y * VECTORS;
+    t.count = min(VECTORS, p.batch - t.first);
     t.col_begin = 0;
     t.col_end = p.N;
     t.out_col0 = p.n0;
@@ -77,20 +77,20 @@ uint x_row(uint vector) {
 }
 
 // Partial dot products of weight row `row` with vectors [v0, v0 + count) over this lane's share of K.
-void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, inout float sums[MAX_VECTORS]) {
-    uint rows_of_x[MAX_VECTORS];
-    for (uint v = 0; v < MAX_VECTORS; ++v) rows_of_x[v] = v < count ? x_row(v0 + v) : 0;
+void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, inout float sums[VECTORS]) {
+    uint rows_of_x[VECTORS];
+    for (uint v = 0; v < VECTORS; ++v) rows_of_x[v] = v < count ? x_row(v0 + v) : 0;
     const uint w0 = uint(t.w_row0 + int(row)) * p.K;
     if (p.K % 4 == 0) {
         for (uint k = lane; k < p.K / 4; k += lanes) {
             const vec4 w = load_weight4(w0 + 4 * k);
-            for (uint v = 0; v < MAX_VECTORS; ++v)
+            for (uint v = 0; v < VECTORS; ++v)
                 if (v < count) sums[v] += dot(x4[rows_of_x[v] * p.K / 4 + k], w);
         }
     } else {
         for (uint k = lane; k < p.K; k += lanes) {
             const float w = load_weight(w0 + k);
-            for (uint v = 0; v < MAX_VECTORS; ++v)
+            for (uint v = 0; v < VECTORS; ++v)
                 if (v < count) sums[v] = fma(x[rows_of_x[v] * p.K + k], w, sums[v]);
         }
     }
@@ -103,7 +103,7 @@ void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, in
 // several, through shared memory. The host fixes the subgroup size, so it
 // knows how many rows a workgroup covers.
 layout(constant_id = 1) const uint SUBGROUPS_PER_ROW = 1;
-shared float row_partial[MAX_VECTORS][WG];
+shared float row_partial[VECTORS][WG];
 
 void main() {
     const uint rows_per_group = gl_NumSubgroups / SUBGROUPS_PER_ROW;
@@ -115,15 +115,15 @@ void main() {
     Target t;
     if (!target(t)) return;
     const bool in_window = row >= t.col_begin && row < t.col_end;
-    for (uint v0 = 0; v0 < t.count; v0 += MAX_VECTORS) {
-        const uint count = min(MAX_VECTORS, t.count - v0);
-        float sums[MAX_VECTORS];
-        for (uint v = 0; v < MAX_VECTORS; ++v) sums[v] = 0.0;
+    for (uint v0 = 0; v0 < t.count; v0 += VECTORS) {
+        const uint count = min(VECTORS, t.count - v0);
+        float sums[VECTORS];
+        for (uint v = 0; v < VECTORS; ++v) sums[v] = 0.0;
         if (in_window) row_dots(t, row, t.first + v0, count, lane, lanes, sums);
-        for (uint v = 0; v < MAX_VECTORS; ++v) sums[v] = subgroupAdd(sums[v]);
+        for (uint v = 0; v < VECTORS; ++v) sums[v] = subgroupAdd(sums[v]);
         if (SUBGROUPS_PER_ROW > 1) {
             if (subgroupElect())
-                for (uint v = 0; v < MAX_VECTORS; ++v) row_partial[v][gl_SubgroupID] = sums[v];
+                for (uint v = 0; v < VECTORS; ++v) row_partial[v][gl_SubgroupID] = sums[v];
             barrier();
             if (part == 0 && subgroupElect() && in_window)
                 for (uint v = 0; v < count; ++v) {
@@ -143,10 +143,10 @@ void main() {
     Target t;
     if (!target(t)) return;
     const bool in_window = row >= t.col_begin && row < t.col_end;
-    for (uint v0 = 0; v0 < t.count; v0 += MAX_VECTORS) {
-        const uint count = min(MAX_VECTORS, t.count - v0);
-        float sums[MAX_VECTORS];
-        for (uint v = 0; v < MAX_VECTORS; ++v) sums[v] = 0.0;
+    for (uint v0 = 0; v0 < t.count; v0 += VECTORS) {
+        const uint count = min(VECTORS, t.count - v0);
+        float sums[VECTORS];
+        for (uint v = 0; v < VECTORS; ++v) sums[v] = 0.0;
         if (in_window) row_dots(t, row, t.first + v0, count, gl_LocalInvocationIndex, WG, sums);
         for (uint v = 0; v < count; ++v) {
             const float total = workgroup_sum(sums[v]);

@@ -81,7 +81,8 @@ vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix&
     return {"matmul_" + storage_variant(caps, w.type) + suffix, bindings, push_bytes, {}};
 }
 
-MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes) {
+MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
+                               uint32_t vectors) {
     uint32_t wg = reduction_workgroup(caps);
     // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
     // size must be fixed for the host to know how many rows a workgroup covers.
@@ -98,9 +99,12 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     else if (by_subgroup) name += "_sg";
     // Routed: matvec.comp reads the plan's tiles (binding 4), the Q8_0 kernel its grouped rows.
     const uint32_t bindings = !routed ? 3u : q8 ? 4u : 5u;
-    MatvecPipeline plan{{name, bindings, push_bytes, {wg}, by_subgroup ? caps.subgroup_size : 0},
-                        by_subgroup ? subgroups / per_row : 1, q8 ? 1u : kMatvecVectors};
-    if (by_subgroup) plan.desc.constants.push_back(per_row);
+    // A power of two up to kMatvecVectors, so few pipelines serve every batch.
+    uint32_t per_group = 1;
+    while (!q8 && per_group < std::min(vectors, kMatvecVectors)) per_group *= 2;
+    MatvecPipeline plan{{name, bindings, push_bytes, {wg, per_row}, by_subgroup ? caps.subgroup_size : 0},
+                        by_subgroup ? subgroups / per_row : 1, per_group};
+    if (!q8) plan.desc.constants.push_back(per_group);  // constant 2; constant 1 only matters to the subgroup variant
     return plan;
 }
 
@@ -122,7 +126,7 @@ void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
                    const vk::Buffer& output, uint32_t batch) {
     check_weight_matrix(w);
     const auto& caps = device.caps();
-    const MatvecPipeline plan = matvec_pipeline(caps, w, false, sizeof(LinearPush));
+    const MatvecPipeline plan = matvec_pipeline(caps, w, false, sizeof(LinearPush), batch);
     const auto& pipeline = device.pipeline(plan.desc);
     const uint32_t rows_per_group = plan.rows_per_group, vectors = plan.vectors_per_group;
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {

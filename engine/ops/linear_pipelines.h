@@ -9,8 +9,8 @@
 
 namespace vkllm::ops {
 
-// Vectors one matvec.comp workgroup multiplies with each weight row it reads
-// (MAX_VECTORS there). The Q8_0 kernel takes one vector per workgroup.
+// Most vectors one matvec.comp workgroup multiplies with each weight row it
+// reads (its VECTORS constant). The Q8_0 kernel takes one vector per workgroup.
 constexpr uint32_t kMatvecVectors = 8;
 
 struct MatvecPipeline {
@@ -19,7 +19,9 @@ struct MatvecPipeline {
     uint32_t vectors_per_group = 1;
 };
 
-MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes);
+// `vectors`: the most vectors a workgroup will meet (batch rows, or rows of one expert's tile).
+MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
+                               uint32_t vectors);
 vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
                                  bool routed, uint32_t push_bytes);
 

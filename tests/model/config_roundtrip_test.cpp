@@ -53,7 +53,8 @@ ModelConfig unusual_config() {
     c.moe.shared_expert_intermediate_size = 128;
     c.moe.shared_expert_gate = true;
     c.moe.capacity_factor = 1.25;
-    c.moe.dense = true;
+    c.moe.capacity_overflow = CapacityOverflow::Drop;
+    c.moe.dense = false;  // a dense MoE takes no capacity factor (validate)
     c.tie_embeddings = true;
     c.embedding_scale = 9.797958971132712;
     c.embedding_norm = true;

@@ -122,6 +122,7 @@ TEST_CASE("bad enum values list the accepted ones") {
     check_error("[ffn]\nactivation = \"swish\"\n", "'relu', 'gelu', 'gelu_tanh' or 'silu'");
     check_error("kind = \"decoder\"\n", "'decoder_only' or 'encoder_only'");
     check_error("[moe]\nrouter = 3\n", "must be a string ('softmax' or 'sigmoid')");
+    check_error("[moe]\ncapacity_overflow = \"spill\"\n", "'next_best' or 'drop'");
     check_error("[norm]\nplacement = \"middle\"\n", "'norm.placement' must be 'pre' or 'post'");
     check_error("[block]\nlayout = \"parallel\"\n", "'sequential' or 'parallel_residual'");
     check_error("[position]\nstyle = \"llama\"\n", "'neox' or 'gptj'");

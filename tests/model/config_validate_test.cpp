@@ -34,6 +34,8 @@ TEST_CASE("absurd sizes are rejected") {
     check_error(model("vocab_size = 8\nhidden_size = 16\nnum_layers = 1025\nnum_heads = 2"),
                 "model.num_layers: 1025 is larger");
     check_error(with("[moe]\nnum_experts = 100000\ntop_k = 1\n"), "moe.num_experts: 100000 is larger");
+    check_error(with("[moe]\nnum_experts = 4\ntop_k = 1\ndense = true\ncapacity_factor = 1.0\n"),
+                "moe.capacity_factor: does not apply to a dense MoE");
     check_error(model("vocab_size = 8\nhidden_size = 16\nnum_layers = 1\nnum_heads = 2\nmax_position = 100000000"),
                 "model.max_position");
 }
