@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "forward/fixtures.h"
+#include "forward/forward_context.h"
 #include "model/load.h"
 #include "plan/forward.h"
 #include "vk/device.h"
@@ -18,12 +19,6 @@ using namespace vkllm;
 using namespace vkllm::test;
 
 namespace {
-
-vk::Device& batch_device() {
-    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    static vk::Device d(instance);
-    return d;
-}
 
 plan::ForwardOptions batch_options() {
     plan::ForwardOptions o;
@@ -48,7 +43,7 @@ void check_row(const float* got, const std::vector<float>& expected, const std::
 
 TEST_CASE("batched prefill and decode equal each sequence run alone (dense and MoE)") {
     for (const char* name : {"llama_gqa", "mixtral_moe"}) {
-        const size_t start = batch_device().instance().validation_log().count();
+        const size_t start = forward_device().instance().validation_log().count();
         HfCase c = load_hf_case(name);
         LoadedModel m = load_model(c.dir);
         const size_t vocab = m.config.vocab_size;
@@ -57,12 +52,12 @@ TEST_CASE("batched prefill and decode equal each sequence run alone (dense and M
             {c.input_ids.begin(), c.input_ids.begin() + 7},
             {c.input_ids.begin() + 10, c.input_ids.begin() + 22},
             {c.input_ids.begin() + 30, c.input_ids.begin() + 35}};
-        plan::GpuForward batched(batch_device(), m.config, m.weights, batch_options());
+        plan::GpuForward batched(forward_device(), m.config, m.weights, batch_options());
         std::vector<std::unique_ptr<plan::GpuForward>> alone;
         for (size_t s = 0; s < prompts.size(); ++s) {
             plan::ForwardOptions o = batch_options();
             o.max_sequences = 1;
-            alone.push_back(std::make_unique<plan::GpuForward>(batch_device(), m.config, m.weights, o));
+            alone.push_back(std::make_unique<plan::GpuForward>(forward_device(), m.config, m.weights, o));
         }
         std::vector<plan::SequenceTokens> batch;
         for (uint32_t s = 0; s < prompts.size(); ++s) batch.push_back({s, prompts[s]});
@@ -92,14 +87,14 @@ TEST_CASE("batched prefill and decode equal each sequence run alone (dense and M
         batched.reset_sequence(1);
         CHECK(batched.sequence_length(1) == 0);
         CHECK(batched.sequence_length(0) == 7 + decode_steps);
-        for (const auto& message : batch_device().instance().validation_log().messages_since(start)) FAIL_CHECK(message);
+        for (const auto& message : forward_device().instance().validation_log().messages_since(start)) FAIL_CHECK(message);
     }
 }
 
 TEST_CASE("batched steps refuse bad batches with clear messages") {
     HfCase c = load_hf_case("llama_gqa");
     LoadedModel m = load_model(c.dir);
-    plan::GpuForward forward(batch_device(), m.config, m.weights, batch_options());
+    plan::GpuForward forward(forward_device(), m.config, m.weights, batch_options());
     const std::vector<int32_t> a(4, 1), long_prompt(30, 1);
     const plan::SequenceTokens twice[] = {{0, a}, {0, a}};
     CHECK_THROWS_WITH(forward.step_batch(twice), doctest::Contains("appears twice"));
@@ -112,5 +107,5 @@ TEST_CASE("batched steps refuse bad batches with clear messages") {
     CHECK(forward.sequence_length(0) == 0);  // nothing was appended
     plan::ForwardOptions o = batch_options();
     o.max_sequences = 40;
-    CHECK_THROWS_WITH(plan::GpuForward(batch_device(), m.config, m.weights, o), doctest::Contains("max_sequences"));
+    CHECK_THROWS_WITH(plan::GpuForward(forward_device(), m.config, m.weights, o), doctest::Contains("max_sequences"));
 }

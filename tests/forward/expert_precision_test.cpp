@@ -13,6 +13,7 @@
 #include <random>
 
 #include "common/half.h"
+#include "forward/forward_context.h"
 #include "ops/expert_linear.h"
 #include "ops/moe.h"
 #include "vk/buffer.h"
@@ -20,14 +21,9 @@
 #include "vk/device.h"
 
 using namespace vkllm;
+using vkllm::test::forward_device;
 
 namespace {
-
-vk::Device& precision_device() {
-    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    static vk::Device d(instance);
-    return d;
-}
 
 std::vector<float> random_values(size_t n, uint32_t seed) {
     std::mt19937 rng(seed);
@@ -38,15 +34,15 @@ std::vector<float> random_values(size_t n, uint32_t seed) {
 }
 
 std::unique_ptr<vk::Buffer> device_copy(const void* data, size_t bytes, const char* name) {
-    auto b = std::make_unique<vk::Buffer>(precision_device(), bytes, vk::BufferKind::Device, name);
-    vk::upload(precision_device(), *b, data, bytes);
+    auto b = std::make_unique<vk::Buffer>(forward_device(), bytes, vk::BufferKind::Device, name);
+    vk::upload(forward_device(), *b, data, bytes);
     return b;
 }
 
 }  // namespace
 
 TEST_CASE("routed f16 expert matmul matches the CPU with f32 and with f16 activations") {
-    vk::Device& device = precision_device();
+    vk::Device& device = forward_device();
     const size_t start = device.instance().validation_log().count();
     const uint32_t tokens = 150, experts = 5, rows = 200, cols = 96;
     ops::MoeRoutingSpec spec;

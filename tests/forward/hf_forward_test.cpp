@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "forward/fixtures.h"
+#include "forward/forward_context.h"
 #include "support/fixture_files.h"
 #include "model/load.h"
 #include "plan/forward.h"
@@ -29,32 +30,14 @@ const char* kDenseCases[] = {"llama_gqa",  "llama_mqa",        "llama_mha_ropesc
                              "gemma_geglu", "phi_partial_rope", "gpt_neox_parallel",    "bloom_alibi",
                              "gpt2_abs",    "opt_relu",         "falcon_mqa"};
 
-vk::Device& device() {
-    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    static vk::Device d(instance);
-    return d;
-}
-
-struct ValidationCheck {
-    size_t start = device().instance().validation_log().count();
-    ~ValidationCheck() {
-        for (const auto& m : device().instance().validation_log().messages_since(start)) FAIL_CHECK(m);
-    }
-};
-
 std::vector<float> run_prefill(const LoadedModel& m, plan::ForwardOptions o, const std::vector<int32_t>& ids) {
-    plan::GpuForward forward(device(), m.config, m.weights, o);
+    plan::GpuForward forward(forward_device(), m.config, m.weights, o);
     return forward.step(ids);
 }
 
 std::vector<float> run_decode(const LoadedModel& m, plan::ForwardOptions o, const std::vector<int32_t>& ids) {
-    plan::GpuForward forward(device(), m.config, m.weights, o);
-    std::vector<float> rows;
-    for (int32_t id : ids) {
-        auto row = forward.step(std::span<const int32_t>(&id, 1));
-        rows.insert(rows.end(), row.begin(), row.end());
-    }
-    return rows;
+    plan::GpuForward forward(forward_device(), m.config, m.weights, o);
+    return decode_rows(forward, ids);
 }
 
 plan::ForwardOptions f32_options() {
@@ -91,14 +74,14 @@ TEST_CASE("GPU encoder (BERT) hidden states match transformers") {
     INFO("max abs " << e.max_abs << ", relative " << e.relative);
     CHECK(e.max_abs <= 1e-4);
     CHECK(e.relative <= 1e-5);
-    plan::GpuForward forward(device(), m.config, m.weights, f32_options());
+    plan::GpuForward forward(forward_device(), m.config, m.weights, f32_options());
     forward.step(std::span<const int32_t>(c.input_ids.data(), 3));
     CHECK_THROWS_WITH(forward.step(std::span<const int32_t>(c.input_ids.data(), 3)),
                       doctest::Contains("one step"));
 }
 
 TEST_CASE("f16 KV cache and f16 weights stay within their rounding") {
-    const bool has_f16 = device().caps().storage_16bit;
+    const bool has_f16 = forward_device().caps().storage_16bit;
     for (const char* name : {"llama_gqa", "gpt_neox_parallel", "bloom_alibi"}) {
         ValidationCheck check;
         HfCase c = load_hf_case(name);
@@ -121,30 +104,23 @@ TEST_CASE("greedy generation through the KV cache reproduces transformers' token
         ValidationCheck check;
         HfCase c = load_hf_case(name);
         LoadedModel m = load_model(c.dir);
-        plan::GpuForward forward(device(), m.config, m.weights, f32_options());
-        std::vector<float> logits = forward.step(c.prompt_ids, true);
-        std::vector<int32_t> generated;
-        for (size_t i = 0; i < c.generated_ids.size(); ++i) {
-            int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
-            generated.push_back(next);
-            logits = forward.step(std::span<const int32_t>(&next, 1), true);
-        }
+        plan::GpuForward forward(forward_device(), m.config, m.weights, f32_options());
         INFO(name);
-        CHECK(generated == c.generated_ids);
+        CHECK(greedy_tokens(forward, c.prompt_ids, c.generated_ids.size()) == c.generated_ids);
     }
 }
 
 TEST_CASE("the forward pass refuses bad input with clear messages") {
     HfCase c = load_hf_case("llama_gqa");
     LoadedModel m = load_model(c.dir);
-    plan::GpuForward forward(device(), m.config, m.weights, f32_options());
+    plan::GpuForward forward(forward_device(), m.config, m.weights, f32_options());
     std::vector<int32_t> bad = {1, int32_t(m.config.vocab_size)};
     CHECK_THROWS_WITH(forward.step(bad), doctest::Contains("outside the vocabulary"));
     std::vector<int32_t> too_long(m.config.max_position + 1, 1);
     CHECK_THROWS_WITH(forward.step(too_long), doctest::Contains("exceed the model's context"));
     plan::ForwardOptions tiny = f32_options();
     tiny.kv_budget_bytes = 1;
-    CHECK_THROWS(plan::GpuForward(device(), m.config, m.weights, tiny));
+    CHECK_THROWS(plan::GpuForward(forward_device(), m.config, m.weights, tiny));
 }
 
 TEST_CASE("sliding-window layers hand KV blocks back as the window moves") {
@@ -152,7 +128,7 @@ TEST_CASE("sliding-window layers hand KV blocks back as the window moves") {
     LoadedModel m = load_model(c.dir);
     plan::ForwardOptions o = f32_options();
     o.kv_block_size = 4;
-    plan::GpuForward forward(device(), m.config, m.weights, o);
+    plan::GpuForward forward(forward_device(), m.config, m.weights, o);
     forward.step(c.input_ids);
     // 48 tokens in blocks of 4 with a window of 8: at most ceil(8/4) + 1 blocks stay live.
     CHECK(forward.kv_usage().blocks_used <= 3);
@@ -187,8 +163,8 @@ TEST_CASE("top-k candidates selected on the GPU agree with the full logits row")
     LoadedModel m = load_model(c.dir);
     plan::ForwardOptions o = f32_options();
     o.top_k = 8;
-    plan::GpuForward full(device(), m.config, m.weights, o);
-    plan::GpuForward candidates(device(), m.config, m.weights, o);
+    plan::GpuForward full(forward_device(), m.config, m.weights, o);
+    plan::GpuForward candidates(forward_device(), m.config, m.weights, o);
     ValidationCheck check;
     std::vector<int32_t> prompt(c.input_ids.begin(), c.input_ids.begin() + 30);  // two chunks of 20 and 10
     std::vector<float> row = full.step(prompt, true);

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "forward/fixtures.h"
+#include "forward/forward_context.h"
 #include "model/load.h"
 #include "model/make_model.h"
 #include "plan/forward.h"
@@ -26,19 +27,6 @@ using namespace vkllm::test;
 
 namespace {
 
-vk::Device& moe_device() {
-    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    static vk::Device d(instance);
-    return d;
-}
-
-struct ValidationCheck {
-    size_t start = moe_device().instance().validation_log().count();
-    ~ValidationCheck() {
-        for (const auto& m : moe_device().instance().validation_log().messages_since(start)) FAIL_CHECK(m);
-    }
-};
-
 plan::ForwardOptions f32_options(uint32_t step_tokens) {
     plan::ForwardOptions o;
     o.storage = plan::MatrixStorage::F32;
@@ -46,15 +34,6 @@ plan::ForwardOptions f32_options(uint32_t step_tokens) {
     o.max_step_tokens = step_tokens;
     o.f16_prefill_activations = false;
     return o;
-}
-
-std::vector<float> decode_rows(plan::GpuForward& forward, const std::vector<int32_t>& ids) {
-    std::vector<float> rows;
-    for (int32_t id : ids) {
-        auto row = forward.step(std::span<const int32_t>(&id, 1));
-        rows.insert(rows.end(), row.begin(), row.end());
-    }
-    return rows;
 }
 
 void check_close(const std::vector<float>& out, const std::vector<float>& expected, const std::string& what) {
@@ -75,10 +54,10 @@ TEST_CASE("GPU MoE prefill (grouped matmul and per-row paths) and decode match t
         LoadedModel m = load_model(c.dir);
         REQUIRE(m.config.moe.num_experts > 0);
         for (uint32_t step : {20u, 3u}) {
-            plan::GpuForward forward(moe_device(), m.config, m.weights, f32_options(step));
+            plan::GpuForward forward(forward_device(), m.config, m.weights, f32_options(step));
             check_close(forward.step(c.input_ids), c.expected, std::string(name) + " prefill in steps of " + std::to_string(step));
         }
-        plan::GpuForward forward(moe_device(), m.config, m.weights, f32_options(20));
+        plan::GpuForward forward(forward_device(), m.config, m.weights, f32_options(20));
         check_close(decode_rows(forward, c.input_ids), c.expected, std::string(name) + " decode");
     }
 }
@@ -88,16 +67,9 @@ TEST_CASE("GPU MoE greedy generation reproduces transformers' tokens") {
         ValidationCheck check;
         HfCase c = load_hf_case(name);
         LoadedModel m = load_model(c.dir);
-        plan::GpuForward forward(moe_device(), m.config, m.weights, f32_options(20));
-        std::vector<float> logits = forward.step(c.prompt_ids, true);
-        std::vector<int32_t> generated;
-        for (size_t i = 0; i < c.generated_ids.size(); ++i) {
-            int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
-            generated.push_back(next);
-            logits = forward.step(std::span<const int32_t>(&next, 1), true);
-        }
+        plan::GpuForward forward(forward_device(), m.config, m.weights, f32_options(20));
         INFO(name);
-        CHECK(generated == c.generated_ids);
+        CHECK(greedy_tokens(forward, c.prompt_ids, c.generated_ids.size()) == c.generated_ids);
     }
 }
 
@@ -169,7 +141,7 @@ TEST_CASE("GPU MoE router variants match the CPU reference on random weights") {
         LoadedModel m = load_model(toml);
         const std::vector<float> expected = reference_forward(m.config, m.weights, tokens);
         // One step over all 40 tokens (grouped matmul), the reference's batch.
-        plan::GpuForward prefill(moe_device(), m.config, m.weights, f32_options(64));
+        plan::GpuForward prefill(forward_device(), m.config, m.weights, f32_options(64));
         check_close(prefill.step(tokens), expected, "prefill");
         if (v.one_step) {
             // A per-step capacity with one token per step never overflows: decode
@@ -177,11 +149,11 @@ TEST_CASE("GPU MoE router variants match the CPU reference on random weights") {
             ModelConfig unlimited = m.config;
             unlimited.moe.capacity_factor = 0;
             const std::vector<float> plain = reference_forward(unlimited, m.weights, tokens);
-            plan::GpuForward decode(moe_device(), m.config, m.weights, f32_options(64));
+            plan::GpuForward decode(forward_device(), m.config, m.weights, f32_options(64));
             check_close(decode_rows(decode, tokens), plain, "decode");
             continue;
         }
-        plan::GpuForward decode(moe_device(), m.config, m.weights, f32_options(64));
+        plan::GpuForward decode(forward_device(), m.config, m.weights, f32_options(64));
         check_close(decode_rows(decode, tokens), expected, "decode");
     }
     std::filesystem::remove_all(dir);
@@ -197,7 +169,7 @@ TEST_CASE("MoE routing statistics count what the reference router chose") {
                           if (name.find("router_logits") != std::string::npos)
                               router_logits[name].assign(data, data + rows * cols);
                       });
-    plan::GpuForward forward(moe_device(), m.config, m.weights, f32_options(20));
+    plan::GpuForward forward(forward_device(), m.config, m.weights, f32_options(20));
     CHECK(forward.moe_stats().size() == m.config.num_layers);
     forward.step(c.input_ids);
     const auto stats = forward.moe_stats();
@@ -240,11 +212,11 @@ TEST_CASE("GPU MoE with f16 expert weights stays within f16 rounding") {
         LoadedModel m = load_model(c.dir);
         plan::ForwardOptions o = f32_options(20);
         o.storage = plan::MatrixStorage::F16;
-        plan::GpuForward prefill(moe_device(), m.config, m.weights, o);
+        plan::GpuForward prefill(forward_device(), m.config, m.weights, o);
         Errors e = compare(prefill.step(c.input_ids), c.expected);
         INFO(std::string(name) << " f16 prefill: relative " << e.relative);
         CHECK(e.relative <= 3e-3);
-        plan::GpuForward decode(moe_device(), m.config, m.weights, o);
+        plan::GpuForward decode(forward_device(), m.config, m.weights, o);
         Errors d = compare(decode_rows(decode, c.input_ids), c.expected);
         INFO(std::string(name) << " f16 decode: relative " << d.relative);
         CHECK(d.relative <= 3e-3);

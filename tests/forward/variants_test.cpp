@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "forward/fixtures.h"
+#include "forward/forward_context.h"
 #include "model/load.h"
 #include "model/make_model.h"
 #include "plan/forward.h"
@@ -18,12 +19,6 @@ using namespace vkllm;
 using namespace vkllm::test;
 
 namespace {
-
-vk::Device& variants_device() {
-    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    static vk::Device d(instance);
-    return d;
-}
 
 const char* kBase = R"(
 name = "variant"
@@ -85,7 +80,7 @@ TEST_CASE("GPU forward matches the CPU reference on random-weight variants") {
     uint64_t seed = 1;
     for (const Variant& v : kVariants) {
         INFO(std::string(v.name));
-        size_t start = variants_device().instance().validation_log().count();
+        size_t start = forward_device().instance().validation_log().count();
         ModelConfig config = parse_config_toml_string(variant_toml(v.toml), v.name);
         std::string toml = make_model(config, seed++, DType::F32, (dir / std::to_string(seed)).string());
         LoadedModel m = load_model(toml);
@@ -95,21 +90,16 @@ TEST_CASE("GPU forward matches the CPU reference on random-weight variants") {
         o.storage = plan::MatrixStorage::F32;
         o.kv_storage = plan::ForwardOptions::KvStorage::F32;
         o.max_step_tokens = 64;
-        plan::GpuForward prefill(variants_device(), m.config, m.weights, o);
+        plan::GpuForward prefill(forward_device(), m.config, m.weights, o);
         Errors e = compare(prefill.step(tokens), expected);
         CHECK_MESSAGE(e.relative <= 1e-5, "prefill relative " << e.relative);
         CHECK_MESSAGE(e.max_abs <= 1e-4, "prefill max abs " << e.max_abs);
         if (v.decode) {
-            plan::GpuForward decode(variants_device(), m.config, m.weights, o);
-            std::vector<float> rows;
-            for (int32_t id : tokens) {
-                auto row = decode.step(std::span<const int32_t>(&id, 1));
-                rows.insert(rows.end(), row.begin(), row.end());
-            }
-            Errors d = compare(rows, expected);
+            plan::GpuForward decode(forward_device(), m.config, m.weights, o);
+            Errors d = compare(decode_rows(decode, tokens), expected);
             CHECK_MESSAGE(d.relative <= 1e-5, "decode relative " << d.relative);
         }
-        for (const auto& message : variants_device().instance().validation_log().messages_since(start))
+        for (const auto& message : forward_device().instance().validation_log().messages_since(start))
             FAIL_CHECK(message);
     }
     std::filesystem::remove_all(dir);

@@ -1,0 +1,43 @@
+#include "forward/forward_context.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <memory>
+#include <span>
+
+namespace vkllm::test {
+
+vk::Device& forward_device() {
+    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
+    static vk::Device device(instance);
+    return device;
+}
+
+ValidationCheck::ValidationCheck() : start_(forward_device().instance().validation_log().count()) {}
+
+ValidationCheck::~ValidationCheck() {
+    for (const auto& m : forward_device().instance().validation_log().messages_since(start_)) FAIL_CHECK(m);
+}
+
+std::vector<float> decode_rows(plan::GpuForward& forward, const std::vector<int32_t>& ids) {
+    std::vector<float> rows;
+    for (int32_t id : ids) {
+        auto row = forward.step(std::span<const int32_t>(&id, 1));
+        rows.insert(rows.end(), row.begin(), row.end());
+    }
+    return rows;
+}
+
+std::vector<int32_t> greedy_tokens(plan::GpuForward& forward, const std::vector<int32_t>& prompt, size_t count) {
+    std::vector<float> logits = forward.step(prompt, true);
+    std::vector<int32_t> generated;
+    for (size_t i = 0; i < count; ++i) {
+        int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        generated.push_back(next);
+        logits = forward.step(std::span<const int32_t>(&next, 1), true);
+    }
+    return generated;
+}
+
+}  // namespace vkllm::test
