@@ -65,17 +65,17 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     }
     kv::KvGeometry geometry{config_.num_layers, kvh, hd, options_.kv_block_size, f16_kv ? 2u : 4u};
     max_blocks_ = (config_.max_position + geometry.block_size - 1) / geometry.block_size;
-    // Default budget: the whole context, but at most half of the device-local
-    // memory the weights leave free.
+    // Default budget: the whole context of every sequence, but at most half of
+    // the device-local memory the weights leave free.
     uint64_t budget = options_.kv_budget_bytes;
     if (budget == 0) {
-        const uint64_t whole_context = uint64_t(max_blocks_) * geometry.bytes_per_block();
+        const uint64_t whole_context = uint64_t(max_blocks_) * geometry.bytes_per_block() * seqs;
         const uint64_t local = device.caps().device_local_bytes();
         const uint64_t free_after_weights = local > weights_.device_bytes() ? local - weights_.device_bytes() : 0;
         budget = std::min(whole_context, free_after_weights / 2);
         budget = std::max(budget, geometry.bytes_per_block());
     }
-    uint32_t blocks = std::min(kv::blocks_for_budget(geometry, budget), max_blocks_);
+    uint32_t blocks = uint32_t(std::min<uint64_t>(kv::blocks_for_budget(geometry, budget), uint64_t(max_blocks_) * seqs));
     cache_ = std::make_unique<kv::KvCache>(geometry, blocks);
     max_context_ = uint32_t(std::min<uint64_t>(config_.max_position, uint64_t(blocks) * geometry.block_size));
     pools_ = std::make_unique<kv::GpuKvPools>(device, geometry, blocks);

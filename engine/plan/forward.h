@@ -32,7 +32,7 @@ struct ForwardOptions {
     MatrixStorage storage = MatrixStorage::AsStored;
     uint32_t max_step_tokens = 64;  // longer inputs are fed in chunks of this many
     uint32_t max_sequences = 1;     // sequences step_batch may hold (ids 0 .. max_sequences - 1)
-    uint64_t kv_budget_bytes = 0;   // 0: the whole context, capped at half the device memory the weights leave
+    uint64_t kv_budget_bytes = 0;   // 0: every sequence's whole context, capped at half the device memory the weights leave
     uint32_t kv_block_size = 16;
     enum class KvStorage { Auto, F32, F16 } kv_storage = KvStorage::Auto;  // Auto: f16 where 16-bit storage exists
     bool profile = false;           // GPU timestamps per dispatch family

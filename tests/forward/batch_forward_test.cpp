@@ -109,3 +109,13 @@ TEST_CASE("batched steps refuse bad batches with clear messages") {
     o.max_sequences = 40;
     CHECK_THROWS_WITH(plan::GpuForward(forward_device(), m.config, m.weights, o), doctest::Contains("max_sequences"));
 }
+
+TEST_CASE("the default KV budget holds every sequence's whole context") {
+    HfCase c = load_hf_case("llama_gqa");
+    LoadedModel m = load_model(c.dir);
+    plan::ForwardOptions o = batch_options();
+    plan::GpuForward forward(forward_device(), m.config, m.weights, o);
+    const uint32_t block = o.kv_block_size, per_sequence = (m.config.max_position + block - 1) / block;
+    CHECK(forward.kv_usage().blocks_total == per_sequence * o.max_sequences);
+    CHECK(forward.max_context() == m.config.max_position);
+}
