@@ -119,6 +119,7 @@ private:
                         " heads of an even size");
         if (cols % dtype_block_elements(view.dtype) != 0)
             fail(t, "has rows that do not fill whole " + std::string(dtype_name(view.dtype)) + " blocks");
+        if (cols == 0) fail(t, "has rows of no values");
         const size_t row_bytes = dtype_storage_bytes(view.dtype, cols);
         const uint64_t d = rows / heads, half = d / 2;
         std::vector<uint8_t> bytes(size_t(rows) * row_bytes);
