@@ -170,6 +170,10 @@ vk::CommandBuffer& GpuForward::program_for(const std::vector<uint32_t>& counts, 
     ProgramKey key{counts, output};
     auto it = programs_.find(key);
     if (it != programs_.end()) return *it->second;
+    // Every batch layout records its own program; past this many, start over
+    // (programs only run inside a step, so none is in flight here).
+    constexpr size_t kMaxPrograms = 64;
+    if (programs_.size() >= kMaxPrograms) programs_.clear();
     uint32_t stamps = options_.profile ? 40 * config_.num_layers + 16 : 0;
     auto commands = std::make_unique<vk::CommandBuffer>(device_, stamps);
     commands->begin();

@@ -119,3 +119,24 @@ TEST_CASE("the default KV budget holds every sequence's whole context") {
     CHECK(forward.kv_usage().blocks_total == per_sequence * o.max_sequences);
     CHECK(forward.max_context() == m.config.max_position);
 }
+
+TEST_CASE("recorded programs are dropped and recorded again past the cache bound") {
+    ValidationCheck check;
+    HfCase c = load_hf_case("llama_gqa");
+    LoadedModel m = load_model(c.dir);
+    plan::ForwardOptions o = batch_options();
+    o.max_step_tokens = 48;
+    plan::GpuForward forward(forward_device(), m.config, m.weights, o);
+    plan::GpuForward fresh(forward_device(), m.config, m.weights, o);
+    const std::vector<int32_t> prompt(c.input_ids.begin(), c.input_ids.begin() + 40);
+    const std::vector<float> expected = fresh.step(prompt, true);
+    // Batches of 1..24 and 1..3 tokens: 72 layouts, more than the 64 kept.
+    for (uint32_t n = 1; n <= 24; ++n)
+        for (uint32_t m2 = 1; m2 <= 3; ++m2) {
+            const plan::SequenceTokens pair[] = {{0, std::span<const int32_t>(c.input_ids.data(), n)},
+                                                 {2, std::span<const int32_t>(c.input_ids.data(), m2)}};
+            forward.step_batch(pair);
+            forward.reset();
+        }
+    check_row(forward.step(prompt, true).data(), expected, "after eviction");
+}
