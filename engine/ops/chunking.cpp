@@ -28,4 +28,10 @@ void for_each_chunk(const vk::DeviceCaps& caps, uint64_t total, std::initializer
     for (uint64_t first = 0; first < total; first += max_units) fn(first, std::min(max_units, total - first));
 }
 
+void check_binding_fits(const vk::DeviceCaps& caps, uint64_t bytes, const std::string& what) {
+    if (bytes > caps.max_storage_buffer_range)
+        throw DeviceError(what + ": " + std::to_string(bytes) + " bytes exceed the device's maxStorageBufferRange of " +
+                          std::to_string(caps.max_storage_buffer_range) + " (lower the step size)");
+}
+
 }  // namespace vkllm::ops

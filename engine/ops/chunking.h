@@ -16,6 +16,10 @@ namespace vkllm::ops {
 // maxStorageBufferRange, every slice start is aligned for every buffer, and
 // `first` is a multiple of `unit_multiple` (e.g. a broadcast period). Throws
 // DeviceError naming `what` when even the smallest aligned slice is too big.
+// For buffers bound whole: throws DeviceError naming `what` when `bytes`
+// exceed maxStorageBufferRange.
+void check_binding_fits(const vk::DeviceCaps& caps, uint64_t bytes, const std::string& what);
+
 void for_each_chunk(const vk::DeviceCaps& caps, uint64_t total, std::initializer_list<uint64_t> unit_bytes,
                     const std::string& what, const std::function<void(uint64_t first, uint64_t count)>& fn,
                     uint64_t unit_multiple = 1);

@@ -12,12 +12,6 @@ struct RoutedPush {
     uint32_t n, k, ld, g0, gc, gather;  // n: rows per expert, k: columns, ld: output row stride
 };
 
-void check_bound(const vk::DeviceCaps& caps, uint64_t bytes, const std::string& what) {
-    if (bytes > caps.max_storage_buffer_range)
-        throw DeviceError(what + ": " + std::to_string(bytes) + " bytes exceed the device's maxStorageBufferRange of " +
-                          std::to_string(caps.max_storage_buffer_range) + " (lower the step size)");
-}
-
 }  // namespace
 
 void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const MoeRoutingSpec& spec,
@@ -34,8 +28,8 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
         throw Error("expert weight '" + w.stacked.buffer->name() + "': a step of " + std::to_string(n) +
                     " tokens does not fit the routing buffers");
     const std::string name = "expert layer '" + w.stacked.buffer->name() + "'";
-    check_bound(caps, uint64_t(gather ? n : rows) * cols * 4, name + " input");
-    check_bound(caps, uint64_t(rows) * per_expert * 4, name + " output");
+    check_binding_fits(caps, uint64_t(gather ? n : rows) * cols * 4, name + " input");
+    check_binding_fits(caps, uint64_t(rows) * per_expert * 4, name + " output");
     const bool few_tokens = n <= matvec_max_rows(w.stacked.type);
     MatvecPipeline matvec;
     vk::PipelineDesc desc;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "ops/chunking.h"
 #include "ops/variants.h"
 #include "vk/pipeline.h"
 #include "vkllm/error.h"
@@ -133,11 +134,7 @@ void record_moe_combine(vk::Device& device, vk::CommandBuffer& commands, const M
                         const vk::Buffer& out, uint32_t n, uint32_t hidden) {
     check_plan_fits(spec, routing, n);
     const auto& caps = device.caps();
-    const uint64_t bytes = uint64_t(n) * spec.top_k * hidden * 4;
-    if (bytes > caps.max_storage_buffer_range)
-        throw DeviceError("MoE combine: " + std::to_string(bytes) + " bytes of expert outputs exceed the device's " +
-                          "maxStorageBufferRange of " + std::to_string(caps.max_storage_buffer_range) +
-                          " (lower the step size)");
+    check_binding_fits(caps, uint64_t(n) * spec.top_k * hidden * 4, "MoE combine: expert outputs");
     const uint32_t wg = std::min<uint32_t>(256, caps.max_workgroup_invocations);
     const auto& pipeline = device.pipeline({"moe_combine", 5, sizeof(CombinePush), {wg}});
     const uint32_t shared_mode = !shared.out ? 0u : shared.gate_logit ? 2u : 1u;

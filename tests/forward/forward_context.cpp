@@ -20,6 +20,24 @@ ValidationCheck::~ValidationCheck() {
     for (const auto& m : forward_device().instance().validation_log().messages_since(start_)) FAIL_CHECK(m);
 }
 
+std::string small_model_toml(const std::string& extra) {
+    static const char* base = R"(
+name = "variant"
+[model]
+vocab_size = 97
+hidden_size = 48
+num_layers = 2
+num_heads = 6
+num_kv_heads = 2
+max_position = 128
+)";
+    std::string text = extra;
+    const std::string ffn = "[ffn]\n";
+    if (auto at = text.find(ffn); at != std::string::npos) text.insert(at + ffn.size(), "intermediate_size = 80\n");
+    else text += ffn + "intermediate_size = 80\n";
+    return base + text;
+}
+
 std::vector<float> decode_rows(plan::GpuForward& forward, const std::vector<int32_t>& ids) {
     std::vector<float> rows;
     for (int32_t id : ids) {

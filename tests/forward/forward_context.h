@@ -4,6 +4,7 @@
 // validation message, and token-by-token decode through a forward pass.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "plan/forward.h"
@@ -21,6 +22,10 @@ public:
 private:
     size_t start_;
 };
+
+// A small model (vocab 97, hidden 48, 2 layers, 6/2 heads) with `extra` TOML
+// tables; its [ffn] table, given or not, gets intermediate_size = 80.
+std::string small_model_toml(const std::string& extra);
 
 // Feeds `ids` one step each and returns every step's logits row, concatenated.
 std::vector<float> decode_rows(plan::GpuForward& forward, const std::vector<int32_t>& ids);

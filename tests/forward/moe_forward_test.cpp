@@ -75,19 +75,6 @@ TEST_CASE("GPU MoE greedy generation reproduces transformers' tokens") {
 
 namespace {
 
-const char* kMoeBase = R"(
-name = "moe-variant"
-[model]
-vocab_size = 97
-hidden_size = 48
-num_layers = 2
-num_heads = 6
-num_kv_heads = 2
-max_position = 128
-[ffn]
-intermediate_size = 40
-)";
-
 struct MoeVariant {
     const char* name;
     const char* moe;         // the [moe] table (and any other tables)
@@ -108,18 +95,6 @@ const MoeVariant kMoeVariants[] = {
      "[moe]\nnum_experts = 4\ntop_k = 2\ncapacity_factor = 0.5\ncapacity_overflow = \"drop\"\n", true},
 };
 
-// kMoeBase with the variant's [ffn] keys merged into the base [ffn] table.
-std::string moe_variant_toml(const char* extra) {
-    std::string base = kMoeBase, text = extra;
-    const std::string ffn = "[ffn]\n";
-    if (auto at = text.find(ffn); at != std::string::npos) {
-        const size_t end = text.find('[', at + ffn.size());
-        base.insert(base.find(ffn) + ffn.size(), text.substr(at + ffn.size(), end - at - ffn.size()));
-        text.erase(at, end - at);
-    }
-    return base + text;
-}
-
 std::vector<int32_t> variant_tokens() {
     std::vector<int32_t> tokens;
     for (int32_t i = 0; i < 40; ++i) tokens.push_back((i * 37 + 11) % 97);
@@ -136,7 +111,7 @@ TEST_CASE("GPU MoE router variants match the CPU reference on random weights") {
     for (const MoeVariant& v : kMoeVariants) {
         INFO(std::string(v.name));
         ValidationCheck check;
-        ModelConfig config = parse_config_toml_string(moe_variant_toml(v.moe), v.name);
+        ModelConfig config = parse_config_toml_string(small_model_toml(v.moe), v.name);
         std::string toml = make_model(config, seed++, DType::F32, (dir / std::to_string(seed)).string());
         LoadedModel m = load_model(toml);
         const std::vector<float> expected = reference_forward(m.config, m.weights, tokens);

@@ -20,29 +20,9 @@ using namespace vkllm::test;
 
 namespace {
 
-const char* kBase = R"(
-name = "variant"
-[model]
-vocab_size = 97
-hidden_size = 48
-num_layers = 2
-num_heads = 6
-num_kv_heads = 2
-max_position = 128
-)";
-
-// kBase + the variant's tables, with the FFN width added to its [ffn] table or a new one.
-std::string variant_toml(const char* extra) {
-    std::string text = extra;
-    const std::string ffn = "[ffn]\n";
-    if (auto at = text.find(ffn); at != std::string::npos) text.insert(at + ffn.size(), "intermediate_size = 80\n");
-    else text += ffn + "intermediate_size = 80\n";
-    return kBase + text;
-}
-
 struct Variant {
     const char* name;
-    const char* toml;       // appended to kBase
+    const char* toml;       // tables added to small_model_toml's model
     bool decode = true;     // token-by-token must match too (not for dynamic NTK, which depends on length)
 };
 
@@ -81,7 +61,7 @@ TEST_CASE("GPU forward matches the CPU reference on random-weight variants") {
     for (const Variant& v : kVariants) {
         INFO(std::string(v.name));
         size_t start = forward_device().instance().validation_log().count();
-        ModelConfig config = parse_config_toml_string(variant_toml(v.toml), v.name);
+        ModelConfig config = parse_config_toml_string(small_model_toml(v.toml), v.name);
         std::string toml = make_model(config, seed++, DType::F32, (dir / std::to_string(seed)).string());
         LoadedModel m = load_model(toml);
         std::vector<float> expected = reference_forward(m.config, m.weights, tokens);
