@@ -1,10 +1,11 @@
-// `vkllm info MODEL`: loads and checks a model on the CPU (no GPU needed) and
-// summarises its architecture, size and KV-cache cost.
+// `vkllm info MODEL`: loads and checks a model and the tokenizer it names on
+// the CPU (no GPU needed) and summarises its architecture, size and KV-cache cost.
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "model_tokenizer.h"
 #include "model/config_names.h"
 #include "model/load.h"
 #include "model/param_count.h"
@@ -176,6 +177,8 @@ Registration info_command{
                 model.config = parse_config_toml(*path);
             } else {
                 model = load_model(*path);
+                // The tokenizer it names must fit it too: the checks `run` makes before generating.
+                load_own_tokenizer(model.config);
             }
             if (*json)
                 std::printf("%s\n", summary_json(model, !*config_only).dump(2).c_str());

@@ -68,4 +68,36 @@ tokenizer::Tokenizer load_model_tokenizer(const std::string& path) {
     return tokenizer::load_tokenizer(path);
 }
 
+void check_tokenizer_fits_model(const tokenizer::Tokenizer& tok, const ModelConfig& model) {
+    const std::string vocab = std::to_string(model.vocab_size);
+    const std::string model_name = model.source_path.empty() ? std::string("the model") : model.source_path;
+    for (size_t id = 0; id < tok.vocab_size(); ++id) {
+        const int32_t i = int32_t(id);
+        if (id >= model.vocab_size) {
+            if (!tok.has_id(i)) continue;
+            const tokenizer::TokenInfo& info = tok.token(i);
+            throw InputError(tok.source() + ": " + (info.special || info.added ? "special token '" : "token '") +
+                             info.text + "' has id " + std::to_string(id) + ", outside the vocabulary of " + vocab +
+                             " of " + model_name + " (tokenizer and model do not match)");
+        }
+        if (!tok.has_id(i))
+            throw InputError(tok.source() + ": id " + std::to_string(id) +
+                             " is unused (a hole in the vocabulary), but " + model_name +
+                             " can generate it; every id below " + std::to_string(tok.vocab_size()) + " needs a token");
+    }
+}
+
+tokenizer::Tokenizer load_model_tokenizer(const std::string& path, const ModelConfig& model) {
+    tokenizer::Tokenizer tok = load_model_tokenizer(path);
+    check_tokenizer_fits_model(tok, model);
+    return tok;
+}
+
+std::optional<tokenizer::Tokenizer> load_own_tokenizer(const ModelConfig& model) {
+    if (model.tokenizer.empty()) return std::nullopt;
+    if (ends_with(model.tokenizer, ".gguf") && !GgufFile::open(model.tokenizer).find("tokenizer.ggml.tokens"))
+        return std::nullopt;  // a GGUF without tokenizer metadata: commands ask for --tokenizer
+    return load_model_tokenizer(model.tokenizer, model);
+}
+
 }  // namespace vkllm::cli
