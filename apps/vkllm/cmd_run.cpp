@@ -174,7 +174,8 @@ int run(const RunOptions& o) {
     if (tokens.empty()) throw InputError("the prompt is empty and the tokenizer adds no BOS token; give a prompt");
     const std::string what = "the prompt (" + std::to_string(tokens.size()) + " tokens) plus -n " +
                              std::to_string(o.max_tokens) + " new tokens";
-    const std::string hint = "shorten the prompt, lower -n or raise -c";
+    const std::string hint = o.context && o.context < model.config.max_position ? "shorten the prompt, lower -n or raise -c"
+                                                                                : "shorten the prompt or lower -n";
     const uint32_t wanted_context = choose_context(model.config, o.context);
     require_fits_context(tokens.size() + o.max_tokens, wanted_context, what, hint);  // before any GPU work
 
