@@ -40,6 +40,7 @@ struct ChatOptions {
     uint32_t context = 0;  // 0: as much as the model and KV cache allow
     runtime::SamplingParams sampling;
     bool greedy = false;
+    bool ignore_eos = false;
     bool quiet = false;
     std::string weights = "auto";
 };
@@ -134,7 +135,7 @@ public:
             history_.insert(history_.end(), feed.begin(), feed.end());
             feed.clear();
             int32_t next = sampler_.sample(logits, history_);
-            if (next == end_of_turn_ || next == tok_.eos_id()) break;
+            if (!o_.ignore_eos && (next == end_of_turn_ || next == tok_.eos_id())) break;
             print(stream_.push(next));
             feed.push_back(next);
             ++replied;
@@ -262,6 +263,7 @@ Registration reg{"chat", "Talk with a model, one message per line on stdin", [](
                      add_context_option(sub, o->context);
                      add_sampling_options(sub, o->sampling);
                      sub.add_flag("--greedy", o->greedy, "Always take the most likely token");
+                     sub.add_flag("--ignore-eos", o->ignore_eos, "Replies go on past end-of-turn and end-of-sequence tokens (up to -n)");
                      sub.add_flag("-q,--quiet", o->quiet, "Only the replies, no status lines");
                      sub.add_option("--weights", o->weights, "Matrix storage on the GPU: auto, f16, f32");
                      add_device_options(sub);

@@ -12,9 +12,10 @@ namespace vkllm::cli {
 tokenizer::Tokenizer load_model_tokenizer(const std::string& path);
 
 // Refuses, when the model is loaded rather than mid-generation, a tokenizer
-// that does not fit the model: a token id at or past the model's vocabulary
-// (special and added tokens included), or an unused id (a hole) the model
-// could generate but nothing could decode.
+// that does not fit the model: a special or added token (BOS/EOS, chat
+// markers) at or past the model's vocabulary, or an unused id (a hole) below
+// it that the model could generate but nothing could decode. Ordinary tokens
+// past the model's ids are refused when a text encodes to them.
 void check_tokenizer_fits_model(const tokenizer::Tokenizer& tok, const ModelConfig& model);
 
 // load_model_tokenizer(path), then check_tokenizer_fits_model.

@@ -90,8 +90,7 @@ void check_sizes(const ModelConfig& c, const Checker& k) {
                                          " is not a multiple of " + k.name("model.num_kv_heads") + " = " +
                                          std::to_string(c.kv_heads()));
     if (c.head_dim == 0 && c.hidden_size % c.num_heads != 0)
-        k.fail("model.hidden_size", k.name("model.hidden_size") + " = " + std::to_string(c.hidden_size) +
-                                        " is not divisible by " + k.name("model.num_heads") + " = " +
+        k.fail("model.hidden_size", std::to_string(c.hidden_size) + " is not divisible by " + k.name("model.num_heads") + " = " +
                                         std::to_string(c.num_heads) + "; set " + k.name("model.head_dim") +
                                         " explicitly");
     if (c.head_size() == 0) k.fail("model.head_dim", "head size is 0 (hidden_size < num_heads)");

@@ -118,7 +118,7 @@ TEST_CASE("a Hugging Face config's errors name its config.json keys and both val
             c.erase("head_dim");
         });
         const std::string message = load_error(dir.string());
-        CHECK_MESSAGE(message.find("hidden_size = 256 is not divisible by num_attention_heads = 6") != std::string::npos,
+        CHECK_MESSAGE(message.find("config.json: hidden_size: 256 is not divisible by num_attention_heads = 6") != std::string::npos,
                       message);
     }
 }

@@ -337,3 +337,19 @@ TEST_CASE("info catches a GGUF eos id outside the vocabulary, as run does") {
         CHECK(has(r, "999999"));
     }
 }
+
+TEST_CASE("chat: a message holding a token the model does not have is skipped with an error; the session goes on") {
+    Scratch s;
+    // An ordinary token, id 4096, one past the model's vocabulary: the merge z + q makes it.
+    nlohmann::json tok = nlohmann::json::parse(read_text(kModel + "/tokenizer.json"));
+    tok["model"]["vocab"]["zq"] = 4096;
+    tok["model"]["merges"].push_back({"z", "q"});
+    write_text(s / "tokenizer.json", tok.dump());
+    write_text(s / "in.txt", "zq\nAnd God said\n");
+    auto r = run_cli("chat -m " + kModel + " --tokenizer " + s / "tokenizer.json" + " --greedy -n 4 < " + s / "in.txt",
+                     kTimeout);
+    CHECK(r.exit_code == 0);
+    CHECK(has(r, "token id 4096 from the tokenizer is outside the model's vocabulary of 4096"));
+    CHECK(has(r, "the message was skipped"));
+    CHECK(has(r, "turn of"));  // the next message got its reply
+}
