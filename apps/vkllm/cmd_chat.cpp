@@ -56,7 +56,8 @@ runtime::ChatFamily choose_family(const ChatOptions& o, const std::string& token
                                   const tokenizer::Tokenizer& tok) {
     if (!o.template_name.empty()) return runtime::parse_chat_family(o.template_name);
     std::filesystem::path p(tokenizer_path);
-    std::filesystem::path dir = std::filesystem::is_directory(p) ? p : p.parent_path();
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::is_directory(p, ec) ? p : p.parent_path();
     std::string jinja = runtime::read_chat_template(dir / "tokenizer_config.json");
     if (!jinja.empty()) {
         runtime::ChatFamily family = runtime::detect_chat_family(jinja);

@@ -167,7 +167,8 @@ Registration info_command{
                      "check and summarise the config only, not the weights");
         return [path, json, config_only] {
             LoadedModel model;
-            if (*config_only && std::filesystem::is_directory(*path)) {
+            std::error_code ec;
+            if (*config_only && std::filesystem::is_directory(*path, ec)) {
                 model.config = import_hf_config(*path);
                 validate(model.config);
             } else if (*config_only && std::filesystem::path(*path).extension() == ".gguf") {

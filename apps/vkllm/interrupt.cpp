@@ -14,7 +14,14 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void on_sigint(int) { g_interrupted.store(true); }
+// A second Ctrl-C before the first was acted on (a long weight upload, say)
+// ends the process the default way, so Ctrl-C is never ignored.
+extern "C" void on_sigint(int) {
+    if (g_interrupted.exchange(true)) {
+        ::signal(SIGINT, SIG_DFL);
+        ::raise(SIGINT);
+    }
+}
 
 // Bytes read from stdin past the last line handed out.
 std::string& pending() {

@@ -1,7 +1,8 @@
 #pragma once
 // Ctrl-C (SIGINT) for the commands that generate text. The handler only sets
 // an atomic flag; the generation loops check it between steps, so a step
-// always completes and the KV cache stays consistent.
+// always completes and the KV cache stays consistent. A second Ctrl-C while
+// the flag is still set ends the process at once.
 #include <string>
 
 namespace vkllm::cli {

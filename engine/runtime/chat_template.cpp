@@ -134,7 +134,8 @@ std::string read_chat_template(const std::filesystem::path& tokenizer_config) {
         for (const auto& entry : *it) {
             if (!entry.is_object() || !entry.contains("template") || !entry["template"].is_string()) continue;
             std::string body = entry["template"].get<std::string>();
-            if (entry.value("name", std::string()) == "default") return body;
+            const auto name = entry.find("name");
+            if (name != entry.end() && name->is_string() && name->get<std::string>() == "default") return body;
             if (fallback.empty()) fallback = body;
         }
         return fallback;
