@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "context_options.h"
+#include "progress.h"
 #include "model/load.h"
 #include "moe_stats_report.h"
 #include "ops/eltwise.h"
@@ -61,13 +63,16 @@ double sum_us(const std::vector<plan::StepTiming>& t) {
 }
 
 int run(const BenchOptions& o) {
+    const bool announce_phases = !o.json;  // on a terminal only (see announce)
+    announce("bench: loading " + o.model, announce_phases);
     LoadedModel model = load_model(o.model);
     const ModelConfig& c = model.config;
-    if (uint64_t(o.prompt) + o.generate > c.max_position)
-        throw InputError("-p " + std::to_string(o.prompt) + " plus -n " + std::to_string(o.generate) +
-                         " exceeds the model's context of " + std::to_string(c.max_position));
+    require_fits_context(uint64_t(o.prompt) + o.generate, c.max_position,
+                         "-p " + std::to_string(o.prompt) + " plus -n " + std::to_string(o.generate),
+                         "lower -p or -n");
     auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
     vk::Device device(instance);
+    announce("bench: measuring copy bandwidth on " + device.caps().name, announce_phases && device.caps().timestamps);
     const double bandwidth = device.caps().timestamps ? measure_copy_bandwidth(device) : 0;
 
     plan::ForwardOptions options;
@@ -79,6 +84,7 @@ int run(const BenchOptions& o) {
     kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), options.kv_block_size, 2};
     options.kv_budget_bytes =
         g.bytes_per_block() * 2 * o.batch * ((o.prompt + o.generate) / options.kv_block_size + 2);
+    announce("bench: uploading weights", announce_phases);
     auto t_load = Clock::now();
     plan::GpuForward forward(device, c, model.weights, options);
     const double load_s = seconds_since(t_load);
@@ -98,6 +104,10 @@ int run(const BenchOptions& o) {
     double best_prefill_wall = 1e30, best_prefill_gpu = 1e30, best_decode_wall = 1e30, best_decode_gpu = 1e30;
     std::vector<plan::StepTiming> prefill_profile, decode_profile;
     for (uint32_t rep = 0; rep < o.repeats + 1; ++rep) {  // the first round warms up pipelines and clocks
+        announce(rep == 0 ? "bench: warm-up round (" + std::to_string(o.prompt) + " prompt tokens, " +
+                                std::to_string(o.generate) + " decode steps)"
+                          : "bench: measured round " + std::to_string(rep) + "/" + std::to_string(o.repeats),
+                 announce_phases);
         forward.reset();
         forward.reset_moe_stats();  // every round routes the same tokens; the last one is reported
         // Prefill: one step per sequence.
@@ -212,7 +222,8 @@ Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI:
                      sub.add_option("-m,--model", o->model, "Model (TOML, Hugging Face directory or GGUF)")->required();
                      sub.add_option("-p,--prompt", o->prompt, "Prompt tokens (one prefill)")->check(CLI::Range(1u, 1u << 20));
                      sub.add_option("-n,--generate", o->generate, "Decode steps")->check(CLI::Range(1u, 1u << 20));
-                     sub.add_option("-r,--repeats", o->repeats, "Measured rounds after one warm-up (best is kept)");
+                     sub.add_option("-r,--repeats", o->repeats, "Measured rounds after one warm-up (best is kept)")
+                         ->check(CLI::Range(1u, 1000u));
                      sub.add_option("-b,--batch", o->batch, "Sequences decoded together (each with its own prompt)")
                          ->check(CLI::Range(1u, 256u));
                      sub.add_option("--weights", o->storage, "Matrix storage on the GPU: auto, f16, f32");

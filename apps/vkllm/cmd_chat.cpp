@@ -1,16 +1,21 @@
 // `vkllm chat`: a multi-turn conversation on stdin/stdout. Each user line is
 // formatted with the model's chat template and only the new tokens of the turn
 // go through the GPU forward pass: the KV cache holds the conversation so far.
+// Ctrl-C while a reply is generated stops that reply (the cache keeps what was
+// produced); Ctrl-C at the prompt, Ctrl-D or /exit ends the session.
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "command.h"
+#include "context_options.h"
+#include "interrupt.h"
+#include "output.h"
 #include "sampling_options.h"
 #include "model_tokenizer.h"
 #include "model/load.h"
@@ -35,6 +40,7 @@ struct ChatOptions {
     uint32_t context = 0;  // 0: as much as the model and KV cache allow
     runtime::SamplingParams sampling;
     bool greedy = false;
+    bool ignore_eos = false;
     bool quiet = false;
     std::string weights = "auto";
 };
@@ -50,7 +56,8 @@ runtime::ChatFamily choose_family(const ChatOptions& o, const std::string& token
                                   const tokenizer::Tokenizer& tok) {
     if (!o.template_name.empty()) return runtime::parse_chat_family(o.template_name);
     std::filesystem::path p(tokenizer_path);
-    std::filesystem::path dir = std::filesystem::is_directory(p) ? p : p.parent_path();
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::is_directory(p, ec) ? p : p.parent_path();
     std::string jinja = runtime::read_chat_template(dir / "tokenizer_config.json");
     if (!jinja.empty()) {
         runtime::ChatFamily family = runtime::detect_chat_family(jinja);
@@ -63,16 +70,18 @@ runtime::ChatFamily choose_family(const ChatOptions& o, const std::string& token
 class ChatSession {
 public:
     ChatSession(const ChatOptions& o, const LoadedModel& model, tokenizer::Tokenizer& tok, runtime::ChatFamily family)
-        : o_(o), model_(model), tok_(tok), template_(family), sampler_(sampling_params(o)), stream_(tok, true) {
+        : o_(o), model_(model), tok_(tok), template_(family), params_(sampling_params(o)), sampler_(params_),
+          stream_(tok, true) {
         instance_ = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
         device_ = std::make_unique<vk::Device>(instance_);
         plan::ForwardOptions options;
         options.storage = plan::parse_matrix_storage(o.weights);
         ProgressBar bar("loading weights", !o.quiet);
         options.on_upload_progress = bar.callback();
+        const uint32_t wanted = choose_context(model.config, o.context);
+        options.kv_budget_bytes = kv_budget_for_context(model.config, wanted, options.kv_block_size);
         forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
-        context_ = forward_->max_context();
-        if (o.context) context_ = std::min(context_, o.context);
+        context_ = std::min(forward_->max_context(), wanted);
         if (std::string eot = template_.end_of_turn(); !eot.empty()) {
             end_of_turn_ = tok.find_token(eot);
             if (!end_of_turn_ && !o.quiet)
@@ -82,6 +91,7 @@ public:
     }
 
     std::string device_name() const { return device_->caps().name; }
+    const runtime::SamplingParams& sampling() const { return params_; }
     uint32_t context() const { return context_; }
 
     void reset() {
@@ -112,8 +122,12 @@ public:
         const size_t turn_size = feed.size();
         uint32_t replied = 0;
         stream_.reset();  // each reply starts its own line, so its leading space is dropped like a text start
-        bool overflow = false;
+        bool overflow = false, stopped = false;
         for (uint32_t produced = 0; produced < o_.max_tokens; ++produced) {
+            if (interrupted()) {  // Ctrl-C: this reply ends; what it produced stays in the cache
+                stopped = true;
+                break;
+            }
             if (forward_->length() + feed.size() > context_) {
                 overflow = true;
                 break;
@@ -122,7 +136,7 @@ public:
             history_.insert(history_.end(), feed.begin(), feed.end());
             feed.clear();
             int32_t next = sampler_.sample(logits, history_);
-            if (next == end_of_turn_ || next == tok_.eos_id()) break;
+            if (!o_.ignore_eos && (next == end_of_turn_ || next == tok_.eos_id())) break;
             print(stream_.push(next));
             feed.push_back(next);
             ++replied;
@@ -132,6 +146,10 @@ public:
         if (!o_.quiet)
             std::fprintf(stderr, "vkllm: turn of %zu new tokens, reply of %u tokens, %u of %u context tokens in use\n",
                          turn_size, replied, forward_->length(), context_);
+        if (stopped) {
+            clear_interrupt();
+            std::fprintf(stderr, "vkllm: reply stopped (Ctrl-C); Ctrl-C at the prompt, Ctrl-D or /exit quits\n");
+        }
         if (overflow) {
             std::fprintf(stderr, "vkllm: the context of %u tokens is full; the conversation starts over\n", context_);
             reset();
@@ -161,15 +179,13 @@ private:
     // Room for the turn and at least one reply token.
     bool fits(const std::vector<int32_t>& feed) const { return forward_->length() + feed.size() + 1 <= context_; }
 
-    static void print(const std::string& text) {
-        std::fputs(text.c_str(), stdout);
-        std::fflush(stdout);
-    }
+    static void print(const std::string& text) { write_stdout(text); }
 
     const ChatOptions& o_;
     const LoadedModel& model_;
     tokenizer::Tokenizer& tok_;
     runtime::ChatTemplate template_;
+    runtime::SamplingParams params_;
     runtime::Sampler sampler_;
     tokenizer::StreamDecoder stream_;
     std::shared_ptr<vk::Instance> instance_;
@@ -182,35 +198,57 @@ private:
     std::vector<int32_t> unfed_;
 };
 
+// What the chat prompt understands besides messages.
+const char* const kChatCommands =
+    "/help this list; /reset start the conversation over; /exit quit (also Ctrl-D, or Ctrl-C at the prompt; "
+    "Ctrl-C during a reply stops the reply)";
+
 int chat(const ChatOptions& o) {
+    install_interrupt_handler();
     const std::string model_path = o.model.empty() ? default_model() : o.model;
     LoadedModel model = load_model(model_path);
     if (model.config.kind != ModelKind::DecoderOnly)
         throw InputError(model_path + ": an encoder-only model cannot chat");
     std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
     if (tokenizer_path.empty()) throw InputError(model_path + ": the model names no tokenizer; pass --tokenizer FILE");
-    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path);
+    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path, model.config);
     runtime::ChatFamily family = choose_family(o, tokenizer_path, tok);
 
     ChatSession session(o, model, tok, family);
     const bool interactive = ::isatty(STDIN_FILENO);
-    if (!o.quiet)
-        std::fprintf(stderr, "vkllm: %s on %s, template %s, context %u tokens (/reset starts over, /exit quits)\n",
+    if (!o.quiet) {
+        const runtime::SamplingParams& p = session.sampling();
+        std::string sampling = p.greedy() ? "greedy" : "seed " + std::to_string(p.seed);
+        std::fprintf(stderr, "vkllm: %s on %s, template %s, context %u tokens, %s (/help lists the commands)\n",
                      model_path.c_str(), session.device_name().c_str(), runtime::chat_family_name(family).c_str(),
-                     session.context());
+                     session.context(), sampling.c_str());
+    }
     std::string line;
     while (true) {
         if (interactive) std::fputs("> ", stderr);
-        if (!std::getline(std::cin, line)) break;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (read_stdin_line(line) != LineStatus::Line) break;  // Ctrl-D / end of input, or Ctrl-C at the prompt
         if (line == "/exit") break;
         if (line == "/reset") {
             session.reset();
             if (!o.quiet) std::fprintf(stderr, "vkllm: conversation reset\n");
             continue;
         }
+        if (line == "/help") {
+            std::fprintf(stderr, "vkllm: %s\n", kChatCommands);
+            continue;
+        }
+        if (line.size() > 1 && line[0] == '/' && std::isalpha(static_cast<unsigned char>(line[1]))) {
+            std::fprintf(stderr, "vkllm: unknown command '%s'; %s (start a message with // to send a leading /)\n",
+                         line.c_str(), kChatCommands);
+            continue;
+        }
+        if (line.rfind("//", 0) == 0) line.erase(0, 1);
         if (line.empty()) continue;
-        session.turn(line);
+        try {
+            session.turn(line);
+        } catch (const InputError& e) {  // a message the model cannot take: say so and go on
+            std::fprintf(stderr, "vkllm: error: %s; the message was skipped\n", e.what());
+        }
     }
     if (interactive) std::fputs("\n", stderr);
     return 0;
@@ -223,10 +261,10 @@ Registration reg{"chat", "Talk with a model, one message per line on stdin", [](
                      sub.add_option("--template", o->template_name, "Chat format: chatml, llama3, llama2, mistral, gemma, none (default: detected)");
                      sub.add_option("--system", o->system, "System message at the start of the conversation");
                      sub.add_option("-n,--max-tokens", o->max_tokens, "Most tokens per reply")->check(CLI::Range(1u, 1u << 20));
-                     sub.add_option("--context", o->context, "Most tokens the conversation may hold (default: the model's)")
-                         ->check(CLI::Range(2u, 1u << 24));
+                     add_context_option(sub, o->context);
                      add_sampling_options(sub, o->sampling);
                      sub.add_flag("--greedy", o->greedy, "Always take the most likely token");
+                     sub.add_flag("--ignore-eos", o->ignore_eos, "Replies go on past end-of-turn and end-of-sequence tokens (up to -n)");
                      sub.add_flag("-q,--quiet", o->quiet, "Only the replies, no status lines");
                      sub.add_option("--weights", o->weights, "Matrix storage on the GPU: auto, f16, f32");
                      add_device_options(sub);

@@ -1,11 +1,12 @@
 // `vkllm detokenize`: a JSON array of token ids on stdin, the text on stdout.
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "command.h"
+#include "common/json_document.h"
+#include "output.h"
 #include "tokenizer/tokenizer.h"
 #include "vkllm/error.h"
 
@@ -18,14 +19,8 @@ struct DetokenizeOptions {
 };
 
 std::vector<int32_t> read_ids_from_stdin() {
-    std::ios::sync_with_stdio(false);
-    const std::string input(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    nlohmann::json value;
-    try {
-        value = nlohmann::json::parse(input);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw InputError(std::string("stdin: malformed JSON: ") + e.what());
-    }
+    const std::string input = read_descriptor_capped(STDIN_FILENO, "stdin", input_caps::text_bytes);
+    const nlohmann::json value = parse_json_document(input, "stdin");
     if (!value.is_array()) throw InputError("stdin: expected a JSON array of token ids");
     std::vector<int32_t> ids;
     ids.reserve(value.size());
@@ -48,7 +43,7 @@ Registration reg{"detokenize", "Decode a JSON array of token ids from stdin to t
                      return std::function<int()>([options] {
                          const auto tokenizer = tokenizer::load_tokenizer(options->tokenizer_path);
                          const std::string text = tokenizer.decode(read_ids_from_stdin(), options->skip_special);
-                         std::fwrite(text.data(), 1, text.size(), stdout);
+                         write_stdout(text);
                          return 0;
                      });
                  }};

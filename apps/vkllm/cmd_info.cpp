@@ -1,10 +1,11 @@
-// `vkllm info MODEL`: loads and checks a model on the CPU (no GPU needed) and
-// summarises its architecture, size and KV-cache cost.
+// `vkllm info MODEL`: loads and checks a model and the tokenizer it names on
+// the CPU (no GPU needed) and summarises its architecture, size and KV-cache cost.
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "model_tokenizer.h"
 #include "model/config_names.h"
 #include "model/load.h"
 #include "model/param_count.h"
@@ -166,7 +167,8 @@ Registration info_command{
                      "check and summarise the config only, not the weights");
         return [path, json, config_only] {
             LoadedModel model;
-            if (*config_only && std::filesystem::is_directory(*path)) {
+            std::error_code ec;
+            if (*config_only && std::filesystem::is_directory(*path, ec)) {
                 model.config = import_hf_config(*path);
                 validate(model.config);
             } else if (*config_only && std::filesystem::path(*path).extension() == ".gguf") {
@@ -176,6 +178,8 @@ Registration info_command{
                 model.config = parse_config_toml(*path);
             } else {
                 model = load_model(*path);
+                // The tokenizer it names must fit it too: the checks `run` makes before generating.
+                load_own_tokenizer(model.config);
             }
             if (*json)
                 std::printf("%s\n", summary_json(model, !*config_only).dump(2).c_str());

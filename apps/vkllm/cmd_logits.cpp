@@ -3,11 +3,12 @@
 // states [n_tokens, hidden]). --decode feeds the tokens one at a time through
 // the KV cache instead of one prefill.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <sstream>
 
 #include "command.h"
+#include "context_options.h"
+#include "output.h"
 #include "model/load.h"
 #include "plan/forward.h"
 #include "vk/device.h"
@@ -43,6 +44,8 @@ std::vector<int32_t> parse_tokens(const std::string& text) {
 int run(const LogitsOptions& o) {
     std::vector<int32_t> ids = parse_tokens(o.tokens);
     LoadedModel model = load_model(o.model);
+    require_fits_context(ids.size(), model.config.max_position, "--tokens (" + std::to_string(ids.size()) + " ids)",
+                         "give at most " + std::to_string(model.config.max_position) + " token ids");  // before any GPU work
     auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
     vk::Device device(instance);
     plan::ForwardOptions options;
@@ -58,10 +61,7 @@ int run(const LogitsOptions& o) {
     } else {
         rows = forward.step(ids);
     }
-    std::ofstream out(o.out, std::ios::binary);
-    if (!out) throw InputError(o.out + ": cannot write");
-    out.write(reinterpret_cast<const char*>(rows.data()), std::streamsize(rows.size() * 4));
-    if (!out) throw InputError(o.out + ": write failed");
+    write_file(o.out, rows.data(), rows.size() * sizeof(float));
     std::fprintf(stderr, "vkllm: wrote %zu x %zu float32 to %s (%s, %s)\n", ids.size(), rows.size() / ids.size(),
                  o.out.c_str(), device.caps().name.c_str(), o.decode ? "decode" : "prefill");
     return 0;

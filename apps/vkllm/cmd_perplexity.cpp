@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "common/input_file.h"
 #include "model_tokenizer.h"
 #include "model/load.h"
 #include "reference/reference.h"
@@ -26,12 +27,9 @@ int run(const PerplexityOptions& o) {
     LoadedModel model = load_model(o.model);
     std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
     if (tokenizer_path.empty()) throw InputError(o.model + ": the model names no tokenizer; pass --tokenizer FILE");
-    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path);
-    std::ifstream in(o.file, std::ios::binary);
-    if (!in) throw InputError(o.file + ": cannot read");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::vector<int32_t> tokens = tok.encode(text.str(), false);
+    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path, model.config);
+    const std::string text = read_regular_file(o.file, "text file", input_caps::text_bytes);
+    std::vector<int32_t> tokens = tok.encode(text, false);
     uint32_t window = o.window ? o.window : model.config.max_position;
     if (window > model.config.max_position)
         throw InputError("--window " + std::to_string(window) + " exceeds the model's context of " +

@@ -1,13 +1,17 @@
 // `vkllm run`: generate text from a prompt, streaming tokens as they come.
 // The prompt is one prefill through the GPU forward pass, then one decode step
 // per token through the paged KV cache. `--backend reference` runs the CPU
-// reference instead (a full pass per token: slow, for checking).
+// reference instead (a full pass per token: slow, for checking). Ctrl-C stops
+// generating after the current step: the timing line still comes, exit 130.
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "context_options.h"
+#include "interrupt.h"
+#include "output.h"
 #include "sampling_options.h"
 #include "model_tokenizer.h"
 #include "moe_stats_report.h"
@@ -30,6 +34,7 @@ struct RunOptions {
     std::string prompt;
     std::string tokenizer;
     uint32_t max_tokens = 64;
+    uint32_t context = 0;  // 0: the model's
     runtime::SamplingParams sampling;
     bool greedy = false;
     bool ignore_eos = false;
@@ -57,8 +62,8 @@ uint32_t gpu_candidates(const runtime::SamplingParams& p) {
 // selected there when sampling allows) or the CPU reference.
 class Generator {
 public:
-    Generator(const RunOptions& o, const LoadedModel& model, const runtime::SamplingParams& params)
-        : model_(model) {
+    Generator(const RunOptions& o, const LoadedModel& model, const runtime::SamplingParams& params, uint32_t context)
+        : model_(model), context_(context) {
         if (o.backend == "reference") return;
         if (o.backend != "gpu") throw InputError("--backend must be gpu or reference, not '" + o.backend + "'");
         instance_ = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
@@ -68,8 +73,17 @@ public:
         ProgressBar bar("loading weights", !o.quiet && !o.json);
         options.on_upload_progress = bar.callback();
         options.top_k = std::min(gpu_candidates(params), model.config.vocab_size);
+        options.kv_budget_bytes = kv_budget_for_context(model.config, context, options.kv_block_size);
         forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
+        context_ = std::min(context_, forward_->max_context());
+        max_step_tokens_ = options.max_step_tokens;
     }
+    // Tokens the sequence may hold: -c, the model's context, or what the KV cache fits.
+    uint32_t context() const { return context_; }
+    // Most tokens the GPU takes in one step (a longer prompt is fed in pieces).
+    uint32_t max_step_tokens() const { return forward_ ? max_step_tokens_ : 0; }
+    // Appends `tokens` without sampling from them (GPU backend: a prompt piece).
+    void feed(std::span<const int32_t> tokens) { forward_->step(tokens, true); }
     std::string backend_name() const { return forward_ ? device_->caps().name : "CPU reference"; }
     // KV-cache bytes in use and allocated (GPU backend only).
     std::pair<uint64_t, uint64_t> kv_bytes() const {
@@ -93,6 +107,8 @@ public:
 
 private:
     const LoadedModel& model_;
+    uint32_t context_ = 0;
+    uint32_t max_step_tokens_ = 0;
     std::shared_ptr<vk::Instance> instance_;
     std::unique_ptr<vk::Device> device_;
     std::unique_ptr<plan::GpuForward> forward_;
@@ -123,9 +139,26 @@ void report_moe_stats(const std::string& model_path, const LoadedModel& model, c
     }
 }
 
+// A prompt of more tokens than one step takes is fed in pieces (all but its
+// last), with a progress bar on a terminal; returns how many tokens it fed.
+size_t feed_long_prompt(Generator& generator, const std::vector<int32_t>& tokens, bool show) {
+    const size_t step = generator.max_step_tokens();
+    if (step == 0 || tokens.size() <= step) return 0;
+    const size_t upto = (tokens.size() - 1) / step * step;  // the last piece goes with the first sample
+    ProgressBar bar("prompt", show);
+    size_t fed = 0;
+    while (fed < upto && !interrupted()) {  // Ctrl-C: the generation loop sees the flag next
+        generator.feed(std::span<const int32_t>(tokens.data() + fed, step));
+        fed += step;
+        bar.update_count(fed, tokens.size(), "tokens");
+    }
+    return fed;
+}
+
 int run(const RunOptions& o) {
     if (o.moe_stats && o.backend == "reference")
         throw InputError("--moe-stats: routing statistics come from the GPU path only; drop --backend reference");
+    install_interrupt_handler();
     const std::string model_path = o.model.empty() ? default_model() : o.model;
     auto t_load = Clock::now();
     LoadedModel model = load_model(model_path);
@@ -134,39 +167,45 @@ int run(const RunOptions& o) {
     std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
     if (tokenizer_path.empty())
         throw InputError(model_path + ": the model names no tokenizer; pass --tokenizer FILE");
-    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path);
+    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path, model.config);
     double load_s = seconds_since(t_load);
 
     std::vector<int32_t> tokens = tok.encode(o.prompt, true);
     if (tokens.empty()) throw InputError("the prompt is empty and the tokenizer adds no BOS token; give a prompt");
-    for (int32_t id : tokens)
-        if (uint32_t(id) >= model.config.vocab_size)
-            throw InputError("token id " + std::to_string(id) + " from the tokenizer is outside the model's vocabulary of " +
-                             std::to_string(model.config.vocab_size) + " (tokenizer and model do not match)");
-    const uint64_t context = model.config.max_position;
-    if (tokens.size() + o.max_tokens > context)
-        throw InputError("the prompt (" + std::to_string(tokens.size()) + " tokens) plus " +
-                         std::to_string(o.max_tokens) + " new tokens exceeds the model's context of " +
-                         std::to_string(context) + " tokens; shorten the prompt or lower -n");
+    const std::string what = "the prompt (" + std::to_string(tokens.size()) + " tokens) plus -n " +
+                             std::to_string(o.max_tokens) + " new tokens";
+    const std::string hint = o.context && o.context < model.config.max_position ? "shorten the prompt, lower -n or raise -c"
+                                                                                : "shorten the prompt or lower -n";
+    const uint32_t wanted_context = choose_context(model.config, o.context);
+    require_fits_context(tokens.size() + o.max_tokens, wanted_context, what, hint);  // before any GPU work
 
     runtime::SamplingParams params = o.sampling;
     if (o.greedy) params.temperature = 0.f;
     runtime::Sampler sampler(params);
     tokenizer::StreamDecoder stream(tok, true);
-    Generator generator(o, model, params);
-    if (!o.quiet) std::fprintf(stderr, "vkllm: %s on %s\n", model_path.c_str(), generator.backend_name().c_str());
-    if (!o.json) {
-        std::fputs(o.prompt.c_str(), stdout);
-        std::fflush(stdout);
+    Generator generator(o, model, params, wanted_context);
+    if (generator.context() < wanted_context)  // the KV cache that fits in device memory is smaller
+        require_fits_context(tokens.size() + o.max_tokens, generator.context(), what + " (the KV cache that fits this device)", "lower -n or -c");
+    if (!o.quiet) {
+        std::string sampling = params.greedy() ? "greedy" : "seed " + std::to_string(params.seed);
+        std::fprintf(stderr, "vkllm: %s on %s, context %u tokens, %s\n", model_path.c_str(),
+                     generator.backend_name().c_str(), generator.context(), sampling.c_str());
     }
+    if (!o.json) write_stdout(o.prompt);
 
     const size_t prompt_tokens = tokens.size();
     std::string generated;
     double prompt_s = 0, gen_s = 0;
     uint32_t produced = 0;
     std::string stop_reason = "length";
-    size_t fed = 0;  // tokens already given to the generator
+    auto t_prompt = Clock::now();
+    size_t fed = feed_long_prompt(generator, tokens, !o.quiet && !o.json);  // tokens already given to the generator
+    prompt_s += seconds_since(t_prompt);
     while (produced < o.max_tokens) {
+        if (interrupted()) {
+            stop_reason = "interrupted";
+            break;
+        }
         auto t = Clock::now();
         int32_t next =
             generator.next(sampler, std::span<const int32_t>(tokens.data() + fed, tokens.size() - fed), tokens);
@@ -180,10 +219,7 @@ int run(const RunOptions& o) {
         }
         std::string piece = stream.push(next);
         generated += piece;
-        if (!o.json) {
-            std::fputs(piece.c_str(), stdout);
-            std::fflush(stdout);
-        }
+        if (!o.json) write_stdout(piece);
         // Only the window that the new piece can complete needs searching.
         bool stopped = false;
         for (const auto& stop : o.stop) {
@@ -198,10 +234,7 @@ int run(const RunOptions& o) {
     }
     std::string tail = stream.flush();
     generated += tail;
-    if (!o.json) {
-        std::printf("%s\n", tail.c_str());
-        std::fflush(stdout);  // the status lines on stderr come after the text
-    }
+    if (!o.json) write_stdout(tail + "\n");  // flushed: the status lines on stderr come after the text
 
     // The first step processes the prompt; each later step one more token.
     double prompt_tps = prompt_s > 0 ? prompt_tokens / prompt_s : 0;
@@ -214,13 +247,15 @@ int run(const RunOptions& o) {
                               {"text", generated},
                               {"tokens", std::vector<int32_t>(tokens.begin() + long(prompt_tokens), tokens.end())},
                               {"stop_reason", stop_reason},
+                              {"seed", params.seed},
+                              {"context", generator.context()},
                               {"load_seconds", load_s},
                               {"kv_bytes_used", generator.kv_bytes().first},
                               {"kv_bytes_allocated", generator.kv_bytes().second},
                               {"prompt_tokens_per_second", prompt_tps},
                               {"generation_tokens_per_second", gen_tps}};
         if (o.moe_stats) report_moe_stats(model_path, model, generator, &out);
-        std::printf("%s\n", out.dump().c_str());
+        write_stdout(out.dump() + "\n");
     } else if (!o.quiet) {
         std::fprintf(stderr, "vkllm: prompt %zu tokens at %.1f tokens/s, generated %u tokens at %.1f tokens/s (%s)\n",
                      prompt_tokens, prompt_tps, produced, gen_tps, stop_reason.c_str());
@@ -229,7 +264,7 @@ int run(const RunOptions& o) {
                          total / 1048576.0);
     }
     if (o.moe_stats && !o.json) report_moe_stats(model_path, model, generator, nullptr);
-    return 0;
+    return stop_reason == "interrupted" ? kInterruptedExit : 0;
 }
 
 Registration reg{"run", "Generate text from a prompt", [](CLI::App& sub) {
@@ -238,6 +273,7 @@ Registration reg{"run", "Generate text from a prompt", [](CLI::App& sub) {
                      sub.add_option("-p,--prompt", o->prompt, "Prompt text");
                      sub.add_option("--tokenizer", o->tokenizer, "tokenizer.json to use instead of the model's");
                      sub.add_option("-n,--max-tokens", o->max_tokens, "New tokens to generate")->check(CLI::Range(1u, 1u << 20));
+                     add_context_option(sub, o->context);
                      add_sampling_options(sub, o->sampling);
                      sub.add_option("--stop", o->stop, "Stop when this text is generated (repeatable)");
                      sub.add_flag("--greedy", o->greedy, "Always take the most likely token");

@@ -1,11 +1,12 @@
 // `vkllm tokenize`: text on stdin, token ids as a JSON array on stdout.
 #include <chrono>
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 #include <memory>
+#include <unistd.h>
 
 #include "command.h"
+#include "common/input_file.h"
+#include "output.h"
 #include "tokenizer/tokenizer.h"
 
 namespace vkllm::cli {
@@ -17,10 +18,7 @@ struct TokenizeOptions {
     bool bench = false;
 };
 
-std::string read_stdin() {
-    std::ios::sync_with_stdio(false);
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-}
+std::string read_stdin() { return read_descriptor_capped(STDIN_FILENO, "stdin", input_caps::text_bytes); }
 
 // Encoding speed on the given text, single thread: the first pass fills the
 // word cache, later passes show the steady state.
@@ -63,7 +61,7 @@ Registration reg{"tokenize", "Encode stdin to token ids (JSON array)", [](CLI::A
                              out += std::to_string(ids[i]);
                          }
                          out += "]\n";
-                         std::fwrite(out.data(), 1, out.size(), stdout);
+                         write_stdout(out);
                          return 0;
                      });
                  }};

@@ -68,4 +68,46 @@ tokenizer::Tokenizer load_model_tokenizer(const std::string& path) {
     return tokenizer::load_tokenizer(path);
 }
 
+void check_tokenizer_fits_model(const tokenizer::Tokenizer& tok, const ModelConfig& model) {
+    const std::string vocab = std::to_string(model.vocab_size);
+    const std::string model_name = model.source_path.empty() ? std::string("the model") : model.source_path;
+    auto outside = [&](const std::string& what, size_t id) {
+        throw InputError(tok.source() + ": " + what + " has id " + std::to_string(id) + ", outside the vocabulary of " +
+                         vocab + " of " + model_name + " (tokenizer and model do not match)");
+    };
+    for (size_t id = 0; id < tok.vocab_size(); ++id) {
+        const int32_t i = int32_t(id);
+        if (id >= model.vocab_size) {
+            // An ordinary token past the model's ids only matters if a text uses it (checked when
+            // encoding); a special or added token is one the commands insert themselves.
+            if (tok.has_id(i) && (tok.token(i).special || tok.token(i).added))
+                outside("special token '" + tok.token(i).text + "'", id);
+            continue;
+        }
+        if (!tok.has_id(i))
+            throw InputError(tok.source() + ": id " + std::to_string(id) +
+                             " is unused (a hole in the vocabulary), but " + model_name +
+                             " can generate it and nothing could decode it");
+    }
+    for (const auto& [what, id] : {std::pair{"bos token", tok.bos_id()}, std::pair{"eos token", tok.eos_id()}})
+        if (id && uint32_t(*id) >= model.vocab_size) outside(what, size_t(*id));
+    for (int32_t id : tok.prefix_ids())
+        if (uint32_t(id) >= model.vocab_size) outside("the token put before every text", size_t(id));
+    for (int32_t id : tok.suffix_ids())
+        if (uint32_t(id) >= model.vocab_size) outside("the token put after every text", size_t(id));
+}
+
+tokenizer::Tokenizer load_model_tokenizer(const std::string& path, const ModelConfig& model) {
+    tokenizer::Tokenizer tok = load_model_tokenizer(path);
+    check_tokenizer_fits_model(tok, model);
+    return tok;
+}
+
+std::optional<tokenizer::Tokenizer> load_own_tokenizer(const ModelConfig& model) {
+    if (model.tokenizer.empty()) return std::nullopt;
+    if (ends_with(model.tokenizer, ".gguf") && !GgufFile::open(model.tokenizer).find("tokenizer.ggml.tokens"))
+        return std::nullopt;  // a GGUF without tokenizer metadata: commands ask for --tokenizer
+    return load_model_tokenizer(model.tokenizer, model);
+}
+
 }  // namespace vkllm::cli

@@ -28,13 +28,28 @@ ProgressBar::ProgressBar(std::string label, bool enabled)
 ProgressBar::~ProgressBar() { finish(); }
 
 void ProgressBar::update(uint64_t done, uint64_t total) {
+    if (active_) draw(done, total, progress_line(label_, done, total));
+}
+
+void ProgressBar::update_count(uint64_t done, uint64_t total, const std::string& unit) {
     if (!active_) return;
+    std::string line = progress_line(label_, done, total);
+    line = line.substr(0, line.rfind('%') + 1) + " " + std::to_string(done) + "/" + std::to_string(total) + " " + unit;
+    draw(done, total, line);
+}
+
+void ProgressBar::draw(uint64_t done, uint64_t total, const std::string& text) {
     const int percent = total ? int(100.0 * double(done) / double(total)) : 100;
     if (percent == last_percent_) return;  // redraw only when the number moves
     last_percent_ = percent;
-    std::fprintf(stderr, "\r%s", progress_line(label_, done, total).c_str());
+    std::fprintf(stderr, "\r%s", text.c_str());
     std::fflush(stderr);
     drawn_ = true;
+}
+
+void announce(const std::string& line, bool enabled) {
+    if (!enabled || !::isatty(STDERR_FILENO)) return;
+    std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 void ProgressBar::finish() {

@@ -15,6 +15,8 @@ public:
     ~ProgressBar();
 
     void update(uint64_t done, uint64_t total);
+    // The same for a count of things, e.g. "prompt [####......] 40% 2048/5120 tokens".
+    void update_count(uint64_t done, uint64_t total, const std::string& unit);
     // Clears the line; called by the destructor too.
     void finish();
     // A callback for plan::ForwardOptions::on_upload_progress.
@@ -25,7 +27,12 @@ private:
     bool active_;
     bool drawn_ = false;
     int last_percent_ = -1;
+
+    void draw(uint64_t done, uint64_t total, const std::string& text);
 };
+
+// One line announcing a long phase ("bench: warm-up round"), on a terminal only.
+void announce(const std::string& line, bool enabled);
 
 // The bar text for `done` of `total` bytes, without the carriage return.
 std::string progress_line(const std::string& label, uint64_t done, uint64_t total, int width = 20);

@@ -7,8 +7,8 @@
 namespace vkllm::cli {
 
 // Sets the interactive defaults (temperature 0.8, top-k 40, repetition
-// penalty 1.1) and adds --temperature, --top-k, --top-p, --min-p, the three
-// penalties and --seed, all writing into `params`.
+// penalty 1.1, a random seed) and adds --temperature, --top-k, --top-p,
+// --min-p, the three penalties and --seed, all writing into `params`.
 void add_sampling_options(CLI::App& sub, runtime::SamplingParams& params);
 
 }  // namespace vkllm::cli

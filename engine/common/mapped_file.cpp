@@ -7,19 +7,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/input_file.h"
 #include "vkllm/error.h"
 
 namespace vkllm {
 
 MappedFile::MappedFile(const std::string& path) : path_(path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw InputError(path + ": not a regular file");
-    }
-    size_ = size_t(st.st_size);
+    uint64_t size = 0;
+    int fd = open_regular_file(path, "", &size);  // refuses FIFOs and devices before any read
+    size_ = size_t(size);
     if (size_ > 0) {
         void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED) {

@@ -85,9 +85,18 @@ struct MoeConfig {
     bool operator==(const MoeConfig&) const = default;
 };
 
+// How the source file spells a TOML key, for messages only: a config imported
+// from config.json says "rms_norm_eps" where a TOML config says "norm.epsilon".
+// It describes the file, not the model, so it never makes two configs differ.
+struct SourceKeyNames {
+    std::map<std::string, std::string> by_toml_key;
+    bool operator==(const SourceKeyNames&) const { return true; }
+};
+
 struct ModelConfig {
     std::string name;
     std::string source_path;  // file the config came from (for messages)
+    SourceKeyNames source_keys;
     ModelKind kind = ModelKind::DecoderOnly;
 
     uint32_t vocab_size = 0;

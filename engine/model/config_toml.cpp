@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/input_file.h"
 #include "model/config_names.h"
 #include "model/load.h"
 #include "vkllm/error.h"
@@ -373,18 +374,8 @@ ModelConfig parse_config_toml_string(const std::string& text, const std::string&
 }
 
 ModelConfig parse_config_toml(const std::string& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-        throw InputError("model config '" + path + "' does not exist or is not a file");
-    // A config is a few kilobytes; refuse to slurp anything absurd.
-    constexpr uintmax_t max_bytes = 16u << 20;
-    if (std::filesystem::file_size(path, ec) > max_bytes)
-        throw InputError("model config '" + path + "' is larger than 16 MiB; is it really a TOML config?");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError("cannot open model config '" + path + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_config_toml_string(text.str(), path);
+    // A config is a few kilobytes; the cap refuses anything absurd.
+    return parse_config_toml_string(read_regular_file(path, "model config", input_caps::toml_bytes), path);
 }
 
 }  // namespace vkllm

@@ -1,6 +1,8 @@
 // Consistency checks on a ModelConfig, whatever it was read from. Keys are
-// named with their TOML spelling (configs/models/README.md).
+// named as the source file spells them: the TOML spelling
+// (configs/models/README.md), or the config.json key of an imported config.
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "model/config.h"
@@ -25,10 +27,17 @@ constexpr uint32_t max_type_vocab = 1024;
 
 class Checker {
 public:
-    explicit Checker(const ModelConfig& c) : source_(c.source_path.empty() ? "model config" : c.source_path) {}
+    explicit Checker(const ModelConfig& c)
+        : source_(c.source_path.empty() ? "model config" : c.source_path), names_(c.source_keys.by_toml_key) {}
+
+    // `key` as the source file spells it.
+    std::string name(const std::string& key) const {
+        auto it = names_.find(key);
+        return it == names_.end() ? key : it->second;
+    }
 
     [[noreturn]] void fail(const std::string& key, const std::string& message) const {
-        throw InputError(source_ + ": " + key + ": " + message);
+        throw InputError(source_ + ": " + name(key) + ": " + message);
     }
 
     void positive(const std::string& key, uint32_t v) const {
@@ -56,6 +65,7 @@ public:
 
 private:
     std::string source_;
+    std::map<std::string, std::string> names_;
 };
 
 void check_sizes(const ModelConfig& c, const Checker& k) {
@@ -74,14 +84,16 @@ void check_sizes(const ModelConfig& c, const Checker& k) {
     k.at_most("model.type_vocab_size", c.type_vocab_size, max_type_vocab);
 
     if (c.kv_heads() > c.num_heads)
-        k.fail("model.num_kv_heads", std::to_string(c.kv_heads()) + " is more than model.num_heads = " +
-                                         std::to_string(c.num_heads));
+        k.fail("model.num_kv_heads", std::to_string(c.kv_heads()) + " is more than " + k.name("model.num_heads") +
+                                         " = " + std::to_string(c.num_heads));
     if (c.num_heads % c.kv_heads() != 0)
-        k.fail("model.num_kv_heads", "model.num_heads = " + std::to_string(c.num_heads) +
-                                         " is not a multiple of model.num_kv_heads = " + std::to_string(c.kv_heads()));
+        k.fail("model.num_kv_heads", k.name("model.num_heads") + " = " + std::to_string(c.num_heads) +
+                                         " is not a multiple of " + k.name("model.num_kv_heads") + " = " +
+                                         std::to_string(c.kv_heads()));
     if (c.head_dim == 0 && c.hidden_size % c.num_heads != 0)
-        k.fail("model.hidden_size", std::to_string(c.hidden_size) + " is not divisible by model.num_heads = " +
-                                        std::to_string(c.num_heads) + "; set model.head_dim explicitly");
+        k.fail("model.hidden_size", std::to_string(c.hidden_size) + " is not divisible by " + k.name("model.num_heads") + " = " +
+                                        std::to_string(c.num_heads) + "; set " + k.name("model.head_dim") +
+                                        " explicitly");
     if (c.head_size() == 0) k.fail("model.head_dim", "head size is 0 (hidden_size < num_heads)");
 }
 

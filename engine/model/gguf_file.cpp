@@ -103,7 +103,7 @@ std::string ggml_type_name(uint32_t type) {
         "Q4_0_4_8", "Q4_0_8_8", "TQ1_0", "TQ2_0", "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8", "MXFP4",
     };
     if (type < sizeof(names) / sizeof(names[0])) return names[type];
-    return "type " + std::to_string(type);
+    return std::to_string(type) + " (unknown)";
 }
 
 std::string ggml_type_label(uint32_t type) {

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/json_document.h"
 #include "model/hf_families.h"
 #include "model/load.h"
 #include "vkllm/error.h"
@@ -25,16 +26,52 @@ std::string architecture_of(const HfJson& json) {
     return (*list)[0].get<std::string>();
 }
 
+// The config.json keys that hold each TOML key's value, first match wins; the
+// families read these (hf_config_*.cpp), so a validation message can name
+// the key the user wrote.
+void record_source_keys(const HfJson& json, ModelConfig& config) {
+    struct Spelling {
+        const char* toml_key;
+        const char* hf_keys[5];  // null-terminated
+    };
+    static const Spelling kKeys[] = {
+        {"model.vocab_size", {"vocab_size"}},
+        {"model.hidden_size", {"hidden_size", "n_embd", "n_embed", "d_model"}},
+        {"model.num_layers", {"num_hidden_layers", "n_layer"}},
+        {"model.num_heads", {"num_attention_heads", "n_head"}},
+        {"model.num_kv_heads", {"num_key_value_heads", "num_kv_heads"}},
+        {"model.head_dim", {"head_dim"}},
+        {"model.max_position", {"max_position_embeddings", "n_positions", "seq_length"}},
+        {"model.type_vocab_size", {"type_vocab_size"}},
+        {"norm.epsilon", {"rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps"}},
+        {"ffn.intermediate_size", {"intermediate_size", "n_inner", "ffn_dim", "ffn_hidden_size"}},
+        {"attention.sliding_window", {"sliding_window"}},
+        {"position.theta", {"rope_theta", "rotary_emb_base"}},
+        {"position.partial_rotary_fraction", {"partial_rotary_factor", "rotary_pct"}},
+        {"moe.num_experts", {"num_local_experts", "num_experts"}},
+        {"moe.top_k", {"num_experts_per_tok"}},
+        {"moe.expert_intermediate_size", {"moe_intermediate_size"}},
+        {"moe.shared_expert_intermediate_size", {"shared_expert_intermediate_size"}},
+    };
+    for (const Spelling& spelling : kKeys)
+        for (const char* const* key = spelling.hf_keys; *key; ++key)
+            if (json.has(*key)) {
+                config.source_keys.by_toml_key[spelling.toml_key] = *key;
+                break;
+            }
+}
+
 }  // namespace
 
 ModelConfig import_hf_config(const std::string& dir) {
     namespace fs = std::filesystem;
     const fs::path config_path = fs::path(dir) / "config.json";
     const std::string source = config_path.string();
-    std::ifstream in(config_path);
-    if (!in) throw InputError(source + ": cannot open (expected a Hugging Face model directory)");
-    nlohmann::json root = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (root.is_discarded() || !root.is_object()) throw InputError(source + ": not a valid JSON object");
+    std::error_code exists_ec;
+    if (!fs::exists(config_path, exists_ec))
+        throw InputError(source + ": cannot open (expected a Hugging Face model directory)");
+    nlohmann::json root = read_json_file(source, "config file");
+    if (!root.is_object()) throw InputError(source + ": not a JSON object");
     const HfJson json(std::move(root), source);
 
     ModelConfig config;
@@ -42,6 +79,7 @@ ModelConfig import_hf_config(const std::string& dir) {
     config.hf_architecture = architecture_of(json);
     const HfFamily& family = find_hf_family(config.hf_architecture, source);
     family.read_config(json, config);
+    record_source_keys(json, config);
 
     std::error_code ec;
     const fs::path abs_dir = fs::absolute(dir, ec);

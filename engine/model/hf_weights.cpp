@@ -150,7 +150,8 @@ ModelWeights load_hf_weights(const ModelConfig& config, const std::string& dir) 
     const HfFamily& family =
         find_hf_family(config.hf_architecture, config.source_path.empty() ? dir : config.source_path);
     if (config.num_heads == 0 || config.kv_heads() == 0 || config.num_heads % config.kv_heads() != 0)
-        throw InputError(dir + ": num_heads must be a positive multiple of num_kv_heads");
+        throw InputError(dir + ": num_heads = " + std::to_string(config.num_heads) +
+                         " must be a positive multiple of num_kv_heads = " + std::to_string(config.kv_heads()));
     const SafetensorsCheckpoint checkpoint = open_safetensors_checkpoint(dir);
     // Every layer holds several tensors and every expert at least two, so a config
     // asking for more than the checkpoint could hold is wrong (and would make the

@@ -76,6 +76,9 @@ LoadedModel load_from_toml(const std::string& path) {
     if (!c.tokenizer.empty() && !fs::exists(c.tokenizer, ec))
         throw InputError(path + ": weights.tokenizer '" + c.tokenizer + "' does not exist");
     const std::string format = format_for(c, c.weights);
+    if (format != "safetensors" && !c.tensor_names.empty())  // the hf and gguf readers name tensors themselves
+        throw InputError(path + ": [tensor_names] applies to weights.format = \"safetensors\" only; with format \"" +
+                         format + "\" it would be ignored, so remove it");
     if (format == "safetensors") {
         model.weights = load_safetensors_weights(c, c.weights);
     } else if (format == "hf") {
@@ -97,6 +100,7 @@ LoadedModel load_model(const std::string& path) {
         if (!fs::exists(p / "config.json", ec))
             throw InputError("'" + path + "' is a folder without a config.json; expected a Hugging Face model folder");
         model.config = import_hf_config(path);
+        validate(model.config);  // config errors first, naming config.json keys, before any weight is read
         model.weights = load_hf_weights(model.config, path);
     } else if (!fs::exists(p, ec)) {
         throw InputError("model '" + path + "' does not exist");

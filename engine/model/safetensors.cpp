@@ -1,11 +1,13 @@
 #include "model/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "common/json_document.h"
 #include "vkllm/error.h"
 
 namespace vkllm {
@@ -135,17 +137,23 @@ void add_file(SafetensorsCheckpoint& checkpoint, SafetensorsFile file) {
 
 SafetensorsCheckpoint open_sharded(const std::filesystem::path& index_path) {
     const std::string index_name = index_path.string();
-    std::ifstream in(index_path);
-    if (!in) throw InputError(index_name + ": cannot open");
-    json index = json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (index.is_discarded() || !index.is_object()) fail(index_name, "not a valid JSON object");
+    json index = read_json_file(index_name, "safetensors index");
+    if (!index.is_object()) fail(index_name, "not a JSON object");
     auto map_it = index.find("weight_map");
     if (map_it == index.end() || !map_it->is_object()) fail(index_name, "missing object 'weight_map'");
 
     std::map<std::string, std::vector<std::string>> names_by_shard;
     for (const auto& [tensor, shard] : map_it->items()) {
         if (!shard.is_string()) fail(index_name, "weight_map entry '" + tensor + "' is not a file name");
-        names_by_shard[shard.get<std::string>()].push_back(tensor);
+        const std::string name = shard.get<std::string>();
+        // A shard is a file inside the model folder: an absolute path or a ".." would read elsewhere.
+        const std::filesystem::path shard_path(name);
+        const bool escapes = name.empty() || shard_path.is_absolute() || shard_path.has_root_name() ||
+                             std::any_of(shard_path.begin(), shard_path.end(), [](const auto& part) { return part == ".."; });
+        if (escapes)
+            fail(index_name, "weight_map puts tensor '" + tensor + "' in '" + name +
+                                 "', which is not a file inside the model folder (no absolute paths or '..')");
+        names_by_shard[name].push_back(tensor);
     }
     if (names_by_shard.empty()) fail(index_name, "'weight_map' lists no tensors");
 

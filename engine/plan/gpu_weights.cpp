@@ -4,6 +4,7 @@
 #include <cstring>
 #include <optional>
 
+#include "common/parse_number.h"
 #include "common/half.h"
 #include "vkllm/error.h"
 
@@ -72,7 +73,9 @@ std::optional<std::pair<std::string, uint32_t>> expert_member(const std::string&
     size_t end = digits;
     while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) ++end;
     if (end == digits || end >= name.size() || name[end] != '.') return std::nullopt;
-    return std::make_pair(name.substr(0, digits) + name.substr(end + 1), uint32_t(std::stoul(name.substr(digits, end - digits))));
+    const std::optional<uint64_t> expert = parse_unsigned(std::string_view(name).substr(digits, end - digits));
+    if (!expert || *expert > UINT32_MAX) return std::nullopt;  // not an expert index this engine could hold
+    return std::make_pair(name.substr(0, digits) + name.substr(end + 1), uint32_t(*expert));
 }
 
 }  // namespace

@@ -82,7 +82,8 @@ std::vector<float> reference_forward(const ModelConfig& config, const ModelWeigh
     if (!token_types.empty() && token_types.size() != tokens.size())
         throw InputError("reference_forward: token_types and tokens differ in length");
     if (config.num_heads == 0 || config.kv_heads() == 0 || config.num_heads % config.kv_heads() != 0)
-        throw InputError("reference_forward: num_heads must be a positive multiple of num_kv_heads");
+        throw InputError("reference_forward: num_heads = " + std::to_string(config.num_heads) +
+                         " must be a positive multiple of num_kv_heads = " + std::to_string(config.kv_heads()));
     if (!config.norm_before && config.block == BlockLayout::ParallelResidual)
         throw InputError("reference_forward: post-norm with a parallel residual is not supported");
 

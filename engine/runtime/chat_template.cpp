@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/json_document.h"
 #include "vkllm/error.h"
 
 namespace vkllm::runtime {
@@ -121,13 +122,10 @@ ChatFamily detect_chat_family_from_tokens(const std::function<bool(std::string_v
 }
 
 std::string read_chat_template(const std::filesystem::path& tokenizer_config) {
-    std::ifstream in(tokenizer_config, std::ios::binary);
-    if (!in) return {};
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json config = nlohmann::json::parse(text.str(), nullptr, false);
-    if (config.is_discarded() || !config.is_object())
-        throw InputError(tokenizer_config.string() + ": not a valid JSON object");
+    std::error_code ec;
+    if (!std::filesystem::exists(tokenizer_config, ec)) return {};
+    nlohmann::json config = read_json_file(tokenizer_config.string(), "tokenizer config");
+    if (!config.is_object()) throw InputError(tokenizer_config.string() + ": not a JSON object");
     auto it = config.find("chat_template");
     if (it == config.end()) return {};
     if (it->is_string()) return it->get<std::string>();
@@ -136,7 +134,8 @@ std::string read_chat_template(const std::filesystem::path& tokenizer_config) {
         for (const auto& entry : *it) {
             if (!entry.is_object() || !entry.contains("template") || !entry["template"].is_string()) continue;
             std::string body = entry["template"].get<std::string>();
-            if (entry.value("name", std::string()) == "default") return body;
+            const auto name = entry.find("name");
+            if (name != entry.end() && name->is_string() && name->get<std::string>() == "default") return body;
             if (fallback.empty()) fallback = body;
         }
         return fallback;

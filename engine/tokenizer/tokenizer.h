@@ -67,6 +67,8 @@ public:
 
     std::size_t vocab_size() const { return tokens_.size(); }
     const TokenInfo& token(int32_t id) const;  // throws InputError when out of range
+    // False for ids past the vocabulary and for ids it leaves unused.
+    bool has_id(int32_t id) const { return id >= 0 && std::size_t(id) < tokens_.size() && tokens_[id].present; }
     bool is_special(int32_t id) const { return token(id).special; }
     std::optional<int32_t> find_token(std::string_view text) const;
     std::optional<int32_t> bos_id() const { return bos_id_; }

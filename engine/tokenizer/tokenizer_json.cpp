@@ -1,6 +1,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/json_document.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/pipeline_json.h"
 #include "tokenizer/special_ids.h"
@@ -123,21 +124,10 @@ void add_merges(const json& model, const Where& where, BpeModel& bpe) {
 }
 
 std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path.string() + ": cannot open tokenizer file");
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    if (in.bad()) throw InputError(path.string() + ": cannot read tokenizer file");
-    return contents.str();
+    return read_regular_file(path.string(), "tokenizer file", input_caps::json_bytes);
 }
 
-json parse_json_text(std::string_view text, const std::string& source) {
-    try {
-        return json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw InputError(source + ": malformed JSON: " + e.what());
-    }
-}
+json parse_json_text(std::string_view text, const std::string& source) { return parse_json_document(text, source); }
 
 }  // namespace
 

@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
+#include "common/parse_number.h"
 #include "vk/check.h"
 #include "vk/cooperative_matrix_khr.h"
 #include "vk/pipeline.h"
@@ -32,7 +34,12 @@ Device::Device(std::shared_ptr<Instance> instance, const DeviceOptions& options)
                           " only; vkllm needs 1.2 (update the driver)");
     apply_limits(caps_, options.limits.empty() ? env_or("VKLLM_DEVICE_LIMITS", "") : options.limits);
     vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
-    if (const char* t = std::getenv("VKLLM_GPU_TIMEOUT")) submit_timeout_s_ = std::max(1.0, std::atof(t));
+    if (const char* t = std::getenv("VKLLM_GPU_TIMEOUT")) {
+        const std::optional<double> seconds = parse_finite(t);
+        if (!seconds || *seconds <= 0)
+            throw InputError(std::string("VKLLM_GPU_TIMEOUT: '") + t + "' is not a positive number of seconds");
+        submit_timeout_s_ = std::max(1.0, *seconds);
+    }
     create_device();
 }
 

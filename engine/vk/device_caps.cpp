@@ -3,6 +3,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "common/parse_number.h"
 #include "vk/check.h"
 #include "vk/cooperative_matrix_khr.h"
 #include "vkllm/error.h"
@@ -123,18 +124,18 @@ void read_cooperative_matrix(DeviceCaps& caps, VkInstance instance, VkPhysicalDe
 }
 
 uint64_t parse_size(const std::string& item, const std::string& value) {
-    try {
-        size_t used = 0;
-        uint64_t n = std::stoull(value, &used);
-        std::string suffix = value.substr(used);
-        if (suffix == "K" || suffix == "k") n <<= 10;
-        else if (suffix == "M" || suffix == "m") n <<= 20;
-        else if (suffix == "G" || suffix == "g") n <<= 30;
-        else if (!suffix.empty()) throw std::invalid_argument(suffix);
-        return n;
-    } catch (const std::exception&) {
+    // Digits, then at most one unit letter; no sign, so "-5" is refused rather than wrapped around.
+    const size_t digits = value.find_first_not_of("0123456789");
+    const std::string suffix = digits == std::string::npos ? std::string() : value.substr(digits);
+    const std::optional<uint64_t> number = parse_unsigned(std::string_view(value).substr(0, digits));
+    unsigned shift = 0;
+    if (suffix == "K" || suffix == "k") shift = 10;
+    else if (suffix == "M" || suffix == "m") shift = 20;
+    else if (suffix == "G" || suffix == "g") shift = 30;
+    else if (!suffix.empty()) shift = 64;
+    if (!number || shift == 64 || (shift && *number > (UINT64_MAX >> shift)))
         throw InputError("VKLLM_DEVICE_LIMITS: '" + item + "' needs a size such as 64M, 16K or 4096");
-    }
+    return *number << shift;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/parse_number.h"
 #include "vk/device.h"
 #include "vkllm/error.h"
 
@@ -45,10 +46,10 @@ size_t select_device(const std::vector<PhysicalDeviceEntry>& devices, const std:
             "(runs on any CPU); for a GPU install its vendor's Vulkan driver");
     if (!selector.empty()) {
         if (std::all_of(selector.begin(), selector.end(), [](unsigned char c) { return std::isdigit(c); })) {
-            size_t index = std::stoul(selector);
-            if (index >= devices.size())
+            const std::optional<uint64_t> index = parse_unsigned(selector);  // nullopt past 2^64 - 1
+            if (!index || *index >= devices.size())
                 throw InputError("device index " + selector + " is out of range; devices:" + device_list_text(devices));
-            return index;
+            return size_t(*index);
         }
         for (size_t i = 0; i < devices.size(); ++i)
             if (lower(devices[i].caps.name).find(lower(selector)) != std::string::npos) return i;

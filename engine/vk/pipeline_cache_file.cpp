@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/input_file.h"
+#include "vkllm/error.h"
+
 namespace vkllm::vk {
 
 namespace {
@@ -23,9 +26,14 @@ std::filesystem::path cache_path(const DeviceCaps& caps) {
 std::vector<uint8_t> load_pipeline_cache(const DeviceCaps& caps) {
     auto path = cache_path(caps);
     if (path.empty()) return {};
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return {};
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return {};
+    try {  // a cache that cannot be used is rebuilt, never an error
+        std::string bytes = read_regular_file(path.string(), "pipeline cache", input_caps::cache_bytes);
+        return {bytes.begin(), bytes.end()};
+    } catch (const InputError&) {
+        return {};
+    }
 }
 
 void save_pipeline_cache(const DeviceCaps& caps, const std::vector<uint8_t>& data) {

@@ -334,3 +334,14 @@ TEST_CASE("gguf: opening a missing file names it") {
     CHECK_THROWS_WITH_AS(GgufFile::open("/nonexistent/model.gguf"), doctest::Contains("/nonexistent/model.gguf"),
                          InputError);
 }
+
+TEST_CASE("gguf: an unknown tensor type number is named once, with its number") {
+    try {
+        parse(one_tensor_file(999, 256));
+        FAIL("no error for ggml type 999");
+    } catch (const InputError& e) {
+        const std::string message = e.what();
+        CHECK_MESSAGE(message.find("has type 999 (unknown)") != std::string::npos, message);
+        CHECK_MESSAGE(message.find("type type") == std::string::npos, message);
+    }
+}

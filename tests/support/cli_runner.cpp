@@ -9,7 +9,12 @@
 namespace vkllm::test {
 
 CliResult run_cli(const std::string& args, const std::string& env, bool with_stderr) {
-    std::string command = env + " " + VKLLM_CLI_PATH + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+    return run_shell(env + " " + VKLLM_CLI_PATH + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+std::string cli_path() { return VKLLM_CLI_PATH; }
+
+CliResult run_shell(const std::string& command) {
     FILE* pipe = popen(command.c_str(), "r");
     REQUIRE_MESSAGE(pipe, "cannot start " << command);
     CliResult result;

@@ -13,4 +13,9 @@ struct CliResult {
 // merged into the output when `with_stderr`, else discarded.
 CliResult run_cli(const std::string& args, const std::string& env = "", bool with_stderr = true);
 
+// Runs `command_line` through /bin/sh exactly as given (its own redirections);
+// its stdout is the output. cli_path() names the binary for it.
+CliResult run_shell(const std::string& command_line);
+std::string cli_path();
+
 }  // namespace vkllm::test

@@ -21,7 +21,10 @@ void check_rejected(const nlohmann::json& j, const std::string& expected_part) {
 
 TEST_CASE("malformed tokenizer.json is an InputError") {
     CHECK_THROWS_WITH_AS(vkllm::tokenizer::parse_tokenizer_json("{\"model\": ", "broken.json"),
-                         doctest::Contains("broken.json: malformed JSON"), vkllm::InputError);
+                         doctest::Contains("broken.json: JSON syntax error at line 1, column"), vkllm::InputError);
+    // The line and column of the error, counted from 1.
+    CHECK_THROWS_WITH_AS(vkllm::tokenizer::parse_tokenizer_json("{\n  \"model\": x\n}", "broken.json"),
+                         doctest::Contains("broken.json: JSON syntax error at line 2, column 12:"), vkllm::InputError);
     CHECK_THROWS_WITH_AS(vkllm::tokenizer::parse_tokenizer_json("[]", "broken.json"), doctest::Contains("broken.json"),
                          vkllm::InputError);
     CHECK_THROWS_AS(vkllm::tokenizer::load_tokenizer_json(vkllm::test::scratch_dir() / "absent.json"), vkllm::InputError);

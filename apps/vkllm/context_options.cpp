@@ -1,0 +1,35 @@
+#include "context_options.h"
+
+#include "kv/kv_cache.h"
+#include "vkllm/error.h"
+
+namespace vkllm::cli {
+
+void add_context_option(CLI::App& sub, uint32_t& context) {
+    sub.add_option("-c,--context", context,
+                   "Most tokens the sequence may hold: the KV cache size (0: the model's context, as far as device "
+                   "memory allows)")
+        ->check(CLI::Range(0u, 1u << 24));
+}
+
+uint32_t choose_context(const ModelConfig& model, uint32_t requested) {
+    if (requested == 0) return model.max_position;
+    if (requested > model.max_position)
+        throw InputError("--context " + std::to_string(requested) + " is more than the model's context of " +
+                         std::to_string(model.max_position) + " tokens (max_position of " + model.source_path + ")");
+    return requested;
+}
+
+uint64_t kv_budget_for_context(const ModelConfig& model, uint32_t context, uint32_t block_size) {
+    if (context >= model.max_position) return 0;
+    const kv::KvGeometry geometry{model.num_layers, model.kv_heads(), model.head_size(), block_size, 4};
+    return geometry.bytes_per_block() * ((uint64_t(context) + block_size - 1) / block_size);
+}
+
+void require_fits_context(uint64_t needed, uint64_t context, const std::string& what, const std::string& hint) {
+    if (needed <= context) return;
+    throw InputError(what + " needs " + std::to_string(needed) + " tokens, more than the context of " +
+                     std::to_string(context) + " tokens; " + hint);
+}
+
+}  // namespace vkllm::cli
