@@ -9,6 +9,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "support/gguf_quant_cases.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -173,5 +175,29 @@ TEST_CASE("vkllm info accepts Hugging Face folders and GGUF files") {
             CHECK(j["parameters"]["total"].get<uint64_t>() > 0);
             CHECK(j["weights"]["bytes"].get<uint64_t>() > 0);
         }
+    }
+}
+
+TEST_CASE("vkllm info summarises the quantized GGUF fixtures: parameters and bytes by dtype") {
+    Scratch s;
+    for (const vkllm::test::GgufQuantCase& c : vkllm::test::kGgufQuantCases) {
+        const std::string model =
+            std::string(VKLLM_TEST_DATA_DIR) + "/gguf-quant/" + c.name + "/model-" + c.type + ".gguf";
+        INFO(model);
+        CliResult r = run_cli("info --json " + q(model), s.path);
+        INFO(r.out);
+        if (!c.cpu) {  // a block type without a CPU decoder yet: refused, naming the tensor
+            CHECK(r.exit_code != 0);
+            CHECK(r.out.find("tensor '") != std::string::npos);
+            continue;
+        }
+        REQUIRE(r.exit_code == 0);
+        auto j = nlohmann::json::parse(r.out);
+        CHECK(j["parameters"]["total"].get<uint64_t>() > 0);
+        uint64_t sum = 0;
+        for (const auto& [dtype, n] : j["weights"]["bytes_by_dtype"].items()) sum += n.get<uint64_t>();
+        CHECK(sum == j["weights"]["bytes"].get<uint64_t>());
+        CHECK(j["weights"]["bytes_by_dtype"].contains(c.type == std::string("Q8_0") ? "q8_0" : "f32"));
+        if (std::string(c.name) == "llama3") CHECK(j["position"]["frequency_factors"].size() == 32);
     }
 }
