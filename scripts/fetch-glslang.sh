@@ -13,8 +13,33 @@ work="$prefix/apt"
 rm -rf "$prefix/root" "$prefix/glslang"
 mkdir -p "$work/lists/partial" "$work/debs" "$prefix/root" "$prefix/glslang/bin"
 
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
-  >"$work/sources.list"
+# The mirror is the one this machine's own apt sources use for its Debian
+# release (one-line sources.list or deb822 .sources files); only the suite is
+# swapped for trixie.
+mirror_of_main_suite() {
+  local release
+  release="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
+  {
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      awk -v r="$release" '$1 == "deb" { for (i = 2; i < NF; ++i) if ($(i + 1) == r) { print $i; exit } }' | sed 's/^\[.*\]$//'
+    for f in /etc/apt/sources.list.d/*.sources; do
+      [[ -f $f ]] || continue
+      awk -v r="$release" 'BEGIN { RS = ""; FS = "\n" }
+        { uri = ""; hit = 0
+          for (i = 1; i <= NF; ++i) {
+            if ($i ~ /^URIs:/) { split($i, u, " "); uri = u[2] }
+            if ($i ~ /^Suites:/) { n = split($i, s, " "); for (j = 2; j <= n; ++j) if (s[j] == r) hit = 1 }
+          }
+          if (hit && uri != "") { print uri; exit } }' "$f"
+    done
+  } | grep -m1 .
+}
+mirror="$(mirror_of_main_suite || true)"
+if [[ -z $mirror ]]; then
+  echo "fetch-glslang: no Debian mirror found in /etc/apt/sources.list{,.d}; set one there first" >&2
+  exit 1
+fi
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >"$work/sources.list"
 apt_opts=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
           -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache" -o Debug::NoLocking=1)
 mkdir -p "$work/cache/archives/partial"

@@ -27,10 +27,16 @@ int64_t first_non_finite(const TensorView& t) {
         case DType::F32: return first_non_finite<uint32_t>(t.data, n, 4, 0x7f800000u);
         case DType::F16: return first_non_finite<uint16_t>(t.data, n, 2, uint16_t(0x7c00));
         case DType::BF16: return first_non_finite<uint16_t>(t.data, n, 2, uint16_t(0x7f80));
-        case DType::Q8_0:
-        case DType::Q4_0: {
-            int64_t block = first_non_finite<uint16_t>(t.data, n / 32, dtype_block_bytes(t.dtype), uint16_t(0x7c00));
-            return block < 0 ? -1 : block * 32;
+        default: {
+            // Block formats: their f16 scales (a NaN/Inf code would poison a whole block).
+            const DTypeTraits& traits = dtype_traits(t.dtype);
+            const uint64_t blocks = n / traits.block_values;
+            for (uint32_t s = 0; s < traits.scale_count; ++s) {
+                int64_t block = first_non_finite<uint16_t>(t.data + traits.scale_offsets[s], blocks, traits.block_bytes,
+                                                           uint16_t(0x7c00));
+                if (block >= 0) return block * traits.block_values;
+            }
+            return -1;
         }
     }
     return -1;

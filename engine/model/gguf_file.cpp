@@ -50,15 +50,11 @@ uint64_t scalar_size(GgufType t) {
 
 bool known_type(uint32_t t) { return t <= uint32_t(GgufType::Float64); }
 
-std::optional<DType> supported_dtype(uint32_t ggml_type) {
-    switch (ggml_type) {
-        case 0: return DType::F32;
-        case 1: return DType::F16;
-        case 2: return DType::Q4_0;
-        case 8: return DType::Q8_0;
-        case 30: return DType::BF16;
-        default: return std::nullopt;
-    }
+// "F32, F16, ..." from the type table, for refusals.
+std::string supported_type_list() {
+    std::string out;
+    for (const DTypeTraits& t : all_dtypes()) out += std::string(out.empty() ? "" : ", ") + ggml_type_name(t.gguf_id);
+    return out;
 }
 
 std::string quoted(std::string_view s) {
@@ -108,6 +104,11 @@ std::string ggml_type_name(uint32_t type) {
     };
     if (type < sizeof(names) / sizeof(names[0])) return names[type];
     return "type " + std::to_string(type);
+}
+
+std::string ggml_type_label(uint32_t type) {
+    const std::string name = ggml_type_name(type);
+    return name.rfind("type ", 0) == 0 ? "unknown type id " + std::to_string(type) : "type " + name;
 }
 
 bool GgufValue::is_integer() const {
@@ -350,10 +351,10 @@ private:
         info.ggml_type = read_u32("type of " + what);
         info.offset = read_u64("data offset of " + what);
 
-        auto dtype = supported_dtype(info.ggml_type);
+        auto dtype = dtype_from_gguf(info.ggml_type);
         if (!dtype)
-            fail(what + " has type " + ggml_type_name(info.ggml_type) +
-                 ", which is not supported (supported: F32, F16, BF16, Q8_0, Q4_0)");
+            fail(what + " has " + ggml_type_label(info.ggml_type) + ", which is not supported (supported: " +
+                 supported_type_list() + ")");
         info.dtype = *dtype;
         uint64_t block = dtype_block_elements(info.dtype);
         uint64_t row = info.ne.empty() ? 1 : info.ne[0];

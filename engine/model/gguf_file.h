@@ -39,6 +39,8 @@ enum class GgufType : uint32_t {
 const char* gguf_type_name(GgufType t);
 // Name of a ggml tensor type number ("Q4_K", "IQ2_XS", ...), or "type <n>".
 std::string ggml_type_name(uint32_t type);
+// "type Q6_K", or "unknown type id 999" for an id no ggml version defines.
+std::string ggml_type_label(uint32_t type);
 
 struct GgufArray;
 

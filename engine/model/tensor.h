@@ -7,17 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "common/weight_types.h"
+
 namespace vkllm {
 
-enum class DType : uint8_t {
-    F32,
-    F16,
-    BF16,
-    Q8_0,  // GGUF block: 32 weights, one f16 scale + 32 int8 (34 bytes)
-    Q4_0,  // GGUF block: 32 weights, one f16 scale + 16 bytes of 4-bit codes (18 bytes)
-};
-
 const char* dtype_name(DType t);
+// Shorthands over the type table (common/weight_types.h).
 // Elements per storage block (1 for plain float types) and bytes per block.
 size_t dtype_block_elements(DType t);
 size_t dtype_block_bytes(DType t);

@@ -1,0 +1,55 @@
+#pragma once
+// The one table of weight element types: plain floats and the GGUF block
+// formats (layouts as published in ggml-common.h, QK_K = 256 super-blocks).
+// The GGUF reader, the weight checks, the GPU uploader, `info` and the kernels'
+// variant choice all read this table; adding a format means a row here, its
+// CPU decoder (dequantize.cpp) and its GLSL decoder (shaders/common/blocks/).
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace vkllm {
+
+enum class DType : uint8_t {
+    F32,
+    F16,
+    BF16,
+    Q4_0,
+    Q4_1,
+    Q5_0,
+    Q5_1,
+    Q8_0,
+    Q2_K,
+    Q3_K,
+    Q4_K,
+    Q5_K,
+    Q6_K,
+    IQ4_NL,
+    IQ4_XS,
+};
+
+// Decodes `blocks` whole blocks starting at `src` into block_values * blocks floats.
+using BlockDecoder = void (*)(const uint8_t* src, uint64_t blocks, float* out);
+
+struct DTypeTraits {
+    DType type;
+    const char* name;        // lower case, as `info` and the CLI print it ("q4_k")
+    uint32_t gguf_id;        // ggml_type value in GGUF tensor infos
+    uint32_t block_values;   // values per block (1 for plain floats)
+    uint32_t block_bytes;    // bytes per block
+    BlockDecoder decode;     // CPU decoder
+    // Byte offsets of the block's f16 scales (0 to 2 of them), for the
+    // non-finite weight check; plain float types list none.
+    uint8_t scale_count;
+    uint8_t scale_offsets[2];
+};
+
+// Every row of the table, in DType order.
+std::span<const DTypeTraits> all_dtypes();
+const DTypeTraits& dtype_traits(DType t);
+std::optional<DType> dtype_from_gguf(uint32_t gguf_id);
+std::optional<DType> dtype_from_name(std::string_view name);  // case-insensitive
+inline bool dtype_is_block(DType t) { return dtype_traits(t).block_values > 1; }
+
+}  // namespace vkllm
