@@ -121,6 +121,8 @@ private:
     // attn_qkv: [q heads | k heads | v heads] rows (the converters put GPT-2's,
     // BLOOM's, GPT-NeoX's and Falcon's fused tensors in this order).
     void split_qkv(const GgufTensorInfo& t, const std::string& prefix, const std::string& kind) {
+        if (interleaved_)
+            fail(t, "is a fused QKV in a '" + arch(f_) + "' file, whose q/k rows llama.cpp permutes; not supported");
         TensorView view = f_.view(t);
         const uint64_t d = c_.head_size(), q = uint64_t(c_.num_heads) * d, kv = uint64_t(c_.kv_heads()) * d;
         if (view.shape.empty() || view.shape.size() > 2 || view.shape[0] != q + 2 * kv)
@@ -135,7 +137,7 @@ private:
     void split_gate_up(const GgufTensorInfo& t, const std::string& prefix) {
         TensorView view = f_.view(t);
         const uint64_t n = c_.ffn.intermediate_size;
-        if (view.shape.size() != 2 || view.shape[0] != 2 * n)
+        if (view.shape.size() != 2 || n == 0 || view.shape[0] != 2 * n)
             fail(t, "has no ffn_gate beside it, so it must hold [gate | up] in 2 * feed_forward_length = " +
                         std::to_string(2 * n) + " rows");
         add(t, prefix + "ffn.gate.weight", rows(view, 0, n));
