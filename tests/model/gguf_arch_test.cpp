@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -550,5 +551,86 @@ TEST_CASE("gguf architectures: an unknown one is refused by name with the suppor
         CHECK(message.find("qwen3moe") != std::string::npos);
         CHECK(message.find("bert") != std::string::npos);
     }
+    std::filesystem::remove(path);
+}
+
+// StarCoder2 has no fixture with reference outputs (its math, sequential
+// LayerNorm blocks with biases, a GELU MLP and rotate-half RoPE, is covered by
+// the fixtures above); this checks what its GGUF maps to: the config the
+// architecture implies and every tensor under its logical name, unchanged.
+TEST_CASE("gguf architecture starcoder2 maps to a sequential LayerNorm RoPE model") {
+    const HfFixture hf("gpt2_abs");  // source of weights of the right shapes only
+    GgufWriter g("starcoder2");
+    const uint32_t hidden = 64, heads = 4;
+    g.arch_u32("block_count", 2);
+    g.arch_u32("context_length", 128);
+    g.arch_u32("embedding_length", hidden);
+    g.arch_u32("feed_forward_length", 4 * hidden);
+    g.arch_u32("attention.head_count", heads);
+    g.arch_u32("attention.head_count_kv", heads);
+    g.arch_f32("rope.freq_base", 100000.0);
+    g.arch_f32("attention.layer_norm_epsilon", 1e-5);
+    std::map<std::string, Tensor> written;
+    const auto put = [&](const std::string& name, Tensor t) {
+        written[name] = t;
+        g.tensor(name, std::move(t));
+    };
+    put("token_embd.weight", hf.get("transformer.wte.weight"));
+    put("output_norm.weight", hf.get("transformer.ln_f.weight"));
+    put("output_norm.bias", hf.get("transformer.ln_f.bias"));
+    for (uint32_t i = 0; i < 2; ++i) {
+        const std::string p = "transformer.h." + std::to_string(i) + ".";
+        const Tensor qkv = transpose(hf.get(p + "attn.c_attn.weight")), qkv_bias = hf.get(p + "attn.c_attn.bias");
+        for (uint64_t part = 0; part < 3; ++part) {
+            const char* name = part == 0 ? "attn_q" : part == 1 ? "attn_k" : "attn_v";
+            std::vector<uint64_t> rows;
+            for (uint64_t r = 0; r < hidden; ++r) rows.push_back(part * hidden + r);
+            Tensor w = gather_rows(qkv, rows), b = gather_rows(qkv_bias, rows);
+            w.shape[0] = b.shape[0] = hidden;
+            put(blk(i, name) + ".weight", w);
+            put(blk(i, name) + ".bias", b);
+        }
+        put(blk(i, "attn_norm.weight"), hf.get(p + "ln_1.weight"));
+        put(blk(i, "attn_norm.bias"), hf.get(p + "ln_1.bias"));
+        put(blk(i, "attn_output.weight"), transpose(hf.get(p + "attn.c_proj.weight")));
+        put(blk(i, "attn_output.bias"), hf.get(p + "attn.c_proj.bias"));
+        put(blk(i, "ffn_norm.weight"), hf.get(p + "ln_2.weight"));
+        put(blk(i, "ffn_norm.bias"), hf.get(p + "ln_2.bias"));
+        put(blk(i, "ffn_up.weight"), transpose(hf.get(p + "mlp.c_fc.weight")));
+        put(blk(i, "ffn_up.bias"), hf.get(p + "mlp.c_fc.bias"));
+        put(blk(i, "ffn_down.weight"), transpose(hf.get(p + "mlp.c_proj.weight")));
+        put(blk(i, "ffn_down.bias"), hf.get(p + "mlp.c_proj.bias"));
+    }
+    const std::string path = g.write("vkllm-gguf-arch-starcoder2.gguf");
+    const LoadedModel m = load_model(path);
+    const ModelConfig& c = m.config;
+    CHECK(c.norm.type == NormType::LayerNorm);
+    CHECK(c.norm.bias);
+    CHECK(c.norm_before);
+    CHECK(c.block == BlockLayout::Sequential);
+    CHECK(c.position == PositionEncoding::RoPE);
+    CHECK(c.rope.style == RopeStyle::NeoX);
+    CHECK(c.rope.theta == 100000.0);
+    CHECK_FALSE(c.ffn.gated);
+    CHECK(c.ffn.activation == Activation::GELUTanh);
+    CHECK(c.ffn.bias);
+    CHECK(c.attention.qkv_bias);
+    CHECK(c.attention.out_bias);
+    CHECK(c.tie_embeddings);
+    const std::pair<const char*, const char*> names[] = {
+        {"token_embd.weight", "token_embd.weight"},         {"output_norm.bias", "output_norm.bias"},
+        {"layers.1.attn.q.weight", "blk.1.attn_q.weight"},   {"layers.1.attn.k.bias", "blk.1.attn_k.bias"},
+        {"layers.1.attn.v.weight", "blk.1.attn_v.weight"},   {"layers.0.attn.o.bias", "blk.0.attn_output.bias"},
+        {"layers.0.attn_norm.bias", "blk.0.attn_norm.bias"}, {"layers.0.ffn_norm.weight", "blk.0.ffn_norm.weight"},
+        {"layers.0.ffn.up.weight", "blk.0.ffn_up.weight"},   {"layers.1.ffn.down.bias", "blk.1.ffn_down.bias"},
+    };
+    for (const auto& [logical, stored] : names) {
+        CAPTURE(logical);
+        const TensorView& view = m.weights.get(logical);
+        CHECK(view.shape == written.at(stored).shape);
+        CHECK(to_f32(view) == written.at(stored).values);
+    }
+    const std::vector<float> out = reference_forward(c, m.weights, hf.input_ids());
+    CHECK(out.size() == hf.input_ids().size() * c.vocab_size);
     std::filesystem::remove(path);
 }
