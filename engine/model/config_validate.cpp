@@ -4,8 +4,8 @@
 #include <string>
 
 #include "model/config.h"
-#include "common/weight_types.h"
 #include "model/config_names.h"
+#include "common/weight_types.h"
 #include "vkllm/error.h"
 
 namespace vkllm {
@@ -195,7 +195,6 @@ void check_ffn_and_moe(const ModelConfig& c, const Checker& k) {
 
 void check_embeddings_and_files(const ModelConfig& c, const Checker& k) {
     k.finite_positive("embeddings.scale", c.embedding_scale);
-    // Any type of the weight-type table (a GGUF file reports the type most of its matrices use).
     if (!dtype_from_name(c.dtype)) {
         std::string names;
         for (const DTypeTraits& t : all_dtypes()) names += std::string(names.empty() ? "'" : ", '") + t.name + "'";
