@@ -260,10 +260,13 @@ void read_rope_frequency_factors(const GgufFile& f, ModelConfig& c) {
     if (c.position != PositionEncoding::RoPE) throw InputError(where + " is present but the model does not use RoPE");
     if (t->shape.size() != 1)
         throw InputError(where + " has " + std::to_string(t->shape.size()) + " dimensions, expected 1");
+    const uint32_t pairs = (uint32_t(std::llround(double(c.head_size()) * c.rope.partial_rotary_fraction)) & ~1u) / 2;
+    if (t->shape[0] != pairs)  // before decoding: the count comes from the file
+        throw InputError(where + ": holds " + std::to_string(t->shape[0]) +
+                         " values, expected one per rotary pair (" + std::to_string(pairs) + ")");
     const std::vector<float> values = to_f32(f.view(*t));
     c.rope.frequency_factors.assign(values.begin(), values.end());
-    const uint32_t rotary = uint32_t(std::llround(double(c.head_size()) * c.rope.partial_rotary_fraction)) & ~1u;
-    check_rope_frequency_factors(c.rope.frequency_factors, rotary / 2, where);
+    check_rope_frequency_factors(c.rope.frequency_factors, pairs, where);
 }
 
 // Norm epsilon: RMSNorm architectures write layer_norm_rms_epsilon, LayerNorm

@@ -107,11 +107,15 @@ private:
         return it == kLayerNames.end() ? nullptr : &it->second;
     }
 
-    // Rows [first, first + count) of a 1-D or 2-D tensor, as a view: rows are
-    // contiguous in every dtype (blocks run along a row).
-    static TensorView rows(const TensorView& v, uint64_t first, uint64_t count) {
+    // Rows [first, first + count) of a 1-D or 2-D tensor, as a view. A row must
+    // hold whole blocks (a 1-D tensor's rows are single values, so only plain
+    // float types split); rows are then contiguous in every dtype.
+    TensorView rows(const GgufTensorInfo& t, const TensorView& v, uint64_t first, uint64_t count) const {
+        const uint64_t row_values = v.shape.size() == 2 ? v.shape[1] : 1;
+        if (row_values == 0 || row_values % dtype_block_elements(v.dtype) != 0)
+            fail(t, "has rows that do not fill whole " + std::string(dtype_name(v.dtype)) + " blocks");
+        const size_t row_bytes = dtype_storage_bytes(v.dtype, row_values);
         TensorView out = v;
-        const size_t row_bytes = v.bytes / v.shape[0];
         out.shape[0] = count;
         out.data = v.data + first * row_bytes;
         out.bytes = count * row_bytes;
@@ -128,9 +132,9 @@ private:
         if (view.shape.empty() || view.shape.size() > 2 || view.shape[0] != q + 2 * kv)
             fail(t, "must have (head_count + 2 * head_count_kv) * head_dim = " + std::to_string(q + 2 * kv) +
                         " rows [q | k | v]");
-        add(t, prefix + "attn.q." + kind, rows(view, 0, q));
-        add(t, prefix + "attn.k." + kind, rows(view, q, kv));
-        add(t, prefix + "attn.v." + kind, rows(view, q + kv, kv));
+        add(t, prefix + "attn.q." + kind, rows(t, view, 0, q));
+        add(t, prefix + "attn.k." + kind, rows(t, view, q, kv));
+        add(t, prefix + "attn.v." + kind, rows(t, view, q + kv, kv));
     }
 
     // A gated FFN stored without ffn_gate holds [gate | up] rows in ffn_up (Phi-3).
@@ -140,8 +144,8 @@ private:
         if (view.shape.size() != 2 || n == 0 || view.shape[0] != 2 * n)
             fail(t, "has no ffn_gate beside it, so it must hold [gate | up] in 2 * feed_forward_length = " +
                         std::to_string(2 * n) + " rows");
-        add(t, prefix + "ffn.gate.weight", rows(view, 0, n));
-        add(t, prefix + "ffn.up.weight", rows(view, n, n));
+        add(t, prefix + "ffn.gate.weight", rows(t, view, 0, n));
+        add(t, prefix + "ffn.up.weight", rows(t, view, n, n));
     }
 
     void map_layer(const GgufTensorInfo& t) {
