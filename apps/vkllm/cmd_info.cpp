@@ -25,6 +25,7 @@ ordered_json position_json(const ModelConfig& c) {
             p["scaling"] = {{"type", to_string(c.rope.scaling)},
                             {"factor", c.rope.factor},
                             {"original_max_position", c.rope.original_max_position}};
+        if (!c.rope.frequency_factors.empty()) p["frequency_factors"] = c.rope.frequency_factors;
     }
     if (c.position == PositionEncoding::Learned) p["offset"] = c.learned_position_offset;
     return p;
@@ -123,6 +124,8 @@ void print_text(const LoadedModel& model, bool with_weights) {
                           c.rope.factor);
             position += buf;
         }
+        if (!c.rope.frequency_factors.empty())
+            position += ", " + std::to_string(c.rope.frequency_factors.size()) + " frequency factors";
         position += ")";
     }
     std::printf("position     %s\n", position.c_str());

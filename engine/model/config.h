@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vkllm {
 
@@ -44,6 +45,10 @@ struct RopeConfig {
     double beta_fast = 32.0;             // YaRN
     double beta_slow = 1.0;              // YaRN
     double attention_factor = 0.0;       // YaRN mscale; 0 = derive from factor
+    // Per rotary pair divisors of the inverse frequencies, applied after the
+    // scaling above (GGUF's rope_freqs.weight: Llama-3 scaling baked into a
+    // tensor); empty: none. One value per pair: rotary dims / 2.
+    std::vector<double> frequency_factors;
 
     bool operator==(const RopeConfig&) const = default;
 };
@@ -148,5 +153,10 @@ struct ModelConfig {
 
 // Throws InputError naming source_path, the key and the inconsistency.
 void validate(const ModelConfig& config);
+
+// RoPE frequency factors must hold one finite value > 0 per rotary pair;
+// throws InputError "<where>: ..." otherwise. validate() calls it with the
+// TOML key, the GGUF reader with the tensor's name.
+void check_rope_frequency_factors(const std::vector<double>& factors, uint32_t rotary_pairs, const std::string& where);
 
 }  // namespace vkllm

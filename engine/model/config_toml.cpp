@@ -97,6 +97,22 @@ public:
             fail(*node, "key '" + path(key) + "' must be a number, got " + type_name(*node));
     }
 
+    void read(std::string_view key, std::vector<double>& out) {
+        const toml::node* node = lookup(key);
+        if (!node) return;
+        const toml::array* array = node->as_array();
+        if (!array) fail(*node, "key '" + path(key) + "' must be an array of numbers, got " + type_name(*node));
+        out.clear();
+        for (const toml::node& element : *array) {
+            if (auto f = element.value_exact<double>())
+                out.push_back(*f);
+            else if (auto i = element.value_exact<int64_t>())
+                out.push_back(double(*i));
+            else
+                fail(element, "key '" + path(key) + "' must hold only numbers, got " + type_name(element));
+        }
+    }
+
     void read(std::string_view key, bool& out) {
         const toml::node* node = lookup(key);
         if (!node) return;
@@ -253,6 +269,7 @@ void read_position(TableReader& r, ModelConfig& c, const std::string& source) {
     r.read("partial_rotary_fraction", c.rope.partial_rotary_fraction);
     r.read_enum("style", c.rope.style);
     r.read("learned_offset", c.learned_position_offset);
+    r.read("frequency_factors", c.rope.frequency_factors);
     with_table(r, "rope_scaling", source, [&](TableReader& s) { read_rope_scaling(s, c.rope); });
 }
 

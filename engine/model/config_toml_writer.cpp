@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <vector>
 
 #include "model/config_names.h"
 #include "model/load.h"
@@ -53,6 +54,11 @@ public:
     void key(const std::string& k, std::string_view v) { key(k, std::string(v)); }
     void key(const std::string& k, uint32_t v) { out_ << k << " = " << v << "\n"; }
     void key(const std::string& k, double v) { out_ << k << " = " << number(v) << "\n"; }
+    void key(const std::string& k, const std::vector<double>& v) {
+        out_ << k << " = [";
+        for (size_t i = 0; i < v.size(); ++i) out_ << (i ? ", " : "") << number(v[i]);
+        out_ << "]\n";
+    }
     void key(const std::string& k, bool v) { out_ << k << " = " << (v ? "true" : "false") << "\n"; }
     void raw_key(const std::string& k, const std::string& v) { out_ << quoted(k) << " = " << quoted(v) << "\n"; }
     std::string text() const { return out_.str(); }
@@ -95,6 +101,7 @@ std::string config_to_toml(const ModelConfig& c) {
     w.key("partial_rotary_fraction", c.rope.partial_rotary_fraction);
     w.key("style", to_string(c.rope.style));
     w.key("learned_offset", c.learned_position_offset);
+    if (!c.rope.frequency_factors.empty()) w.key("frequency_factors", c.rope.frequency_factors);
 
     w.table("position.rope_scaling");
     w.key("type", to_string(c.rope.scaling));

@@ -109,6 +109,9 @@ void check_norm(const ModelConfig& c, const Checker& k) {
 void check_rope(const ModelConfig& c, const Checker& k) {
     const RopeConfig& r = c.rope;
     if (c.position != PositionEncoding::RoPE) {
+        if (!r.frequency_factors.empty())
+            k.fail("position.frequency_factors", "RoPE frequency factors need position.type = 'rope', not '" +
+                                                     std::string(to_string(c.position)) + "'");
         if (r.scaling != RopeScaling::None)
             k.fail("position.rope_scaling.type", "RoPE scaling needs position.type = 'rope', not '" +
                                                      std::string(to_string(c.position)) + "'");
@@ -128,6 +131,10 @@ void check_rope(const ModelConfig& c, const Checker& k) {
     if (rotary_dims == 0 || rotary_dims % 2 != 0)
         k.fail("position.partial_rotary_fraction",
                "gives " + std::to_string(rotary_dims) + " rotary dims; RoPE needs an even, nonzero count");
+    if (!r.frequency_factors.empty())
+        check_rope_frequency_factors(r.frequency_factors, rotary_dims / 2,
+                                     (c.source_path.empty() ? std::string("model config") : c.source_path) +
+                                         ": position.frequency_factors");
 
     if (r.scaling == RopeScaling::None) return;
     const std::string scaling = "position.rope_scaling.";
@@ -214,6 +221,16 @@ void check_embeddings_and_files(const ModelConfig& c, const Checker& k) {
 }
 
 }  // namespace
+
+void check_rope_frequency_factors(const std::vector<double>& factors, uint32_t rotary_pairs, const std::string& where) {
+    if (factors.size() != rotary_pairs)
+        throw InputError(where + ": holds " + std::to_string(factors.size()) + " values, expected one per rotary pair (" +
+                         std::to_string(rotary_pairs) + ")");
+    for (size_t i = 0; i < factors.size(); ++i)
+        if (!std::isfinite(factors[i]) || factors[i] <= 0)
+            throw InputError(where + ": value " + std::to_string(i) + " is " + std::to_string(factors[i]) +
+                             "; every factor must be a finite number > 0");
+}
 
 void validate(const ModelConfig& c) {
     Checker k(c);

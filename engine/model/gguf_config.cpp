@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include "model/gguf_model.h"
 #include "vkllm/error.h"
@@ -10,31 +11,97 @@
 namespace vkllm {
 namespace {
 
+// How one llama.cpp architecture differs from the Llama defaults. Parts that a
+// file may or may not have (biases, q/k norms, tied heads, MoE, embedding
+// norms) are told by its tensors, not by these rules.
 struct ArchRules {
     const char* name;
-    bool qk_interleaved;      // converter permuted q/k rows (llama.cpp "normal" RoPE)
-    Activation activation;
-    bool scale_embeddings;    // multiply embeddings by sqrt(hidden)
+    bool qk_interleaved = false;  // converter permuted q/k rows (llama.cpp "normal" RoPE)
+    NormType norm = NormType::RMSNorm;
+    PositionEncoding position = PositionEncoding::RoPE;
+    bool gated = true;
+    Activation activation = Activation::SiLU;
+    bool scale_embeddings = false;  // multiply embeddings by sqrt(hidden)
+    BlockLayout block = BlockLayout::Sequential;
+    bool renormalize_top_k = true;  // MoE default when <arch>.expert_weights_norm is absent
+    ModelKind kind = ModelKind::DecoderOnly;
 };
 
-// Gemma's converter already folds the +1 of its RMSNorm into the stored
-// weights, so no unit offset is applied for it here.
-const ArchRules kArchitectures[] = {
-    {"llama", true, Activation::SiLU, false},
-    {"qwen2", false, Activation::SiLU, false},
-    {"qwen3", false, Activation::SiLU, false},
-    {"gemma", false, Activation::GELUTanh, true},
-};
+ArchRules arch(const char* name) { return ArchRules{name}; }
 
-const ArchRules* find_rules(const std::string& arch) {
-    for (const ArchRules& r : kArchitectures)
-        if (arch == r.name) return &r;
+// One row per architecture; the activation is the one the architecture's
+// Hugging Face models use (GGUF does not store it). Gemma's converter already
+// folds the +1 of its RMSNorm into the stored weights, so no unit offset is
+// applied for it here. Architectures llama.cpp defines that need parts the
+// engine does not have are left out, and so refused with this list:
+// gemma2/gemma3 (norms after attention and FFN, logit soft-capping, per-layer
+// sliding windows).
+const std::vector<ArchRules>& architectures() {
+    static const std::vector<ArchRules> all = [] {
+        std::vector<ArchRules> v;
+        ArchRules r = arch("llama");
+        r.qk_interleaved = true;
+        v.push_back(r);
+        v.push_back(arch("qwen2"));
+        v.push_back(arch("qwen3"));
+        r = arch("qwen2moe");
+        r.renormalize_top_k = false;  // Qwen2-MoE weights the top-k by their softmax share
+        v.push_back(r);
+        v.push_back(arch("qwen3moe"));
+        v.push_back(arch("phi3"));
+        r = arch("gemma");
+        r.activation = Activation::GELUTanh;
+        r.scale_embeddings = true;
+        v.push_back(r);
+        ArchRules plain = arch("");
+        plain.norm = NormType::LayerNorm;
+        plain.gated = false;
+        plain.activation = Activation::GELUTanh;
+        r = plain;
+        r.name = "phi2";
+        r.block = BlockLayout::ParallelResidual;
+        v.push_back(r);
+        r = plain;
+        r.name = "starcoder2";
+        v.push_back(r);
+        r = plain;
+        r.name = "gpt2";
+        r.position = PositionEncoding::Learned;
+        v.push_back(r);
+        r = plain;
+        r.name = "bloom";
+        r.position = PositionEncoding::ALiBi;
+        v.push_back(r);
+        r = plain;
+        r.name = "gptneox";
+        r.activation = Activation::GELU;
+        r.block = BlockLayout::ParallelResidual;  // unless gptneox.use_parallel_residual is false
+        v.push_back(r);
+        r = plain;
+        r.name = "falcon";
+        r.activation = Activation::GELU;
+        r.block = BlockLayout::ParallelResidual;
+        v.push_back(r);
+        r = plain;
+        r.name = "bert";
+        r.activation = Activation::GELU;
+        r.position = PositionEncoding::Learned;
+        r.kind = ModelKind::EncoderOnly;
+        v.push_back(r);
+        return v;
+    }();
+    return all;
+}
+
+const ArchRules* find_rules(const std::string& name) {
+    for (const ArchRules& r : architectures())
+        if (name == r.name) return &r;
     return nullptr;
 }
 
 std::string supported_list() {
     std::string out;
-    for (const ArchRules& r : kArchitectures) out += std::string(out.empty() ? "" : ", ") + r.name;
+    for (const ArchRules& r : architectures()) out += std::string(out.empty() ? "" : ", ") + r.name;
     return out;
 }
 
@@ -71,6 +138,14 @@ public:
         auto d = v->as_double();
         if (!d || !std::isfinite(*d)) fail(k, "must be a finite number (found " + describe(*v) + ")");
         return d;
+    }
+
+    std::optional<bool> flag(const std::string& suffix) const {
+        const std::string k = key(suffix);
+        const GgufValue* v = f_.find(k);
+        if (!v) return std::nullopt;
+        if (v->type != GgufType::Bool) fail(k, "must be a bool (found " + describe(*v) + ")");
+        return v->bits != 0;
     }
 
     std::optional<std::string> string(const std::string& full_key) const {
@@ -173,6 +248,57 @@ std::string main_dtype(const GgufFile& f) {
 
 bool has_tensor(const GgufFile& f, const std::string& name) { return f.find_tensor(name) != nullptr; }
 
+// rope_freqs.weight (Llama-3.1/3.2 files): one divisor per rotary pair.
+void read_rope_frequency_factors(const GgufFile& f, ModelConfig& c) {
+    for (const char* name : {"rope_factors_long.weight", "rope_factors_short.weight"})
+        if (has_tensor(f, name))
+            throw InputError(f.source() + ": tensor '" + name +
+                             "' holds LongRoPE factors (Phi-3 long context), which are not supported");
+    const GgufTensorInfo* t = f.find_tensor("rope_freqs.weight");
+    if (!t) return;
+    const std::string where = f.source() + ": tensor 'rope_freqs.weight'";
+    if (c.position != PositionEncoding::RoPE) throw InputError(where + " is present but the model does not use RoPE");
+    if (t->shape.size() != 1)
+        throw InputError(where + " has " + std::to_string(t->shape.size()) + " dimensions, expected 1");
+    const uint32_t pairs = (uint32_t(std::llround(double(c.head_size()) * c.rope.partial_rotary_fraction)) & ~1u) / 2;
+    if (t->shape[0] != pairs)  // before decoding: the count comes from the file
+        throw InputError(where + ": holds " + std::to_string(t->shape[0]) +
+                         " values, expected one per rotary pair (" + std::to_string(pairs) + ")");
+    const std::vector<float> values = to_f32(f.view(*t));
+    c.rope.frequency_factors.assign(values.begin(), values.end());
+    check_rope_frequency_factors(c.rope.frequency_factors, pairs, where);
+}
+
+// Norm epsilon: RMSNorm architectures write layer_norm_rms_epsilon, LayerNorm
+// ones layer_norm_epsilon.
+void read_norm(const MetadataReader& m, const ArchRules& rules, const GgufFile& f, ModelConfig& c) {
+    c.norm.type = rules.norm;
+    const char* key = rules.norm == NormType::RMSNorm ? "attention.layer_norm_rms_epsilon"
+                                                       : "attention.layer_norm_epsilon";
+    if (auto eps = m.number(key)) c.norm.epsilon = *eps;
+    c.norm.bias = rules.norm == NormType::LayerNorm &&
+                  (has_tensor(f, "blk.0.attn_norm.bias") || has_tensor(f, "blk.0.attn_output_norm.bias"));
+}
+
+void read_moe(const MetadataReader& m, const ArchRules& rules, const GgufFile& f, ModelConfig& c) {
+    auto experts = m.u32("expert_count");
+    if (!experts || *experts == 0) return;
+    c.moe.num_experts = *experts;
+    c.moe.top_k = m.u32("expert_used_count").value_or(0);
+    c.moe.renormalize_top_k = m.flag("expert_weights_norm").value_or(rules.renormalize_top_k);
+    // llama.cpp's gating function ids: 1 softmax, 2 sigmoid.
+    const uint32_t gating = m.u32("expert_gating_func").value_or(1);
+    if (gating != 1 && gating != 2)
+        m.fail(m.key("expert_gating_func"), "is " + std::to_string(gating) + "; supported: 1 (softmax), 2 (sigmoid)");
+    c.moe.router = gating == 2 ? RouterType::Sigmoid : RouterType::Softmax;
+    if (auto expert_ffn = m.u32("expert_feed_forward_length")) c.moe.expert_intermediate_size = *expert_ffn;
+    if (has_tensor(f, "blk.0.ffn_up_shexp.weight")) {
+        c.moe.shared_experts = 1;
+        c.moe.shared_expert_intermediate_size = m.u32("expert_shared_feed_forward_length").value_or(0);
+        c.moe.shared_expert_gate = has_tensor(f, "blk.0.ffn_gate_inp_shexp.weight");
+    }
+}
+
 }  // namespace
 
 bool gguf_architecture_supported(const std::string& arch) { return find_rules(arch) != nullptr; }
@@ -205,6 +331,7 @@ ModelConfig gguf_to_config(const GgufFile& f) {
     c.tokenizer = f.source();
     c.weight_format = "gguf";
     c.dtype = main_dtype(f);
+    c.kind = rules->kind;
 
     c.hidden_size = m.required_u32("embedding_length");
     c.num_layers = m.required_u32("block_count");
@@ -220,30 +347,49 @@ ModelConfig gguf_to_config(const GgufFile& f) {
     c.head_dim = key_length.value_or(c.hidden_size / c.num_heads);
     if (auto context = m.u32("context_length")) c.max_position = *context;
     c.vocab_size = read_vocab(f, m);
-
-    c.norm.type = NormType::RMSNorm;
-    if (auto eps = m.number("attention.layer_norm_rms_epsilon")) c.norm.epsilon = *eps;
     if (c.head_size() == 0) m.fail(m.key("attention.head_count"), "gives a head size of 0");
-    read_rope(m, c);
-    if (auto window = m.u32("attention.sliding_window")) c.attention.sliding_window = *window;
 
-    c.ffn.gated = true;
+    read_norm(m, *rules, f, c);
+    c.position = rules->position;
+    if (rules->position == PositionEncoding::RoPE) read_rope(m, c);
+    read_rope_frequency_factors(f, c);
+    if (auto window = m.u32("attention.sliding_window")) c.attention.sliding_window = *window;
+    if (rules->kind == ModelKind::EncoderOnly) {
+        c.attention.causal = m.flag("attention.causal").value_or(false);
+        if (c.attention.causal) m.fail(m.key("attention.causal"), "is true for an encoder; not supported");
+        c.norm_before = false;  // BERT: norms after each residual add
+        c.final_norm = false;
+        c.tie_embeddings = true;  // an encoder has no head of its own
+    }
+    c.block = rules->block;
+    if (auto parallel = m.flag("use_parallel_residual")) c.block = *parallel ? BlockLayout::ParallelResidual
+                                                                             : BlockLayout::Sequential;
+    // Falcon-40B style blocks give the FFN its own norm (attn_norm_2); GPT-NeoX
+    // always does (ffn_norm); Falcon-7B and Phi-2 share one.
+    if (c.block == BlockLayout::ParallelResidual)
+        c.parallel_shared_norm =
+            !has_tensor(f, "blk.0.attn_norm_2.weight") && !has_tensor(f, "blk.0.ffn_norm.weight");
+
+    c.ffn.gated = rules->gated;
     c.ffn.activation = rules->activation;
+    c.ffn.bias = has_tensor(f, "blk.0.ffn_up.bias");
     if (rules->scale_embeddings) c.embedding_scale = std::sqrt(double(c.hidden_size));
+    c.embedding_norm = has_tensor(f, "token_embd_norm.weight");
+    if (const GgufTensorInfo* types = f.find_tensor("token_types.weight"); types && types->shape.size() == 2 &&
+                                                                           types->shape[0] <= UINT32_MAX)
+        c.type_vocab_size = uint32_t(types->shape[0]);
+    if (const GgufTensorInfo* pos = f.find_tensor("position_embd.weight");
+        pos && c.position == PositionEncoding::Learned && pos->shape.size() == 2 && pos->shape[0] <= UINT32_MAX)
+        c.max_position = uint32_t(pos->shape[0]);  // the table's rows are the positions the model has
 
     // Optional parts of the block are told by the tensors that layer 0 has.
-    c.attention.qkv_bias = has_tensor(f, "blk.0.attn_q.bias");
+    c.attention.qkv_bias = has_tensor(f, "blk.0.attn_q.bias") || has_tensor(f, "blk.0.attn_qkv.bias");
     c.attention.out_bias = has_tensor(f, "blk.0.attn_output.bias");
     c.attention.qk_norm = has_tensor(f, "blk.0.attn_q_norm.weight");
-    c.tie_embeddings = !has_tensor(f, "output.weight");
+    if (rules->kind != ModelKind::EncoderOnly) c.tie_embeddings = !has_tensor(f, "output.weight");
+    c.lm_head_bias = has_tensor(f, "output.bias");
 
-    if (auto experts = m.u32("expert_count"); experts && *experts > 0) {
-        c.moe.num_experts = *experts;
-        c.moe.top_k = m.u32("expert_used_count").value_or(0);
-        c.moe.router = RouterType::Softmax;
-        c.moe.renormalize_top_k = true;
-        if (auto expert_ffn = m.u32("expert_feed_forward_length")) c.moe.expert_intermediate_size = *expert_ffn;
-    }
+    read_moe(m, *rules, f, c);
     return c;
 }
 

@@ -1,7 +1,8 @@
 // GGUF tensors -> logical names (model/weights.h). Most tensors become views
 // into the mapped file; q/k of llama-style files are copied with their rows put
-// back in Hugging Face order, and stacked expert tensors are split into one
-// view per expert.
+// back in Hugging Face order; fused tensors (attn_qkv as [q | k | v] rows,
+// Phi-3's ffn_up as [gate | up] rows) and stacked expert tensors are split into
+// views of their row ranges.
 #include <cstring>
 #include <map>
 
@@ -37,6 +38,18 @@ const std::map<std::string, std::string, std::less<>> kLayerNames = {
     {"ffn_up_shexp.weight", "moe.shared.up.weight"},
     {"ffn_down_shexp.weight", "moe.shared.down.weight"},
     {"ffn_gate_inp_shexp.weight", "moe.shared_gate.weight"},
+    // Falcon-40B style parallel blocks: the FFN's own norm.
+    {"attn_norm_2.weight", "ffn_norm.weight"},
+    {"attn_norm_2.bias", "ffn_norm.bias"},
+};
+
+// Post-norm encoders (BERT): the norm after attention + residual and the one
+// after the FFN + residual.
+const std::map<std::string, std::string, std::less<>> kEncoderLayerNames = {
+    {"attn_output_norm.weight", "attn_norm.weight"},
+    {"attn_output_norm.bias", "attn_norm.bias"},
+    {"layer_output_norm.weight", "ffn_norm.weight"},
+    {"layer_output_norm.bias", "ffn_norm.bias"},
 };
 
 // Stacked routed experts: [experts, rows, cols], one logical tensor per expert.
@@ -52,6 +65,10 @@ const std::map<std::string, std::string, std::less<>> kGlobalNames = {
     {"output_norm.bias", "output_norm.bias"},
     {"output.weight", "lm_head.weight"},
     {"output.bias", "lm_head.bias"},
+    {"position_embd.weight", "pos_embd.weight"},
+    {"token_types.weight", "token_type_embd.weight"},
+    {"token_embd_norm.weight", "embd_norm.weight"},
+    {"token_embd_norm.bias", "embd_norm.bias"},
 };
 
 class WeightMapper {
@@ -60,10 +77,8 @@ public:
         : f_(f), c_(c), out_(out), interleaved_(gguf_qk_rows_interleaved(arch(f))) {}
 
     void map(const GgufTensorInfo& t) {
-        if (auto it = kGlobalNames.find(t.name); it != kGlobalNames.end()) return out_.add_view(it->second, f_.view(t));
-        if (t.name == "rope_freqs.weight")
-            fail(t, "holds per-dimension RoPE frequency factors (Llama-3 style scaling), which GGUF loading does "
-                    "not support");
+        if (auto it = kGlobalNames.find(t.name); it != kGlobalNames.end()) return add(t, it->second, f_.view(t));
+        if (t.name == "rope_freqs.weight") return;  // read into the config (RopeConfig::frequency_factors)
         if (t.name.rfind("blk.", 0) == 0) return map_layer(t);
         fail(t, "is not a tensor this engine knows for architecture '" + arch(f_) + "'");
     }
@@ -76,6 +91,61 @@ private:
 
     [[noreturn]] void fail(const GgufTensorInfo& t, const std::string& message) const {
         throw InputError(f_.source() + ": tensor '" + t.name + "' " + message);
+    }
+
+    void add(const GgufTensorInfo& t, const std::string& logical, TensorView view) {
+        if (out_.has(logical)) fail(t, "gives '" + logical + "' a second time");
+        out_.add_view(logical, std::move(view));
+    }
+
+    // Logical suffix of a one-to-one layer tensor, or null when this model has no such tensor.
+    const std::string* layer_name(const std::string& suffix) const {
+        if (c_.kind == ModelKind::EncoderOnly)
+            if (auto it = kEncoderLayerNames.find(suffix); it != kEncoderLayerNames.end()) return &it->second;
+        if (suffix.rfind("attn_norm_2.", 0) == 0 && c_.block != BlockLayout::ParallelResidual) return nullptr;
+        auto it = kLayerNames.find(suffix);
+        return it == kLayerNames.end() ? nullptr : &it->second;
+    }
+
+    // Rows [first, first + count) of a 1-D or 2-D tensor, as a view. A row must
+    // hold whole blocks (a 1-D tensor's rows are single values, so only plain
+    // float types split); rows are then contiguous in every dtype.
+    TensorView rows(const GgufTensorInfo& t, const TensorView& v, uint64_t first, uint64_t count) const {
+        const uint64_t row_values = v.shape.size() == 2 ? v.shape[1] : 1;
+        if (row_values == 0 || row_values % dtype_block_elements(v.dtype) != 0)
+            fail(t, "has rows that do not fill whole " + std::string(dtype_name(v.dtype)) + " blocks");
+        const size_t row_bytes = dtype_storage_bytes(v.dtype, row_values);
+        TensorView out = v;
+        out.shape[0] = count;
+        out.data = v.data + first * row_bytes;
+        out.bytes = count * row_bytes;
+        return out;
+    }
+
+    // attn_qkv: [q heads | k heads | v heads] rows (the converters put GPT-2's,
+    // BLOOM's, GPT-NeoX's and Falcon's fused tensors in this order).
+    void split_qkv(const GgufTensorInfo& t, const std::string& prefix, const std::string& kind) {
+        if (interleaved_)
+            fail(t, "is a fused QKV in a '" + arch(f_) + "' file, whose q/k rows llama.cpp permutes; not supported");
+        TensorView view = f_.view(t);
+        const uint64_t d = c_.head_size(), q = uint64_t(c_.num_heads) * d, kv = uint64_t(c_.kv_heads()) * d;
+        if (view.shape.empty() || view.shape.size() > 2 || view.shape[0] != q + 2 * kv)
+            fail(t, "must have (head_count + 2 * head_count_kv) * head_dim = " + std::to_string(q + 2 * kv) +
+                        " rows [q | k | v]");
+        add(t, prefix + "attn.q." + kind, rows(t, view, 0, q));
+        add(t, prefix + "attn.k." + kind, rows(t, view, q, kv));
+        add(t, prefix + "attn.v." + kind, rows(t, view, q + kv, kv));
+    }
+
+    // A gated FFN stored without ffn_gate holds [gate | up] rows in ffn_up (Phi-3).
+    void split_gate_up(const GgufTensorInfo& t, const std::string& prefix) {
+        TensorView view = f_.view(t);
+        const uint64_t n = c_.ffn.intermediate_size;
+        if (view.shape.size() != 2 || n == 0 || view.shape[0] != 2 * n)
+            fail(t, "has no ffn_gate beside it, so it must hold [gate | up] in 2 * feed_forward_length = " +
+                        std::to_string(2 * n) + " rows");
+        add(t, prefix + "ffn.gate.weight", rows(t, view, 0, n));
+        add(t, prefix + "ffn.up.weight", rows(t, view, n, n));
     }
 
     void map_layer(const GgufTensorInfo& t) {
@@ -93,16 +163,21 @@ private:
 
         if (auto it = kExpertNames.find(suffix); it != kExpertNames.end())
             return split_experts(t, prefix + "moe.experts.", it->second);
-        auto it = kLayerNames.find(suffix);
-        if (it == kLayerNames.end()) fail(t, "is not a tensor this engine knows for architecture '" + arch(f_) + "'");
-        const std::string logical = prefix + it->second;
+        if (suffix == "attn_qkv.weight" || suffix == "attn_qkv.bias")
+            return split_qkv(t, prefix, suffix.substr(suffix.find('.') + 1));
+        if (suffix == "ffn_up.weight" && c_.ffn.gated && c_.moe.num_experts == 0 &&
+            !f_.find_tensor("blk." + index + ".ffn_gate.weight"))
+            return split_gate_up(t, prefix);
+        const std::string* name = layer_name(suffix);
+        if (!name) fail(t, "is not a tensor this engine knows for architecture '" + arch(f_) + "'");
+        const std::string logical = prefix + *name;
         TensorView view = f_.view(t);
         if (suffix == "ffn_gate_inp_shexp.weight") view.shape = {1, view.shape.empty() ? 1 : view.shape.back()};
         if (interleaved_ && (suffix == "attn_q.weight" || suffix == "attn_q.bias"))
             return restore_rope_rows(t, view, logical, c_.num_heads);
         if (interleaved_ && (suffix == "attn_k.weight" || suffix == "attn_k.bias"))
             return restore_rope_rows(t, view, logical, c_.kv_heads());
-        out_.add_view(logical, std::move(view));
+        add(t, logical, std::move(view));
     }
 
     // llama.cpp's converter stores row h*d + 2*j + p (p in {0, 1}, j < d/2) for
@@ -130,6 +205,7 @@ private:
                     const uint64_t to = h * d + p * half + j;
                     std::memcpy(bytes.data() + to * row_bytes, view.data + from * row_bytes, row_bytes);
                 }
+        if (out_.has(logical)) fail(t, "gives '" + logical + "' a second time");
         out_.add_owned(logical, view.dtype, view.shape, std::move(bytes), t.name);
     }
 
@@ -146,7 +222,7 @@ private:
             one.shape = {view.shape[1], view.shape[2]};
             one.data = view.data + e * expert_bytes;
             one.bytes = expert_bytes;
-            out_.add_view(prefix + std::to_string(e) + "." + part, std::move(one));
+            add(t, prefix + std::to_string(e) + "." + part, std::move(one));
         }
     }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "vkllm/error.h"
 
@@ -63,7 +64,9 @@ std::vector<double> llama3_frequencies(const RopeConfig& rope, uint32_t dims) {
 
 }  // namespace
 
-std::vector<double> rope_inverse_frequencies(const RopeConfig& rope, uint32_t dims, uint32_t seq_len) {
+namespace {
+
+std::vector<double> scaled_frequencies(const RopeConfig& rope, uint32_t dims, uint32_t seq_len) {
     switch (rope.scaling) {
         case RopeScaling::None:
             return default_frequencies(rope.theta, dims);
@@ -89,6 +92,18 @@ std::vector<double> rope_inverse_frequencies(const RopeConfig& rope, uint32_t di
             return llama3_frequencies(rope, dims);
     }
     return default_frequencies(rope.theta, dims);
+}
+
+}  // namespace
+
+std::vector<double> rope_inverse_frequencies(const RopeConfig& rope, uint32_t dims, uint32_t seq_len) {
+    std::vector<double> inv = scaled_frequencies(rope, dims, seq_len);
+    if (rope.frequency_factors.empty()) return inv;
+    if (rope.frequency_factors.size() != inv.size())
+        throw InputError("RoPE: " + std::to_string(rope.frequency_factors.size()) +
+                         " frequency factors for " + std::to_string(inv.size()) + " rotary pairs");
+    for (size_t i = 0; i < inv.size(); ++i) inv[i] /= rope.frequency_factors[i];
+    return inv;
 }
 
 double rope_attention_factor(const RopeConfig& rope) {

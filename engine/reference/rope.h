@@ -19,6 +19,8 @@ uint32_t rotary_dims(const ModelConfig& config);
 //   yarn      blend of default and default / factor across a linear ramp between the
 //             correction dims of beta_fast and beta_slow rotations over L0
 //   llama3    low frequencies / factor, high ones kept, smooth blend in between
+// then, when rope.frequency_factors is set, pair i divided by factor i (llama.cpp's
+// rope_freqs semantics: angle = position * theta^(-2i/d) / factor_i).
 // `seq_len` is used by dynamic NTK only.
 std::vector<double> rope_inverse_frequencies(const RopeConfig& rope, uint32_t dims, uint32_t seq_len);
 

@@ -153,3 +153,18 @@ TEST_CASE("duplicate keys and tables are TOML errors") {
     check_error("[model]\nvocab_size = 3\nvocab_size = 4\n", "test.toml:3:");
     check_error("[model]\nvocab_size = 3\n[model]\nhidden_size = 4\n", "TOML syntax error");
 }
+
+TEST_CASE("RoPE frequency factors: one finite value > 0 per rotary pair, written back as read") {
+    // head_dim 8: 4 rotary pairs.
+    const std::string base = std::string(minimal_toml) + "[position]\n";
+    ModelConfig c = parse_config_toml_string(base + "frequency_factors = [1, 2.5, 8, 0.5]\n", "f.toml");
+    CHECK(c.rope.frequency_factors == std::vector<double>{1, 2.5, 8, 0.5});
+    CHECK(parse_config_toml_string(config_to_toml(c), "f.toml") == c);
+    check_error(base + "frequency_factors = [1, 2]\n",
+                "position.frequency_factors: holds 2 values, expected one per rotary pair (4)");
+    check_error(base + "frequency_factors = [1, 2, 0, 4]\n", "value 2 is 0.000000; every factor must be a finite");
+    check_error(base + "frequency_factors = [1, 2, \"x\", 4]\n", "must hold only numbers, got a string");
+    check_error(base + "frequency_factors = 2\n", "must be an array of numbers, got an integer");
+    check_error(base + "type = \"alibi\"\nfrequency_factors = [1, 1, 1, 1]\n",
+                "RoPE frequency factors need position.type = 'rope'");
+}

@@ -344,10 +344,11 @@ TEST_CASE("gguf: rope metadata") {
 
 TEST_CASE("gguf: metadata errors name the file and the key") {
     TinyModel t;
-    t.arch = "gpt2";
+    t.arch = "gemma2";
     GgufBytes b = t.build();
     expect_error([&] { gguf_to_config(parse(b)); },
-                 "test.gguf: GGUF architecture 'gpt2' is not supported (supported: llama, qwen2, qwen3, gemma)");
+                 "test.gguf: GGUF architecture 'gemma2' is not supported (supported: llama, qwen2, qwen3, qwen2moe, "
+                 "qwen3moe, phi3, gemma, phi2, starcoder2, gpt2, bloom, gptneox, falcon, bert)");
 
     GgufBytes missing;
     missing.header(3, 0, 2).kv_str("general.architecture", "llama").kv_u32("llama.embedding_length", 8);
@@ -380,19 +381,73 @@ TEST_CASE("gguf: metadata errors name the file and the key") {
     expect_error([&] { gguf_to_config(parse(l)); }, "'llama.feed_forward_length' differs between layers");
 }
 
-TEST_CASE("gguf: tensor naming errors") {
-    TinyModel t;
+TEST_CASE("gguf: rope_freqs.weight becomes the config's RoPE frequency factors") {
+    TinyModel t;  // 2 heads of 16: 8 rotary pairs
     t.tensors.push_back({"rope_freqs.weight", {8}});
     GgufBytes b = t.build();
     GgufFile f = parse(b);
-    expect_error([&] { gguf_to_weights(f, gguf_to_config(f)); }, "tensor 'rope_freqs.weight' holds per-dimension");
+    const ModelConfig c = gguf_to_config(f);
+    const std::vector<float> stored = to_f32(f.view(*f.find_tensor("rope_freqs.weight")));
+    REQUIRE(c.rope.frequency_factors.size() == 8);
+    for (size_t i = 0; i < 8; ++i) CHECK(c.rope.frequency_factors[i] == double(stored[i]));
+    const ModelWeights w = gguf_to_weights(f, c);
+    CHECK_FALSE(w.has("rope_freqs.weight"));  // consumed by the config, not a weight
 
+    TinyModel wrong = t;
+    wrong.tensors.back().second = {6};
+    GgufBytes wb = wrong.build();
+    expect_error([&] { gguf_to_config(parse(wb)); },
+                 "tensor 'rope_freqs.weight': holds 6 values, expected one per rotary pair (8)");
+    TinyModel two_d = t;
+    two_d.tensors.back().second = {4, 2};
+    GgufBytes tb = two_d.build();
+    expect_error([&] { gguf_to_config(parse(tb)); }, "tensor 'rope_freqs.weight' has 2 dimensions, expected 1");
+    TinyModel longrope = t;
+    longrope.tensors.back().first = "rope_factors_long.weight";
+    GgufBytes lb = longrope.build();
+    expect_error([&] { gguf_to_config(parse(lb)); }, "tensor 'rope_factors_long.weight' holds LongRoPE factors");
+}
+
+TEST_CASE("gguf: tensor naming errors") {
     TinyModel unknown;
-    unknown.tensors.push_back({"blk.0.attn_qkv.weight", {32, 64}});
+    unknown.tensors.push_back({"blk.0.attn_gate.weight", {32, 64}});
     GgufBytes u = unknown.build();
     GgufFile uf = parse(u);
     expect_error([&] { gguf_to_weights(uf, gguf_to_config(uf)); },
-                 "tensor 'blk.0.attn_qkv.weight' is not a tensor this engine knows for architecture 'llama'");
+                 "tensor 'blk.0.attn_gate.weight' is not a tensor this engine knows for architecture 'llama'");
+
+    TinyModel llama_qkv;
+    llama_qkv.tensors.push_back({"blk.0.attn_qkv.weight", {32, 64}});
+    GgufBytes lq = llama_qkv.build();
+    GgufFile lqf = parse(lq);
+    expect_error([&] { gguf_to_weights(lqf, gguf_to_config(lqf)); },
+                 "tensor 'blk.0.attn_qkv.weight' is a fused QKV in a 'llama' file");
+
+    // A fused attn_qkv beside separate q/k/v gives q a second time.
+    TinyModel twice;
+    twice.arch = "qwen2";
+    twice.tensors.push_back({"blk.0.attn_qkv.weight", {32, 64}});
+    GgufBytes tw = twice.build();
+    GgufFile twf = parse(tw);
+    expect_error([&] { gguf_to_weights(twf, gguf_to_config(twf)); },
+                 "tensor 'blk.0.attn_qkv.weight' gives 'layers.0.attn.q.weight' a second time");
+
+    TinyModel fused;  // attn_qkv must hold (2 + 2 * 1) * 16 = 64 rows
+    fused.arch = "qwen2";
+    fused.tensors.erase(fused.tensors.begin() + 2, fused.tensors.begin() + 5);
+    fused.tensors.push_back({"blk.0.attn_qkv.weight", {32, 48}});
+    GgufBytes fb = fused.build();
+    GgufFile ff = parse(fb);
+    expect_error([&] { gguf_to_weights(ff, gguf_to_config(ff)); },
+                 "tensor 'blk.0.attn_qkv.weight' must have (head_count + 2 * head_count_kv) * head_dim = 64 rows");
+
+    TinyModel gate_up;  // a gated FFN without ffn_gate: ffn_up must hold [gate | up]
+    gate_up.tensors.erase(gate_up.tensors.begin() + 7);
+    GgufBytes gb = gate_up.build();
+    GgufFile gf = parse(gb);
+    expect_error([&] { gguf_to_weights(gf, gguf_to_config(gf)); },
+                 "tensor 'blk.0.ffn_up.weight' has no ffn_gate beside it, so it must hold [gate | up] in 2 * "
+                 "feed_forward_length = 128 rows");
 
     TinyModel layer;
     layer.tensors.push_back({"blk.7.ffn_norm.weight", {32}});

@@ -44,6 +44,7 @@ struct GgufBytes {
     GgufBytes& kv_u32(const std::string& key, uint32_t v) { return str(key).u32(4).u32(v); }
     GgufBytes& kv_f32(const std::string& key, float v) { return str(key).u32(6).f32(v); }
     GgufBytes& kv_str(const std::string& key, const std::string& v) { return str(key).u32(8).str(v); }
+    GgufBytes& kv_bool(const std::string& key, bool v) { return str(key).u32(7).u8(v ? 1 : 0); }
     GgufBytes& tensor_info(const std::string& name, std::vector<uint64_t> ne, uint32_t ggml_type, uint64_t offset) {
         str(name);
         u32(uint32_t(ne.size()));

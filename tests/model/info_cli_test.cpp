@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <nlohmann/json.hpp>
+
+#include "support/gguf_quant_cases.h"
 
 namespace fs = std::filesystem;
 
@@ -173,5 +176,34 @@ TEST_CASE("vkllm info accepts Hugging Face folders and GGUF files") {
             CHECK(j["parameters"]["total"].get<uint64_t>() > 0);
             CHECK(j["weights"]["bytes"].get<uint64_t>() > 0);
         }
+    }
+}
+
+TEST_CASE("vkllm info summarises the quantized GGUF fixtures: parameters and bytes by dtype") {
+    Scratch s;
+    for (const vkllm::test::GgufQuantCase& c : vkllm::test::kGgufQuantCases) {
+        const std::string model =
+            std::string(VKLLM_TEST_DATA_DIR) + "/gguf-quant/" + c.name + "/model-" + c.type + ".gguf";
+        INFO(model);
+        CliResult r = run_cli("info --json " + q(model), s.path);
+        INFO(r.out);
+        REQUIRE(r.exit_code == 0);
+        auto j = nlohmann::json::parse(r.out);
+        CHECK(j["parameters"]["total"].get<uint64_t>() > 0);
+        uint64_t sum = 0;
+        for (const auto& [dtype, n] : j["weights"]["bytes_by_dtype"].items()) sum += n.get<uint64_t>();
+        CHECK(sum == j["weights"]["bytes"].get<uint64_t>());
+        // The dtypes reported are exactly the block types the file's tensors use.
+        const auto ref = nlohmann::json::parse(std::ifstream(std::string(VKLLM_TEST_DATA_DIR) + "/gguf-quant/" +
+                                                             c.name + "/gguf_reference.json"));
+        std::set<std::string> file_types, reported;
+        for (const auto& [tensor, type] : ref["types"][c.type]["tensor_types"].items()) {
+            std::string t = type.get<std::string>();
+            for (char& ch : t) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+            file_types.insert(t);
+        }
+        for (const auto& [dtype, n] : j["weights"]["bytes_by_dtype"].items()) reported.insert(dtype);
+        CHECK(reported == file_types);
+        if (std::string(c.name) == "llama3") CHECK(j["position"]["frequency_factors"].size() == 32);
     }
 }

@@ -69,6 +69,17 @@ TEST_CASE("rope: Llama-3 keeps high frequencies, divides low ones, blends the mi
     check_close(rope_inverse_frequencies(rope, 8, 1), {1.0, 0.1, 0.002975352506846947, 0.000125});
 }
 
+TEST_CASE("rope: frequency factors divide each pair's frequency after scaling") {
+    RopeConfig rope;
+    rope.frequency_factors = {1.0, 4.0, 8.0, 0.5};
+    check_close(rope_inverse_frequencies(rope, 8, 1), {1.0, 0.025, 0.00125, 0.002});
+    rope.scaling = RopeScaling::Linear;
+    rope.factor = 2.0;
+    check_close(rope_inverse_frequencies(rope, 8, 1), {0.5, 0.0125, 0.000625, 0.001});
+    rope.frequency_factors = {1.0, 2.0};
+    CHECK_THROWS_WITH(rope_inverse_frequencies(rope, 8, 1), doctest::Contains("2 frequency factors for 4 rotary pairs"));
+}
+
 TEST_CASE("rope: NeoX rotates pairs (i, i + d/2), GPT-J pairs (2i, 2i + 1), partial dims pass through") {
     const std::vector<double> inv = {1.0, 0.5};
     float neox[6] = {1, 2, 3, 4, 5, 6};
