@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// y[b, n0 + n] = sum_k x[b, k] * W[n, k] for a few vectors b (decode). A
+// y[b, n0 + n] = sum_k x[b, k] * W[n, k] for a few vectors b (decode), W in any
+// weights.glsl type (block formats decode through matvec_blocks.glsl). A
 // workgroup takes one output row (or, with subgroups, several) for up to
 // VECTORS vectors at once, so each weight row is read once for all of them
 // (VECTORS is fixed per pipeline, so a single vector pays nothing for it): invocations stride over K (coalesced reads of the weight row, four
@@ -77,6 +78,9 @@ uint x_row(uint vector) {
 }
 
 // Partial dot products of weight row `row` with vectors [v0, v0 + count) over this lane's share of K.
+#if defined(WEIGHT_BLOCKS)
+#include "matvec_blocks.glsl"
+#else
 void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, inout float sums[VECTORS]) {
     uint rows_of_x[VECTORS];
     for (uint v = 0; v < VECTORS; ++v) rows_of_x[v] = v < count ? x_row(v0 + v) : 0;
@@ -95,6 +99,7 @@ void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, in
         }
     }
 }
+#endif
 
 #if defined(USE_SUBGROUP)
 // A row is shared by SUBGROUPS_PER_ROW subgroups (1 for short rows, so a

@@ -2,6 +2,7 @@
 // with GPU timestamps and reports them against the memory / compute roofline.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <random>
 
@@ -17,18 +18,28 @@ namespace {
 
 struct Case {
     const char* kernel;  // "matvec", "matmul", "matmul-coopmat"
-    ops::StorageType type;
+    DType type;
     uint32_t m, n, k;
 };
 
-std::unique_ptr<vk::Buffer> random_buffer(vk::Device& device, size_t elements, bool half, const char* name) {
+// `rows` x `cols` values of `type`: random floats, or random block bytes with
+// f16 scales of 1/64 (every code pattern of these formats is valid).
+std::unique_ptr<vk::Buffer> random_buffer(vk::Device& device, DType type, size_t rows, size_t cols, const char* name) {
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    std::vector<uint8_t> bytes(elements * (half ? 2 : 4));
-    for (size_t i = 0; i < elements; ++i) {
-        float v = dist(rng);
-        if (half) reinterpret_cast<uint16_t*>(bytes.data())[i] = float_to_half(v);
-        else reinterpret_cast<float*>(bytes.data())[i] = v;
+    const DTypeTraits& t = dtype_traits(type);
+    std::vector<uint8_t> bytes(rows * ops::weight_row_bytes(type, cols));
+    if (t.block_values > 1) {
+        for (auto& b : bytes) b = uint8_t(rng());
+        const uint16_t scale = float_to_half(1.f / 64);
+        for (size_t b = 0; b < bytes.size(); b += t.block_bytes)
+            for (int s = 0; s < t.scale_count; ++s) std::memcpy(&bytes[b + t.scale_offsets[s]], &scale, 2);
+    } else {
+        for (size_t i = 0; i < rows * cols; ++i) {
+            float v = dist(rng);
+            if (type == DType::F16) reinterpret_cast<uint16_t*>(bytes.data())[i] = float_to_half(v);
+            else reinterpret_cast<float*>(bytes.data())[i] = v;
+        }
     }
     auto buffer = std::make_unique<vk::Buffer>(device, bytes.size(), vk::BufferKind::Device, name);
     vk::upload(device, *buffer, bytes.data(), bytes.size());
@@ -36,15 +47,15 @@ std::unique_ptr<vk::Buffer> random_buffer(vk::Device& device, size_t elements, b
 }
 
 void run_case(vk::Device& device, const Case& c, int repeats) {
-    bool half = c.type == ops::StorageType::F16;
-    auto weights = random_buffer(device, size_t(c.n) * c.k, half, "weights");
-    auto input = random_buffer(device, size_t(c.m) * c.k, false, "input");
+    const char* type = dtype_traits(c.type).name;
+    auto weights = random_buffer(device, c.type, c.n, c.k, "weights");
+    auto input = random_buffer(device, DType::F32, c.m, c.k, "input");
     vk::Buffer output(device, size_t(c.m) * c.n * 4, vk::BufferKind::Device, "output");
     ops::WeightMatrix w{weights.get(), 0, c.type, c.n, c.k};
     std::string kernel = c.kernel;
     if (kernel == "matmul-coopmat" && !ops::cooperative_matmul_available(device.caps())) {
-        std::printf("%-15s %-4s %6u %6u %6u   (no cooperative-matrix variant on this device/build)\n", c.kernel,
-                    half ? "f16" : "f32", c.m, c.n, c.k);
+        std::printf("%-15s %-6s %6u %6u %6u   (no cooperative-matrix variant on this device/build)\n", c.kernel,
+                    type, c.m, c.n, c.k);
         return;
     }
     vk::CommandBuffer commands(device, uint32_t(repeats));
@@ -64,10 +75,9 @@ void run_case(vk::Device& device, const Case& c, int repeats) {
     for (const auto& t : commands.timings()) us.push_back(t.microseconds);
     std::sort(us.begin(), us.end());
     double median = us[us.size() / 2];
-    double bytes = double(c.n) * c.k * (half ? 2 : 4) + double(c.m) * (c.k + c.n) * 4;
+    double bytes = double(weights->size()) + double(c.m) * (c.k + c.n) * 4;
     double flops = 2.0 * c.m * c.n * c.k;
-    std::printf("%-15s %-4s %6u %6u %6u %10.1f us %9.1f GB/s %9.2f TFLOP/s\n", c.kernel, half ? "f16" : "f32", c.m, c.n,
-                c.k, median, bytes / median / 1e3, flops / median / 1e6);
+    std::printf("%-15s %-6s %6u %6u %6u %10.1f us %9.1f GB/s %9.2f TFLOP/s\n", c.kernel, type, c.m, c.n, c.k, median, bytes / median / 1e3, flops / median / 1e6);
 }
 
 Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timestamps", [](CLI::App& sub) {
@@ -84,17 +94,25 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                              return 1;
                          }
                          std::printf("device: %s (%s)\n", device.caps().name.c_str(), device.caps().driver_info.c_str());
-                         std::printf("%-15s %-4s %6s %6s %6s %13s %14s %16s\n", "kernel", "w", "M", "N", "K", "median",
+                         std::printf("%-15s %-6s %6s %6s %6s %13s %14s %16s\n", "kernel", "w", "M", "N", "K", "median",
                                      "bandwidth", "compute");
                          const Case cases[] = {
-                             {"matvec", ops::StorageType::F16, 1, 4096, 4096},
-                             {"matvec", ops::StorageType::F16, 1, 14336, 4096},
-                             {"matvec", ops::StorageType::F16, 1, 128256, 2048},
-                             {"matvec", ops::StorageType::F32, 1, 4096, 4096},
-                             {"matmul", ops::StorageType::F32, 512, 4096, 4096},
-                             {"matmul", ops::StorageType::F16, 512, 4096, 4096},
-                             {"matmul-coopmat", ops::StorageType::F16, 512, 4096, 4096},
-                             {"matmul-coopmat", ops::StorageType::F16, 512, 14336, 4096},
+                             {"matvec", DType::F16, 1, 4096, 4096},
+                             {"matvec", DType::F16, 1, 14336, 4096},
+                             {"matvec", DType::F16, 1, 128256, 2048},
+                             {"matvec", DType::F32, 1, 4096, 4096},
+                             {"matmul", DType::F32, 512, 4096, 4096},
+                             {"matmul", DType::F16, 512, 4096, 4096},
+                             {"matmul-coopmat", DType::F16, 512, 4096, 4096},
+                             {"matmul-coopmat", DType::F16, 512, 14336, 4096},
+                             // Block formats of Llama-3-8B-shaped Q4_K_M / Q4_0 / Q8_0 decode and prefill.
+                             {"matvec", DType::Q4_K, 1, 4096, 4096},
+                             {"matvec", DType::Q4_K, 1, 14336, 4096},
+                             {"matvec", DType::Q6_K, 1, 4096, 14336},
+                             {"matvec", DType::Q6_K, 1, 128256, 4096},
+                             {"matvec", DType::Q4_0, 1, 14336, 4096},
+                             {"matvec", DType::Q8_0, 1, 14336, 4096},
+                             {"matmul", DType::Q4_K, 512, 4096, 4096},
                          };
                          for (const Case& c : cases) run_case(device, c, *repeats);
                          return 0;

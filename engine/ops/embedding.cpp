@@ -25,12 +25,12 @@ void record_embedding(vk::Device& device, vk::CommandBuffer& commands, const vk:
     const auto& caps = device.caps();
     const uint32_t wg = std::min<uint32_t>(128, caps.max_workgroup_invocations);
     const auto& pipeline =
-        device.pipeline({"embedding_" + storage_variant(caps, table.type), 3, sizeof(EmbeddingPush), {wg}});
+        device.pipeline({"embedding_" + weight_variant(caps, table.type), 3, sizeof(EmbeddingPush), {wg}});
     const uint32_t hidden = table.cols;
     const uint32_t column_groups = (hidden + wg - 1) / wg;
     if (column_groups > caps.max_workgroup_count[0])
         throw DeviceError("embedding: " + std::to_string(hidden) + " columns exceed the device's workgroup count");
-    const uint64_t row_bytes = storage_row_bytes(table.type, hidden);
+    const uint64_t row_bytes = weight_row_bytes(table.type, hidden);
     const std::string what = "embedding table '" + table.buffer->name() + "'";
     for_each_chunk(caps, n_tokens, {uint64_t(hidden) * 4, 4}, "embedding output", [&](uint64_t t0, uint64_t tc) {
         vk::BufferBinding id_slice{ids, t0 * 4, tc * 4};

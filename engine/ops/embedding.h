@@ -1,6 +1,6 @@
 #pragma once
-// Token-embedding lookup: out[t, :] = scale * table[ids[t], :], for f32, f16
-// and Q8_0 tables of any size (tables beyond the device's maxStorageBufferRange
+// Token-embedding lookup: out[t, :] = scale * table[ids[t], :], for tables of
+// any weight type but bf16 (f32, f16, every block format) and of any size (tables beyond the device's maxStorageBufferRange
 // are bound in row chunks).
 #include <cstdint>
 

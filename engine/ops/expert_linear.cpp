@@ -37,17 +37,13 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
     if (few_tokens) desc = (matvec = matvec_pipeline(caps, w.stacked, true, sizeof(RoutedPush), n)).desc;
     else desc = matmul_pipeline(caps, w.stacked, precision, true, sizeof(RoutedPush));
     const auto& pipeline = device.pipeline(desc);
-    const uint64_t row_bytes = storage_row_bytes(w.stacked.type, cols);
+    const uint64_t row_bytes = weight_row_bytes(w.stacked.type, cols);
     for_each_chunk(caps, w.stacked.rows, {row_bytes}, "weight '" + w.stacked.buffer->name() + "'",
                    [&](uint64_t g0, uint64_t gc) {
                        RoutedPush push{per_expert, cols, per_expert, uint32_t(g0), uint32_t(gc), gather ? 1u : 0u};
                        vk::BufferBinding weights = weight_row_binding(w.stacked, g0, gc);
                        const uint32_t column_groups = (per_expert + matvec.rows_per_group - 1) / matvec.rows_per_group;
-                       if (few_tokens && w.stacked.type == StorageType::Q8_0) {
-                           // The Q8_0 kernel: one grouped row per workgroup.
-                           commands.dispatch(pipeline, {input, weights, output, *routing.grouped_rows}, push,
-                                             column_groups, rows);
-                       } else if (few_tokens) {
+                       if (few_tokens) {
                            // One tile of one expert per workgroup.
                            commands.dispatch(pipeline,
                                              {input, weights, output, *routing.grouped_rows, *routing.tiles}, push,

@@ -4,8 +4,8 @@
 // stacked, expert-major, into one matrix of experts * rows_per_expert rows, so
 // one dispatch serves every expert and reads only the chosen experts' weights.
 // A few tokens (decode, batched decode) run the matrix-vector kernel per tile
-// of the plan, reading an expert's weight rows once for all its rows there
-// (per grouped row for Q8_0); more run the tiled matmul over the same tiles. Stacks larger than
+// of the plan, reading an expert's weight rows once for all its rows there;
+// more run the tiled matmul over the same tiles. Stacks larger than
 // maxStorageBufferRange are bound in windows of rows, one dispatch each.
 #include <cstdint>
 

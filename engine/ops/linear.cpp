@@ -20,7 +20,7 @@ struct LinearPush {
 // rows so that every binding fits maxStorageBufferRange.
 template <typename Record>
 void for_each_tile(const vk::DeviceCaps& caps, const WeightMatrix& w, uint32_t m, Record&& record) {
-    const uint64_t row_bytes = storage_row_bytes(w.type, w.cols);
+    const uint64_t row_bytes = weight_row_bytes(w.type, w.cols);
     for_each_chunk(caps, m, {uint64_t(w.cols) * 4, uint64_t(w.rows) * 4}, "activations of '" + w.buffer->name() + "'",
                    [&](uint64_t m0, uint64_t mc) {
                        for_each_chunk(caps, w.rows, {row_bytes}, "weight '" + w.buffer->name() + "'",
@@ -32,28 +32,26 @@ void for_each_tile(const vk::DeviceCaps& caps, const WeightMatrix& w, uint32_t m
 
 void check_weight_matrix(const WeightMatrix& w) {
     if (!w.buffer) throw Error("linear layer without a weight buffer");
-    const uint32_t block = storage_block_elements(w.type);
+    const uint32_t block = dtype_traits(w.type).block_values;
     if (w.cols % block != 0)
         throw Error("weight '" + w.buffer->name() + "': " + std::to_string(w.cols) +
                     " columns are not a whole number of " + std::to_string(block) + "-value blocks");
-    uint64_t need = w.offset + uint64_t(w.rows) * storage_row_bytes(w.type, w.cols);
-    if (w.type == StorageType::Q8_0) need = (need + 3) / 4 * 4;
+    const uint64_t need = (w.offset + uint64_t(w.rows) * weight_row_bytes(w.type, w.cols) + 3) / 4 * 4;
     if (need > w.buffer->size())
         throw Error("weight '" + w.buffer->name() + "' holds " + std::to_string(w.buffer->size()) + " bytes, the " +
                     std::to_string(w.rows) + "x" + std::to_string(w.cols) + " matrix needs " + std::to_string(need));
 }
 
 vk::BufferBinding weight_row_binding(const WeightMatrix& w, uint64_t row0, uint64_t rows) {
-    const uint64_t row_bytes = storage_row_bytes(w.type, w.cols);
+    const uint64_t row_bytes = weight_row_bytes(w.type, w.cols);
     uint64_t offset = w.offset + row0 * row_bytes;
-    uint64_t range = (rows * row_bytes + 3) / 4 * 4;  // f16 and q8_0 are read as uints: whole words
+    uint64_t range = (rows * row_bytes + 3) / 4 * 4;  // f16 and block formats are read as uints: whole words
     return {*w.buffer, offset, std::min(range, w.buffer->size() - offset)};
 }
 
-uint32_t matvec_max_rows(StorageType type) {
-    // matvec.comp reads each weight row once for up to kMatvecVectors rows; the
-    // Q8_0 kernel reads it once per row, so it hands over to the matmul sooner.
-    return type == StorageType::Q8_0 ? 4 : 2 * kMatvecVectors;
+uint32_t matvec_max_rows(DType) {
+    // matvec.comp reads (and decodes) each weight row once for up to kMatvecVectors rows.
+    return 2 * kMatvecVectors;
 }
 
 bool cooperative_matmul_available(const vk::DeviceCaps& caps) {
@@ -71,14 +69,14 @@ vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix&
     const std::string suffix = routed ? "_experts" : "";
     // The routed kernels bind the grouped rows and, for the matmul, the tiles.
     const uint32_t bindings = routed ? 5 : 3;
-    const bool coopmat = precision == MatmulPrecision::F16Activations && w.type == StorageType::F16 &&
+    const bool coopmat = precision == MatmulPrecision::F16Activations && w.type == DType::F16 &&
                          cooperative_matmul_available(caps);
     if (coopmat) {
         // Four subgroups per workgroup, each a full subgroup where the size can be fixed.
         return {"matmul_coopmat_f16" + suffix, bindings, push_bytes, {caps.subgroup_size * 4},
                 caps.subgroup_size_control ? caps.subgroup_size : 0};
     }
-    return {"matmul_" + storage_variant(caps, w.type) + suffix, bindings, push_bytes, {}};
+    return {"matmul_" + weight_variant(caps, w.type) + suffix, bindings, push_bytes, {}};
 }
 
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
@@ -86,26 +84,23 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     uint32_t wg = reduction_workgroup(caps);
     // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
     // size must be fixed for the host to know how many rows a workgroup covers.
-    // The Q8_0 kernel (matvec_q8_0.comp) keeps one row per workgroup.
-    const bool q8 = w.type == StorageType::Q8_0;
-    const bool by_subgroup =
-        !q8 && caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
-    // Enough subgroups on a row that each lane makes about eight four-wide loads.
+    const bool by_subgroup = caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
+    // Enough subgroups on a row that each lane makes about eight four-wide
+    // loads, or (block formats) decodes about four 32-value groups.
+    const uint64_t values_per_lane = dtype_is_block(w.type) ? 4 * 32 : 8 * 4;
     const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
     uint32_t per_row = 1;
-    while (by_subgroup && per_row < subgroups && uint64_t(per_row) * caps.subgroup_size * 4 * 8 < w.cols) per_row *= 2;
-    std::string name = "matvec_" + storage_variant(caps, w.type) + (routed ? "_experts" : "");
-    if (q8) name += reduction_variant(caps);
-    else if (by_subgroup) name += "_sg";
-    // Routed: matvec.comp reads the plan's tiles (binding 4), the Q8_0 kernel its grouped rows.
-    const uint32_t bindings = !routed ? 3u : q8 ? 4u : 5u;
+    while (by_subgroup && per_row < subgroups && per_row * caps.subgroup_size * values_per_lane < w.cols) per_row *= 2;
+    std::string name = "matvec_" + weight_variant(caps, w.type) + (routed ? "_experts" : "");
+    if (by_subgroup) name += "_sg";
+    // Routed: the grouped rows (binding 3) and the plan's tiles (binding 4).
+    const uint32_t bindings = routed ? 5u : 3u;
     // A power of two up to kMatvecVectors, so few pipelines serve every batch.
     uint32_t per_group = 1;
-    while (!q8 && per_group < std::min(vectors, kMatvecVectors)) per_group *= 2;
-    MatvecPipeline plan{{name, bindings, push_bytes, {wg, per_row}, by_subgroup ? caps.subgroup_size : 0},
-                        by_subgroup ? subgroups / per_row : 1, per_group};
-    if (!q8) plan.desc.constants.push_back(per_group);  // constant 2; constant 1 only matters to the subgroup variant
-    return plan;
+    while (per_group < std::min(vectors, kMatvecVectors)) per_group *= 2;
+    // Constant 1 only matters to the subgroup variant.
+    return {{name, bindings, push_bytes, {wg, per_row, per_group}, by_subgroup ? caps.subgroup_size : 0},
+            by_subgroup ? subgroups / per_row : 1, per_group};
 }
 
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,

@@ -15,14 +15,15 @@ namespace vkllm::ops {
 struct WeightMatrix {
     const vk::Buffer* buffer = nullptr;
     uint64_t offset = 0;  // bytes; must be a multiple of the device's storage offset alignment
-    StorageType type = StorageType::F32;
-    uint32_t rows = 0;  // N (outputs)
-    uint32_t cols = 0;  // K (inputs); a multiple of 32 for Q8_0
+    DType type = DType::F32;  // any type of the weight table but bf16 (ops::weight_variant)
+    uint32_t rows = 0;        // N (outputs)
+    uint32_t cols = 0;        // K (inputs); a multiple of the type's block values
 };
 
 // Throws Error naming the buffer when the matrix does not fit it, or when a
-// block format's columns are not whole blocks. Q8_0 is read as uints, so its
-// last 4-byte word must lie in the buffer too (vk::Buffer sizes are whole words).
+// block format's columns are not whole blocks. Block formats and f16 are read
+// as uints, so the last 4-byte word must lie in the buffer too (vk::Buffer
+// sizes are whole words).
 void check_weight_matrix(const WeightMatrix& w);
 // Binding of weight rows [row0, row0 + rows), rounded up to whole 4-byte words.
 vk::BufferBinding weight_row_binding(const WeightMatrix& w, uint64_t row0, uint64_t rows);
@@ -34,7 +35,7 @@ enum class MatmulPrecision { F32Activations, F16Activations };
 
 // Most activation rows for which the matrix-vector kernel beats the matmul
 // (decode steps, batched decode); more rows go to record_matmul.
-uint32_t matvec_max_rows(StorageType type);
+uint32_t matvec_max_rows(DType type);
 
 // Whether the cooperative-matrix matmul variant exists in this build and fits the device.
 bool cooperative_matmul_available(const vk::DeviceCaps& caps);

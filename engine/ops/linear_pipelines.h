@@ -10,7 +10,7 @@
 namespace vkllm::ops {
 
 // Most vectors one matvec.comp workgroup multiplies with each weight row it
-// reads (its VECTORS constant). The Q8_0 kernel takes one vector per workgroup.
+// reads (its VECTORS constant).
 constexpr uint32_t kMatvecVectors = 8;
 
 struct MatvecPipeline {

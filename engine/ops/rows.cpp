@@ -39,7 +39,7 @@ void record_norm(vk::Device& device, vk::CommandBuffer& commands, const NormSpec
     const auto& caps = device.caps();
     check_rows(caps, rows, "norm");
     uint32_t wg = reduction_workgroup(caps);
-    std::string name = "norm_" + storage_variant(caps, spec.weight_type) + reduction_variant(caps);
+    std::string name = "norm_" + weight_variant(caps, spec.weight_type) + reduction_variant(caps);
     const auto& pipeline = device.pipeline(
         {name, 4, sizeof(ColsFloatPush), {wg, spec.layer_norm ? 1u : 0u, spec.unit_offset ? 1u : 0u, bias ? 1u : 0u}});
     // Without a bias the binding still needs a buffer; the shader never reads it.

@@ -17,7 +17,7 @@ struct NormSpec {
     bool layer_norm = false;   // false: RMSNorm
     bool unit_offset = false;  // Gemma: scale by (1 + w)
     float eps = 1e-5f;
-    StorageType weight_type = StorageType::F32;
+    DType weight_type = DType::F32;  // f32 or f16
 };
 
 // y = norm(x) * w (+ bias): `bias` may be null (no bias).

@@ -2,28 +2,19 @@
 
 #include <algorithm>
 
+#include "vkllm/error.h"
+
 namespace vkllm::ops {
 
-uint32_t storage_bytes(StorageType t) {
-    switch (t) {
-        case StorageType::F32: return 4;
-        case StorageType::F16: return 2;
-        case StorageType::Q8_0: return 0;
-    }
-    return 0;
+uint64_t weight_row_bytes(DType t, uint64_t cols) {
+    const DTypeTraits& traits = dtype_traits(t);
+    return cols / traits.block_values * traits.block_bytes;
 }
 
-uint32_t storage_block_elements(StorageType t) { return t == StorageType::Q8_0 ? 32 : 1; }
-
-uint64_t storage_row_bytes(StorageType t, uint64_t cols) {
-    if (t == StorageType::Q8_0) return cols / 32 * 34;
-    return cols * storage_bytes(t);
-}
-
-std::string storage_variant(const vk::DeviceCaps& caps, StorageType t) {
-    if (t == StorageType::F32) return "f32";
-    if (t == StorageType::Q8_0) return "q8_0";
-    return caps.storage_16bit ? "f16" : "f16packed";
+std::string weight_variant(const vk::DeviceCaps& caps, DType t) {
+    if (t == DType::BF16) throw Error("no kernel reads bf16 weights (upload them as f32 or f16)");
+    if (t == DType::F16) return caps.storage_16bit ? "f16" : "f16packed";
+    return dtype_traits(t).name;
 }
 
 std::string reduction_variant(const vk::DeviceCaps& caps) { return caps.subgroup_arithmetic ? "_sg" : ""; }

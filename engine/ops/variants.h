@@ -3,24 +3,20 @@
 #include <cstdint>
 #include <string>
 
+#include "common/weight_types.h"
 #include "vk/device_caps.h"
 
 namespace vkllm::ops {
 
-// How a weight-like operand is stored in its buffer. Q8_0 is the GGUF block
-// format: per 32 consecutive values of a row one f16 scale and 32 int8 (34 bytes).
-enum class StorageType { F32, F16, Q8_0 };
-
-// Bytes per element of the element-wise types (F32, F16); 0 for block formats,
-// whose sizes come from storage_row_bytes().
-uint32_t storage_bytes(StorageType t);
-// Values per storage block: 32 for Q8_0, 1 otherwise.
-uint32_t storage_block_elements(StorageType t);
-// Bytes of one row of `cols` values (cols a multiple of the block size).
-uint64_t storage_row_bytes(StorageType t, uint64_t cols);
-// "f32", "f16" (16-bit storage), "f16packed" (halves read through uints) or
-// "q8_0" (blocks read through uints with byte extraction, on every device).
-std::string storage_variant(const vk::DeviceCaps& caps, StorageType t);
+// Weight element types are the weight-type table's (common/weight_types.h).
+// Bytes of one row of `cols` values (cols a multiple of the type's block).
+uint64_t weight_row_bytes(DType t, uint64_t cols);
+// Shader variant of a weight type: the table's name ("f32", "q4_k", ...),
+// except that f16 is "f16" where 16-bit storage is there and "f16packed"
+// (halves read through uints) elsewhere. Block formats are read through uints
+// on every device. Throws Error for bf16, which no kernel reads (the uploader
+// widens it to f32).
+std::string weight_variant(const vk::DeviceCaps& caps, DType t);
 // "_sg" where subgroup arithmetic is there for compute, else "" (shared-memory tree).
 std::string reduction_variant(const vk::DeviceCaps& caps);
 // Workgroup size for one-row-per-workgroup reductions: a power of two the device allows.

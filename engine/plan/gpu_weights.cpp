@@ -26,9 +26,15 @@ bool keep_as_f16(const TensorView& t, MatrixStorage storage) {
     return t.dtype == DType::F16;
 }
 
+// Block formats go to the GPU as stored; the kernels decode them
+// (shaders/common/blocks/). bf16 is not among them: no kernel reads it.
+bool keep_as_blocks(const TensorView& t, MatrixStorage storage) {
+    return t.shape.size() == 2 && storage == MatrixStorage::AsStored && dtype_is_block(t.dtype);
+}
+
 // A tensor in the form its device buffer holds.
 struct DeviceForm {
-    ops::StorageType type = ops::StorageType::F32;
+    DType type = DType::F32;
     const void* data = nullptr;
     uint64_t bytes = 0;
     std::vector<uint8_t> owned;  // converted values, when not uploaded as stored
@@ -36,15 +42,14 @@ struct DeviceForm {
 
 DeviceForm device_form(const TensorView& view, MatrixStorage storage) {
     DeviceForm f;
-    if (view.dtype == DType::Q8_0 && view.shape.size() == 2 && storage == MatrixStorage::AsStored) {
-        // Quantized blocks go to the GPU as stored; the kernels decode them.
-        f.type = ops::StorageType::Q8_0;
+    if (keep_as_blocks(view, storage)) {
+        f.type = view.dtype;
         f.data = view.data;
         f.bytes = view.bytes;
         return f;
     }
     if (keep_as_f16(view, storage)) {
-        f.type = ops::StorageType::F16;
+        f.type = DType::F16;
         f.bytes = view.elements() * 2;
         if (view.dtype == DType::F16) {
             f.data = view.data;

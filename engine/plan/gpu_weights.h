@@ -1,9 +1,11 @@
 #pragma once
 // A model's tensors in device buffers, one buffer per tensor, under their
-// logical names (model/weights.h). Matrices keep their stored precision (f32,
-// f16, Q8_0 blocks; bf16 widens to f32) unless a storage override asks for f16
-// or f32; vectors
-// (norm weights, biases, ALiBi-free 1-D tensors) are always f32.
+// logical names (model/weights.h). Matrices keep their stored type (f32, f16
+// and every block format of the weight-type table, uploaded as stored and
+// decoded by the kernels; bf16 widens to f32, since no kernel reads it) unless
+// a storage override asks for f16 or f32; vectors (norm weights, biases, 1-D
+// tensors) are always f32. The token embedding and a tied LM head are the
+// same matrix, in its stored type.
 // Routed experts' matrices ("<prefix>.experts.<e>.<name>") are stacked,
 // expert-major, into one buffer "<prefix>.experts.<name>" so that a kernel can
 // pick an expert by index (ops/expert_linear.h); they are reached through
@@ -24,7 +26,7 @@
 namespace vkllm::plan {
 
 enum class MatrixStorage {
-    AsStored,  // f32 -> f32, f16 -> f16, Q8_0 -> Q8_0, bf16 -> f32
+    AsStored,  // f32, f16 and block formats as stored; bf16 -> f32
     F16,       // every matrix rounded to f16
     F32,       // every matrix widened to f32
 };
@@ -52,7 +54,7 @@ public:
 private:
     struct Entry {
         std::unique_ptr<vk::Buffer> buffer;
-        ops::StorageType type = ops::StorageType::F32;
+        DType type = DType::F32;
         std::vector<uint64_t> shape;  // stacked experts: [experts * rows, cols]
         uint32_t experts = 0;         // > 0: a stack of this many experts
     };

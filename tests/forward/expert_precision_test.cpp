@@ -61,7 +61,7 @@ TEST_CASE("routed f16 expert matmul matches the CPU with f32 and with f16 activa
     auto w_buffer = device_copy(halves.data(), halves.size() * 2, "stacked experts");
     auto stats = std::make_unique<vk::Buffer>(device, ops::moe_stats_words(experts) * 4, vk::BufferKind::Device, "stats");
     ops::MoeRoutingBuffers routing(device, spec, tokens);
-    const ops::ExpertMatrix matrix{{w_buffer.get(), 0, ops::StorageType::F16, experts * rows, cols}, experts};
+    const ops::ExpertMatrix matrix{{w_buffer.get(), 0, DType::F16, experts * rows, cols}, experts};
     const uint32_t slots = tokens * spec.top_k;
     for (auto precision : {ops::MatmulPrecision::F32Activations, ops::MatmulPrecision::F16Activations}) {
         const bool f16 = precision == ops::MatmulPrecision::F16Activations;

@@ -1,13 +1,13 @@
-// Embedding lookup vs the CPU for f32, f16 and Q8_0 tables. Tolerance:
+// Embedding lookup vs the CPU for f32, f16 and Q8_0 tables (every block
+// format: block_formats_test.cpp). Tolerance:
 // relative error <= 1e-7: each output is scale * (a table value exactly
 // representable in float32) with one float32 rounding (2^-24 ~ 6e-8).
 #include <doctest/doctest.h>
 
 #include <random>
 
-#include "common/half.h"
 #include "kernels/gpu_test_context.h"
-#include "kernels/q8_0_blocks.h"
+#include "kernels/weight_blocks.h"
 #include "ops/embedding.h"
 
 using namespace vkllm;
@@ -20,32 +20,14 @@ struct Table {
     std::vector<float> values;  // what the GPU decodes, as float
 };
 
-Table make_table(ops::StorageType type, uint32_t vocab, uint32_t hidden, uint32_t seed) {
-    Table t;
-    auto raw = random_floats(size_t(vocab) * hidden, seed, -1.f, 1.f);
-    if (type == ops::StorageType::F32) {
-        t.values = raw;
-        t.buffer = make_buffer(raw, "table f32");
-    } else if (type == ops::StorageType::F16) {
-        std::vector<uint16_t> halves(raw.size());
-        t.values.resize(raw.size());
-        for (size_t i = 0; i < raw.size(); ++i) {
-            halves[i] = float_to_half(raw[i]);
-            t.values[i] = half_to_float(halves[i]);
-        }
-        // Whole 4-byte words, as the packed-f16 variant reads them.
-        halves.resize((halves.size() + 1) / 2 * 2, 0);
-        t.buffer = make_buffer_bytes(halves.data(), halves.size() * 2, "table f16");
-    } else {
-        Q8_0Data q = quantize_q8_0(raw);
-        t.values = q.values;
-        t.buffer = make_buffer_bytes(q.bytes.data(), q.bytes.size(), "table q8_0");
-    }
-    return t;
+Table make_table(DType type, uint32_t vocab, uint32_t hidden, uint32_t seed) {
+    const WeightData w = random_weights(type, vocab, hidden, seed);
+    return {make_buffer_bytes(w.bytes.data(), w.bytes.size(), std::string("table ") + dtype_traits(type).name),
+            w.values};
 }
 
 // `ids` may hold ids outside [0, vocab): their rows must come out as zeros.
-void check_embedding(ops::StorageType type, uint32_t vocab, uint32_t hidden, const std::vector<int32_t>& ids,
+void check_embedding(DType type, uint32_t vocab, uint32_t hidden, const std::vector<int32_t>& ids,
                      float scale, uint32_t seed) {
     ValidationGuard guard;
     Table table = make_table(type, vocab, hidden, seed);
@@ -59,7 +41,7 @@ void check_embedding(ops::StorageType type, uint32_t vocab, uint32_t hidden, con
         if (ids[t] >= 0 && uint32_t(ids[t]) < vocab)
             for (uint32_t c = 0; c < hidden; ++c)
                 ref[size_t(t) * hidden + c] = double(scale) * table.values[size_t(ids[t]) * hidden + c];
-    INFO("type=" << int(type) << " vocab=" << vocab << " hidden=" << hidden << " tokens=" << n << " scale=" << scale);
+    INFO("type=" << dtype_traits(type).name << " vocab=" << vocab << " hidden=" << hidden << " tokens=" << n << " scale=" << scale);
     CHECK(relative_error(read_buffer(*out, size_t(n) * hidden), ref) <= 1e-7);
 }
 
@@ -72,7 +54,7 @@ std::vector<int32_t> random_ids(uint32_t n, uint32_t vocab, uint32_t seed) {
     return ids;
 }
 
-const ops::StorageType kTypes[] = {ops::StorageType::F32, ops::StorageType::F16, ops::StorageType::Q8_0};
+const DType kTypes[] = {DType::F32, DType::F16, DType::Q8_0};
 
 }  // namespace
 
@@ -87,13 +69,13 @@ TEST_CASE("embedding lookup matches the CPU for f32, f16 and Q8_0 tables") {
             seed += 10;
         }
     }
-    check_embedding(ops::StorageType::F16, 77, 33, random_ids(12, 77, 990), 0.5f, 991);
-    check_embedding(ops::StorageType::F32, 77, 1, random_ids(5, 77, 992), 2.0f, 993);
+    check_embedding(DType::F16, 77, 33, random_ids(12, 77, 990), 0.5f, 991);
+    check_embedding(DType::F32, 77, 1, random_ids(5, 77, 992), 2.0f, 993);
 }
 
 TEST_CASE("ids outside the vocabulary give zero rows and read nothing") {
     for (auto type : kTypes)
-        check_embedding(type, 40, 64, {3, -1, 39, 40, 1000000, INT32_MIN, 0, INT32_MAX}, 1.5f, 1000 + int(type));
+        check_embedding(type, 40, 64, {3, -1, 39, 40, 1000000, INT32_MIN, 0, INT32_MAX}, 1.5f, 1000 + int(type) * 7);
 }
 
 TEST_CASE("an embedding table larger than maxStorageBufferRange is bound in row chunks") {
@@ -102,13 +84,13 @@ TEST_CASE("an embedding table larger than maxStorageBufferRange is bound in row 
     const uint64_t range = gpu().caps().max_storage_buffer_range;
     const uint32_t hidden = 96;
     for (auto type : kTypes) {
-        const uint64_t row_bytes = ops::storage_row_bytes(type, hidden);
+        const uint64_t row_bytes = weight_bytes(type, 1, hidden);
         const uint32_t vocab = range <= (8u << 20) ? uint32_t(range * 5 / 2 / row_bytes) : 3000;
         MESSAGE("embedding split test: " << vocab << " rows of " << row_bytes << " bytes, limit " << range);
-        auto ids = random_ids(300, vocab, 1100 + int(type));
+        auto ids = random_ids(300, vocab, 1100 + int(type) * 7);
         ids[0] = 0;
         ids[1] = -5;
-        check_embedding(type, vocab, hidden, ids, 1.25f, 1200 + int(type));
+        check_embedding(type, vocab, hidden, ids, 1.25f, 1200 + int(type) * 7);
     }
 }
 
@@ -120,11 +102,11 @@ TEST_CASE("an embedding table or id buffer smaller than stated is rejected") {
     vk::CommandBuffer c(gpu());
     c.begin();
     CHECK_THROWS_WITH(
-        ops::record_embedding(gpu(), c, *ids, {table.get(), 0, ops::StorageType::F32, 10, 64}, *out, 1, 1.0f),
+        ops::record_embedding(gpu(), c, *ids, {table.get(), 0, DType::F32, 10, 64}, *out, 1, 1.0f),
         doctest::Contains("short table"));
     auto table_ok = make_buffer(random_floats(640, 2), "table");
     CHECK_THROWS_WITH(
-        ops::record_embedding(gpu(), c, *ids, {table_ok.get(), 0, ops::StorageType::F32, 10, 64}, *out, 2, 1.0f),
+        ops::record_embedding(gpu(), c, *ids, {table_ok.get(), 0, DType::F32, 10, 64}, *out, 2, 1.0f),
         doctest::Contains("too small"));
     c.end();
 }

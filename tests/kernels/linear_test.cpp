@@ -37,10 +37,10 @@ struct Weights {
     std::vector<float> values;  // what the GPU sees, as float
 };
 
-Weights make_weights(ops::StorageType type, uint32_t n, uint32_t k, uint32_t seed) {
+Weights make_weights(DType type, uint32_t n, uint32_t k, uint32_t seed) {
     Weights w;
     w.values = random_floats(size_t(n) * k, seed, -1.f, 1.f);
-    if (type == ops::StorageType::F32) {
+    if (type == DType::F32) {
         w.buffer = make_buffer(w.values, "weights");
         return w;
     }
@@ -55,7 +55,7 @@ Weights make_weights(ops::StorageType type, uint32_t n, uint32_t k, uint32_t see
 
 double tolerance(uint32_t k) { return 2e-6 * std::sqrt(double(k)) + 1e-6; }
 
-void check_linear(bool matmul, ops::StorageType type, Shape s, uint32_t seed) {
+void check_linear(bool matmul, DType type, Shape s, uint32_t seed) {
     ValidationGuard guard;
     auto x = random_floats(size_t(s.m) * s.k, seed);
     Weights w = make_weights(type, s.n, s.k, seed + 1);
@@ -67,7 +67,7 @@ void check_linear(bool matmul, ops::StorageType type, Shape s, uint32_t seed) {
         else ops::record_matvec(gpu(), c, *in, matrix, *out, s.m);
     });
     double err = relative_error(read_buffer(*out, size_t(s.m) * s.n), reference_linear(x, w.values, s.m, s.n, s.k));
-    INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " f16=" << (type == ops::StorageType::F16));
+    INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " f16=" << (type == DType::F16));
     CHECK(err <= tolerance(s.k));
 }
 
@@ -79,22 +79,22 @@ const Shape kMatvecShapes[] = {{1, 1, 1}, {1, 33, 5}, {1, 256, 1000}, {1, 517, 1
 
 TEST_CASE("matmul f32 weights matches the CPU") {
     uint32_t seed = 10;
-    for (Shape s : kMatmulShapes) check_linear(true, ops::StorageType::F32, s, seed += 2);
+    for (Shape s : kMatmulShapes) check_linear(true, DType::F32, s, seed += 2);
 }
 
 TEST_CASE("matmul f16 weights matches the CPU") {
     uint32_t seed = 100;
-    for (Shape s : kMatmulShapes) check_linear(true, ops::StorageType::F16, s, seed += 2);
+    for (Shape s : kMatmulShapes) check_linear(true, DType::F16, s, seed += 2);
 }
 
 TEST_CASE("matvec f32 weights matches the CPU") {
     uint32_t seed = 200;
-    for (Shape s : kMatvecShapes) check_linear(false, ops::StorageType::F32, s, seed += 2);
+    for (Shape s : kMatvecShapes) check_linear(false, DType::F32, s, seed += 2);
 }
 
 TEST_CASE("matvec f16 weights matches the CPU") {
     uint32_t seed = 300;
-    for (Shape s : kMatvecShapes) check_linear(false, ops::StorageType::F16, s, seed += 2);
+    for (Shape s : kMatvecShapes) check_linear(false, DType::F16, s, seed += 2);
 }
 
 TEST_CASE("a weight larger than maxStorageBufferRange is split into row chunks") {
@@ -104,9 +104,9 @@ TEST_CASE("a weight larger than maxStorageBufferRange is split into row chunks")
     const uint32_t k = 96;
     uint32_t n = range <= (8u << 20) ? uint32_t(range * 5 / 2 / (k * 4)) : 700;
     MESSAGE("split test: " << n << " rows of " << k << " f32, limit " << range << " bytes");
-    check_linear(false, ops::StorageType::F32, {2, n, k}, 400);
-    check_linear(true, ops::StorageType::F32, {5, n, k}, 401);
-    check_linear(true, ops::StorageType::F16, {3, n, k}, 402);
+    check_linear(false, DType::F32, {2, n, k}, 400);
+    check_linear(true, DType::F32, {5, n, k}, 401);
+    check_linear(true, DType::F16, {3, n, k}, 402);
 }
 
 TEST_CASE("matmul rejects a weight buffer smaller than its shape") {
@@ -116,7 +116,7 @@ TEST_CASE("matmul rejects a weight buffer smaller than its shape") {
     auto y = make_output(4, "y");
     vk::CommandBuffer c(gpu());
     c.begin();
-    CHECK_THROWS_WITH(ops::record_matmul(gpu(), c, *x, {w.get(), 0, ops::StorageType::F32, 4, 4}, *y, 1),
+    CHECK_THROWS_WITH(ops::record_matmul(gpu(), c, *x, {w.get(), 0, DType::F32, 4, 4}, *y, 1),
                       doctest::Contains("short weight"));
     c.end();
 }
@@ -133,10 +133,10 @@ TEST_CASE("cooperative-matrix matmul (f16 activations) matches the CPU where the
     for (Shape s : kMatmulShapes) {
         ValidationGuard guard;
         auto x = random_floats(size_t(s.m) * s.k, ++seed);
-        Weights w = make_weights(ops::StorageType::F16, s.n, s.k, ++seed);
+        Weights w = make_weights(DType::F16, s.n, s.k, ++seed);
         auto in = make_buffer(x, "x");
         auto out = make_output(size_t(s.m) * s.n, "y");
-        ops::WeightMatrix matrix{w.buffer.get(), 0, ops::StorageType::F16, s.n, s.k};
+        ops::WeightMatrix matrix{w.buffer.get(), 0, DType::F16, s.n, s.k};
         run_once([&](vk::CommandBuffer& c) {
             ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, ops::MatmulPrecision::F16Activations);
         });

@@ -8,7 +8,7 @@
 //    denominator add one rounding per term. Probability sums in the
 //    statistics add one float32 rounding per token on top (all terms positive).
 //  - expert linear: relative 2e-6 * sqrt(K) + 1e-6, as for the dense linear
-//    kernels (linear_test.cpp): f16 and Q8_0 weights are compared with their
+//    kernels (linear_test.cpp): f16 and block weights (weight_blocks.h) are compared with their
 //    decoded values, so only the K-term float32 accumulation rounds.
 //  - combine: relative 4e-6: k + 1 float32 products and sums, plus the
 //    sigmoid gate's exp.
@@ -22,7 +22,7 @@
 #include "common/half.h"
 #include "kernels/gpu_test_context.h"
 #include "kernels/moe_plan.h"
-#include "kernels/q8_0_blocks.h"
+#include "kernels/weight_blocks.h"
 #include "ops/expert_linear.h"
 #include "ops/moe.h"
 #include "vkllm/error.h"
@@ -348,33 +348,16 @@ struct StackedWeights {
     std::vector<float> values;  // what the GPU decodes, [experts * rows_per_expert, cols]
 };
 
-StackedWeights make_stacked(ops::StorageType type, uint32_t rows, uint32_t cols, uint32_t seed) {
-    StackedWeights w;
-    const std::vector<float> x = random_floats(size_t(rows) * cols, seed);
-    if (type == ops::StorageType::Q8_0) {
-        Q8_0Data q = quantize_q8_0(x);
-        w.buffer = make_buffer_bytes(q.bytes.data(), q.bytes.size(), "stacked experts q8_0");
-        w.values = std::move(q.values);
-    } else if (type == ops::StorageType::F16) {
-        std::vector<uint16_t> halves(x.size());
-        w.values.resize(x.size());
-        for (size_t i = 0; i < x.size(); ++i) w.values[i] = half_to_float(halves[i] = float_to_half(x[i]));
-        // Whole 4-byte words, as the kernels read f16 through uints.
-        halves.resize((halves.size() + 1) / 2 * 2, 0);
-        w.buffer = make_buffer_bytes(halves.data(), halves.size() * 2, "stacked experts f16");
-    } else {
-        w.values = x;
-        w.buffer = make_buffer(x, "stacked experts f32");
-    }
-    return w;
+StackedWeights make_stacked(DType type, uint32_t rows, uint32_t cols, uint32_t seed) {
+    const WeightData w = random_weights(type, rows, cols, seed);
+    return {make_buffer_bytes(w.bytes.data(), w.bytes.size(), std::string("stacked experts ") + dtype_traits(type).name),
+            w.values};
 }
 
-const char* type_name(ops::StorageType t) {
-    return t == ops::StorageType::F32 ? "f32" : t == ops::StorageType::F16 ? "f16" : "q8_0";
-}
+const char* type_name(DType t) { return dtype_traits(t).name; }
 
 struct ExpertCase {
-    ops::StorageType type;
+    DType type;
     uint32_t experts, top_k, n;  // n tokens: up to ops::matvec_max_rows(type) run the matrix-vector kernel, more the matmul
     uint32_t rows_per_expert, cols;
     bool gather;
@@ -393,7 +376,9 @@ uint32_t check_expert_linear(const ExpertCase& c, uint32_t seed,
     const GpuRouting g = route_on_gpu(spec, router_logits(c.n, c.experts, seed), c.n);
     const GpuPlan plan = read_plan(spec, g, c.n);
 
-    const uint32_t rows = c.n * c.top_k, per = c.rows_per_expert, k = c.cols;
+    // Block formats of 256 values take the case's columns rounded up to whole blocks.
+    const uint32_t block = dtype_traits(c.type).block_values;
+    const uint32_t rows = c.n * c.top_k, per = c.rows_per_expert, k = (c.cols + block - 1) / block * block;
     const StackedWeights w = make_stacked(c.type, c.experts * per, k, seed + 1);
     const std::vector<float> x = random_floats(size_t(c.gather ? c.n : rows) * k, seed + 2);
     auto in = make_buffer(x, "expert input");
@@ -431,13 +416,14 @@ uint32_t check_expert_linear(const ExpertCase& c, uint32_t seed,
     return unused;
 }
 
-const ops::StorageType kTypes[] = {ops::StorageType::F32, ops::StorageType::F16, ops::StorageType::Q8_0};
+// The K-quants of Q4_K_M files (Q4_K, Q6_K) and Q8_0, besides the floats.
+const DType kTypes[] = {DType::F32, DType::F16, DType::Q8_0, DType::Q4_K, DType::Q6_K};
 
 }  // namespace
 
 TEST_CASE("routed expert matvec (few tokens) matches the CPU") {
     uint32_t seed = 1000;
-    for (ops::StorageType type : kTypes)
+    for (DType type : kTypes)
         for (bool gather : {true, false}) {
             check_expert_linear({type, 4, 2, 3, 40, 64, gather}, seed += 3);
             check_expert_linear({type, 6, 1, 1, 33, 96, gather}, seed += 3);
@@ -450,7 +436,7 @@ TEST_CASE("routed expert matvec (few tokens) matches the CPU") {
 
 TEST_CASE("routed expert matmul (more tokens) matches the CPU") {
     uint32_t seed = 1100;
-    for (ops::StorageType type : kTypes)
+    for (DType type : kTypes)
         for (bool gather : {true, false}) {
             check_expert_linear({type, 4, 2, 20, 40, 64, gather}, seed += 3);
             // ~100 rows per expert (two tiles) and 70 columns (two column tiles).
@@ -460,7 +446,7 @@ TEST_CASE("routed expert matmul (more tokens) matches the CPU") {
 
 TEST_CASE("routed expert layers leave the rows of dropped slots untouched") {
     uint32_t seed = 1200;
-    for (ops::StorageType type : kTypes)
+    for (DType type : kTypes)
         for (uint32_t n : {4u, 24u}) {
             // Capacity ceil(0.5 * n / 4) per expert: about half of the 2n slots drop.
             const uint32_t unused = check_expert_linear({type, 4, 2, n, 36, 64, true, 0.5}, seed += 3);
@@ -475,10 +461,9 @@ TEST_CASE("routed expert weights larger than maxStorageBufferRange are bound in 
     const uint64_t range = gpu().caps().max_storage_buffer_range;
     const uint32_t experts = 4, k = 96;
     uint32_t seed = 1300;
-    for (ops::StorageType type : kTypes) {
-        const uint64_t row_bytes = type == ops::StorageType::F32   ? k * 4
-                                   : type == ops::StorageType::F16 ? k * 2
-                                                                   : k / 32 * 34;
+    for (DType type : kTypes) {
+        const uint32_t block = dtype_traits(type).block_values;
+        const uint64_t row_bytes = weight_bytes(type, 1, (k + block - 1) / block * block);
         const uint32_t per = range <= (8u << 20) ? uint32_t(range * 5 / 2 / row_bytes / experts) : 300;
         MESSAGE("window test: " << std::string(type_name(type)) << ", " << experts << " x " << per << " rows of " << k
                                 << ", limit " << range << " bytes");
@@ -492,11 +477,11 @@ TEST_CASE("routed f16 experts with f16 activations (cooperative matrix where the
     // Activations rounded to f16 where the cooperative-matrix kernel runs:
     // relative error near 2^-11 (see linear_test.cpp), bound 2e-3.
     uint32_t seed = 1400;
-    check_expert_linear({ops::StorageType::F16, 4, 2, 40, 70, 96, true}, seed += 3,
+    check_expert_linear({DType::F16, 4, 2, 40, 70, 96, true}, seed += 3,
                         ops::MatmulPrecision::F16Activations, 2e-3);
-    check_expert_linear({ops::StorageType::F16, 3, 2, 150, 130, 64, false}, seed += 3,
+    check_expert_linear({DType::F16, 3, 2, 150, 130, 64, false}, seed += 3,
                         ops::MatmulPrecision::F16Activations, 2e-3);
-    check_expert_linear({ops::StorageType::F16, 4, 2, 24, 36, 64, true, 0.5}, seed += 3,
+    check_expert_linear({DType::F16, 4, 2, 24, 36, 64, true, 0.5}, seed += 3,
                         ops::MatmulPrecision::F16Activations, 2e-3);
 }
 
@@ -507,8 +492,8 @@ TEST_CASE("routed expert layer rejects a stack that does not split into the expe
     auto w = make_buffer(random_floats(10 * 8, 1), "odd expert stack");
     auto x = make_buffer(random_floats(2 * 8, 2), "x");
     auto y = make_output(4 * 4, "y");
-    const ops::ExpertMatrix uneven{{w.get(), 0, ops::StorageType::F32, 10, 8}, 4};
-    const ops::ExpertMatrix wrong_count{{w.get(), 0, ops::StorageType::F32, 10, 8}, 5};
+    const ops::ExpertMatrix uneven{{w.get(), 0, DType::F32, 10, 8}, 4};
+    const ops::ExpertMatrix wrong_count{{w.get(), 0, DType::F32, 10, 8}, 5};
     vk::CommandBuffer c(gpu());
     c.begin();
     CHECK_THROWS_WITH(ops::record_expert_linear(gpu(), c, spec, *x, uneven, *g.buffers, *y, 2, true),
@@ -587,7 +572,7 @@ TEST_CASE("MoE ops reject a step larger than the routing buffers were made for")
     auto w = make_buffer(random_floats(4 * 8 * 16, 2), "expert stack");
     auto x = make_buffer(random_floats(8 * 16, 3), "x");
     auto y = make_output(8 * 2 * 16, "y");
-    const ops::ExpertMatrix matrix{{w.get(), 0, ops::StorageType::F32, 4 * 8, 16}, 4};
+    const ops::ExpertMatrix matrix{{w.get(), 0, DType::F32, 4 * 8, 16}, 4};
     const vk::BufferBinding short_stats{*g.stats, 0, 8};
     vk::CommandBuffer c(gpu());
     c.begin();

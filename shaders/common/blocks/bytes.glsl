@@ -1,0 +1,53 @@
+// Reading GGUF blocks from a `uint` view of the weight binding, so that no
+// 8/16-bit storage is needed. Every block size is even, so every block (and
+// every f16 inside it) starts on an even byte: a 16-bit field never straddles
+// two words, a wider field starting at byte 2 mod 4 spans one word more.
+//
+// Each blocks/<format>.glsl include defines, for the kernels:
+//   BLOCK_VALUES, BLOCK_BYTES      values and bytes per block
+//   float load_weight(uint i)      value i of the bound rows (scalar)
+//   GROUPS, RUNS                   the matrix-vector decode: a block is GROUPS
+//                                  groups of 32 values, each RUNS runs of
+//                                  32 / RUNS consecutive values that one
+//                                  invocation decodes from a few whole words
+//   uint run_start(uint g, uint r) first value (in the block) of run r of group g
+//   void decode_group(uint block, uint g, out vec4 w[8])
+//                                  the 32 values of group g of `block`, run
+//                                  after run (w[r * 8 / RUNS + j] holds values
+//                                  run_start(g, r) + 4j .. + 3)
+layout(std430, binding = WEIGHT_BINDING) readonly buffer Weights { uint weights[]; };
+// The same words four at a time, for formats whose blocks are whole 16-byte units.
+layout(std430, binding = WEIGHT_BINDING) readonly buffer Weights16 { uvec4 weights16[]; };
+
+uint block_u8(uint byte) { return bitfieldExtract(weights[byte >> 2], int((byte & 3u) * 8u), 8); }
+uint block_u16(uint byte) { return bitfieldExtract(weights[byte >> 2], int((byte & 2u) * 8u), 16); }  // even byte
+float block_f16(uint byte) { return unpackHalf2x16(weights[byte >> 2])[(byte >> 1) & 1u]; }          // even byte
+
+// 4, 8 and 16 bytes starting at an even byte, as little-endian words. An
+// aligned start reads exactly its words (never one past the bound range).
+uint block_u32(uint byte) {
+    const uint w = byte >> 2;
+    return (byte & 2u) == 0u ? weights[w] : (weights[w] >> 16) | (weights[w + 1u] << 16);
+}
+uvec2 block_u64(uint byte) {
+    const uint w = byte >> 2;
+    const uvec2 lo = uvec2(weights[w], weights[w + 1u]);
+    if ((byte & 2u) == 0u) return lo;
+    return (lo >> 16) | (uvec2(lo.y, weights[w + 2u]) << 16);
+}
+uvec4 block_u128(uint byte) {
+    const uint w = byte >> 2;
+    const uvec4 lo = uvec4(weights[w], weights[w + 1u], weights[w + 2u], weights[w + 3u]);
+    if ((byte & 2u) == 0u) return lo;
+    return (lo >> 16) | (uvec4(lo.yzw, weights[w + 4u]) << 16);
+}
+
+// The four bytes of a word, unsigned and signed; its eight nibbles, low and high halves.
+vec4 word_bytes(uint w) { return vec4((uvec4(w) >> uvec4(0, 8, 16, 24)) & 0xFFu); }
+vec4 word_sbytes(uint w) { return vec4(ivec4(uvec4(w) << uvec4(24, 16, 8, 0)) >> 24); }
+uvec4 word_low_nibbles(uint w) { return (uvec4(w) >> uvec4(0, 8, 16, 24)) & 0xFu; }
+uvec4 word_high_nibbles(uint w) { return (uvec4(w) >> uvec4(4, 12, 20, 28)) & 0xFu; }
+// Bits `shift` .. shift + 1 of each byte of a word.
+uvec4 word_pairs(uint w, uint shift) { return (uvec4(w) >> (uvec4(0, 8, 16, 24) + shift)) & 3u; }
+// Byte k of twelve bytes held in three words.
+uint byte_of(uvec3 words, uint k) { return (words[k >> 2] >> ((k & 3u) * 8u)) & 0xFFu; }

@@ -1,0 +1,36 @@
+// IQ4_XS (136 bytes, 256 values): f16 d, 16 bits of high scale bits (two per
+// sub-block), 4 bytes of low scale nibbles, 128 code bytes (16 per 32-value
+// sub-block, in Q4_0's nibble order) into the IQ4 code book; blocks are whole
+// words. Sub-block ib has scale ls = low nibble ib of the four bytes | bits
+// 2ib, 2ib + 1 of the high bits << 4; x = d * (ls - 32) * IQ4_VALUES[q].
+// Matrix-vector group: one sub-block, one run.
+#include "iq4_values.glsl"
+const uint BLOCK_VALUES = 256u;
+const uint BLOCK_BYTES = 136u;
+const uint GROUPS = 8u;
+const uint RUNS = 1u;
+
+uint run_start(uint g, uint r) { return 32u * g; }
+
+float iq4_xs_scale(uint w0, uint ib) {
+    const uint head = weights[w0];
+    const uint low = (weights[w0 + 1u] >> (4u * ib)) & 0xFu;
+    const uint high = (head >> (16u + 2u * ib)) & 3u;
+    return unpackHalf2x16(head).x * float(int(low | (high << 4)) - 32);
+}
+
+float load_weight(uint i) {
+    const uint w0 = (i >> 8) * (BLOCK_BYTES / 4u), j = i & 255u, ib = j >> 5, l = j & 31u;
+    const uint q = (block_u8(4u * w0 + 8u + 16u * ib + (l & 15u)) >> (4u * (l >> 4))) & 0xFu;
+    return iq4_xs_scale(w0, ib) * IQ4_VALUES[q];
+}
+
+void decode_group(uint block, uint g, out vec4 w[8]) {
+    const uint w0 = block * (BLOCK_BYTES / 4u);
+    const float dl = iq4_xs_scale(w0, g);
+    for (uint c = 0u; c < 4u; ++c) {
+        const uint q = weights[w0 + 2u + 4u * g + c];
+        w[c] = dl * iq4_values(word_low_nibbles(q));
+        w[c + 4u] = dl * iq4_values(word_high_nibbles(q));
+    }
+}

@@ -1,0 +1,47 @@
+// Q3_K (110 bytes, 256 values): 32 bytes of high bits (hmask), 64 bytes of
+// 2-bit codes laid out as Q2_K's, 12 bytes of sixteen 6-bit scales stored
+// offset by 32, f16 d. Value 128h + 32s + 16p + l takes bits 2s, 2s + 1 of
+// code byte 32h + 16p + l, bit 4h + s of hmask[16p + l] (clear: subtract 4)
+// and scale 8h + 2s + p; x = d * (scale - 32) * (q - 4 * !high).
+// Scale j: low four bits from the low (j < 8) or high nibble of byte j % 8,
+// high two bits from bits 2 (j / 4) of byte 8 + j % 4.
+// Matrix-vector group g (8 per block): as Q2_K's, with hmask bytes
+// 8 (g % 4) .. + 7.
+const uint BLOCK_VALUES = 256u;
+const uint BLOCK_BYTES = 110u;
+const uint GROUPS = 8u;
+const uint RUNS = 4u;
+
+uint run_start(uint g, uint r) { return 128u * (g >> 2) + 32u * r + 8u * (g & 3u); }
+
+int q3_k_scale(uvec3 packed, uint j) {
+    const uint low = (byte_of(packed, j & 7u) >> (4u * (j >> 3))) & 0xFu;
+    const uint high = (byte_of(packed, 8u + (j & 3u)) >> (2u * (j >> 2))) & 3u;
+    return int(low | (high << 4)) - 32;
+}
+
+uvec3 q3_k_packed_scales(uint b) { return uvec3(block_u32(b + 96u), block_u32(b + 100u), block_u32(b + 104u)); }
+
+float load_weight(uint i) {
+    const uint b = (i >> 8) * BLOCK_BYTES, j = i & 255u;
+    const uint h = j >> 7, s = (j >> 5) & 3u, p = (j >> 4) & 1u, l = j & 15u;
+    const uint q = (block_u8(b + 32u + 32u * h + 16u * p + l) >> (2u * s)) & 3u;
+    const uint high = (block_u8(b + 16u * p + l) >> (4u * h + s)) & 1u;
+    const int scale = q3_k_scale(q3_k_packed_scales(b), 8u * h + 2u * s + p);
+    return block_f16(b + 108u) * float(scale) * float(int(q) - (high != 0u ? 0 : 4));
+}
+
+void decode_group(uint block, uint g, out vec4 w[8]) {
+    const uint b = block * BLOCK_BYTES, h = g >> 2, p = (g >> 1) & 1u;
+    const uvec2 q = block_u64(b + 32u + 8u * g);
+    const uvec2 hm = block_u64(b + 8u * (g & 3u));
+    const uvec3 packed = q3_k_packed_scales(b);
+    const float d = block_f16(b + 108u);
+    for (uint s = 0u; s < 4u; ++s) {
+        const float dl = d * float(q3_k_scale(packed, 8u * h + 2u * s + p));
+        for (uint c = 0u; c < 2u; ++c) {
+            const uvec4 high = (uvec4(hm[c]) >> (uvec4(0, 8, 16, 24) + 4u * h + s)) & 1u;
+            w[2u * s + c] = dl * (vec4(word_pairs(q[c], 2u * s)) - 4.0 * vec4(1u - high));
+        }
+    }
+}

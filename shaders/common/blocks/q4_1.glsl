@@ -1,0 +1,26 @@
+// Q4_1 (20 bytes, 32 values): f16 d, f16 m, 16 code bytes in Q4_0's nibble
+// order; x = d * q + m. Blocks are whole words, so every field is word aligned.
+// Matrix-vector group: the whole block, one run.
+const uint BLOCK_VALUES = 32u;
+const uint BLOCK_BYTES = 20u;
+const uint GROUPS = 1u;
+const uint RUNS = 1u;
+
+uint run_start(uint g, uint r) { return 0u; }
+
+float load_weight(uint i) {
+    const uint b = (i >> 5) * BLOCK_BYTES, j = i & 31u;
+    const vec2 dm = unpackHalf2x16(weights[b >> 2]);
+    const uint q = (block_u8(b + 4u + (j & 15u)) >> ((j >> 4) * 4u)) & 0xFu;
+    return fma(dm.x, float(q), dm.y);
+}
+
+void decode_group(uint block, uint g, out vec4 w[8]) {
+    const uint w0 = block * (BLOCK_BYTES / 4u);
+    const vec2 dm = unpackHalf2x16(weights[w0]);
+    for (uint c = 0u; c < 4u; ++c) {
+        const uint q = weights[w0 + 1u + c];
+        w[c] = fma(vec4(dm.x), vec4(word_low_nibbles(q)), vec4(dm.y));
+        w[c + 4u] = fma(vec4(dm.x), vec4(word_high_nibbles(q)), vec4(dm.y));
+    }
+}

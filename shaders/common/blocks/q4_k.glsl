@@ -1,0 +1,36 @@
+// Q4_K (144 bytes, 256 values): f16 d, f16 dmin, 12 bytes of eight 6-bit
+// (scale, min) pairs (k_scales.glsl), 128 code bytes. Values 64k .. 64k + 63
+// use code bytes 32k .. 32k + 31: low nibbles are sub-block 2k, high nibbles
+// sub-block 2k + 1; x = d * scale * q - dmin * min. Blocks are nine 16-byte units.
+// Matrix-vector group g (8 per block): one 16-byte unit of codes, i.e. values
+// [16p, 16p + 16) of sub-blocks 2k and 2k + 1 (k = g / 2, p = g % 2): two runs.
+#include "k_scales.glsl"
+const uint BLOCK_VALUES = 256u;
+const uint BLOCK_BYTES = 144u;
+const uint GROUPS = 8u;
+const uint RUNS = 2u;
+
+uint run_start(uint g, uint r) { return 64u * (g >> 1) + 32u * r + 16u * (g & 1u); }
+
+float load_weight(uint i) {
+    const uint b = (i >> 8) * BLOCK_BYTES, j = i & 255u, sub = j >> 5;
+    const vec2 dm = unpackHalf2x16(weights[b >> 2]);
+    const uvec3 s = uvec3(weights[(b >> 2) + 1u], weights[(b >> 2) + 2u], weights[(b >> 2) + 3u]);
+    const uvec2 sm = k_scale_min(s, sub);
+    const uint q = (block_u8(b + 16u + 32u * (sub >> 1) + (j & 31u)) >> (4u * (sub & 1u))) & 0xFu;
+    return dm.x * float(sm.x) * float(q) - dm.y * float(sm.y);
+}
+
+void decode_group(uint block, uint g, out vec4 w[8]) {
+    const uint u = block * (BLOCK_BYTES / 16u);
+    const uvec4 head = weights16[u];
+    const uvec4 q = weights16[u + 1u + g];
+    const vec2 dm = unpackHalf2x16(head.x);
+    const uvec2 sm0 = k_scale_min(head.yzw, 2u * (g >> 1)), sm1 = k_scale_min(head.yzw, 2u * (g >> 1) + 1u);
+    const float d0 = dm.x * float(sm0.x), m0 = dm.y * float(sm0.y);
+    const float d1 = dm.x * float(sm1.x), m1 = dm.y * float(sm1.y);
+    for (uint c = 0u; c < 4u; ++c) {
+        w[c] = d0 * vec4(word_low_nibbles(q[c])) - m0;
+        w[c + 4u] = d1 * vec4(word_high_nibbles(q[c])) - m1;
+    }
+}

@@ -1,0 +1,23 @@
+// matvec.comp's row_dots for block formats (weights.glsl with WEIGHT_BLOCKS):
+// lane l of a row takes its groups l, l + lanes, ... (blocks/bytes.glsl), so
+// neighbouring lanes read neighbouring words of the row's blocks; each group
+// is decoded once into 32 floats and dotted with every vector's matching x.
+// Rows are whole blocks, so K is a multiple of BLOCK_VALUES (and of 4).
+void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, inout float sums[VECTORS]) {
+    uint x_base[VECTORS];  // first vec4 of each vector's x row
+    for (uint v = 0; v < VECTORS; ++v) x_base[v] = (v < count ? x_row(v0 + v) : 0u) * (p.K / 4u);
+    const uint blocks = p.K / BLOCK_VALUES;
+    const uint block0 = uint(t.w_row0 + int(row)) * blocks;
+    const uint run_vec4s = 8u / RUNS;
+    for (uint gi = lane; gi < blocks * GROUPS; gi += lanes) {
+        const uint kb = gi / GROUPS, g = gi % GROUPS;
+        vec4 w[8];
+        decode_group(block0 + kb, g, w);
+        for (uint r = 0u; r < RUNS; ++r) {
+            const uint x0 = (kb * BLOCK_VALUES + run_start(g, r)) / 4u;
+            for (uint j = 0u; j < run_vec4s; ++j)
+                for (uint v = 0; v < VECTORS; ++v)
+                    if (v < count) sums[v] += dot(x4[x_base[v] + x0 + j], w[r * run_vec4s + j]);
+        }
+    }
+}
