@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "common/weight_types.h"
 #include "model/config.h"
 #include "model/config_names.h"
 #include "vkllm/error.h"
@@ -187,11 +188,11 @@ void check_ffn_and_moe(const ModelConfig& c, const Checker& k) {
 
 void check_embeddings_and_files(const ModelConfig& c, const Checker& k) {
     k.finite_positive("embeddings.scale", c.embedding_scale);
-    static const char* dtypes[] = {"f32", "f16", "bf16", "q8_0", "q4_0"};
-    bool known_dtype = false;
-    for (const char* d : dtypes) known_dtype |= c.dtype == d;
-    if (!known_dtype)
-        k.fail("weights.dtype", "'" + c.dtype + "' is not one of 'f32', 'f16', 'bf16', 'q8_0' or 'q4_0'");
+    if (!dtype_from_name(c.dtype)) {
+        std::string names;
+        for (const DTypeTraits& t : all_dtypes()) names += std::string(names.empty() ? "'" : ", '") + t.name + "'";
+        k.fail("weights.dtype", "'" + c.dtype + "' is not a weight type (" + names + ")");
+    }
     const std::string& f = c.weight_format;
     if (!f.empty() && f != "safetensors" && f != "gguf" && f != "hf")
         k.fail("weights.format", "'" + f + "' is not one of 'safetensors', 'gguf' or 'hf' (or empty: from the path)");
