@@ -3,9 +3,9 @@
 #include <cmath>
 #include <string>
 
-#include "common/weight_types.h"
 #include "model/config.h"
 #include "model/config_names.h"
+#include "common/weight_types.h"
 #include "vkllm/error.h"
 
 namespace vkllm {
@@ -191,7 +191,7 @@ void check_embeddings_and_files(const ModelConfig& c, const Checker& k) {
     if (!dtype_from_name(c.dtype)) {
         std::string names;
         for (const DTypeTraits& t : all_dtypes()) names += std::string(names.empty() ? "'" : ", '") + t.name + "'";
-        k.fail("weights.dtype", "'" + c.dtype + "' is not a weight type (" + names + ")");
+        k.fail("weights.dtype", "'" + c.dtype + "' is not one of " + names);
     }
     const std::string& f = c.weight_format;
     if (!f.empty() && f != "safetensors" && f != "gguf" && f != "hf")

@@ -282,9 +282,9 @@ TEST_CASE("gguf: tensor info errors name the tensor") {
     misaligned.header(3, 1, 0).tensor_info("w", {32}, 0, 16).pad_to(32).zeros(256);
     expect_error(misaligned, "tensor 'w' data offset 16 is not a multiple of the alignment 32");
 
-    GgufBytes q4k;
-    q4k.header(3, 1, 0).tensor_info("blk.0.ffn_down.weight", {256, 2}, 12, 0).pad_to(32).zeros(288);
-    expect_error(q4k, "tensor 'blk.0.ffn_down.weight' has type Q4_K, which is not supported");
+    GgufBytes q8k;  // Q8_K: llama.cpp's intermediate type, never a stored weight
+    q8k.header(3, 1, 0).tensor_info("blk.0.ffn_down.weight", {256, 2}, 15, 0).pad_to(32).zeros(608);
+    expect_error(q8k, "tensor 'blk.0.ffn_down.weight' has type Q8_K, which is not supported");
 
     GgufBytes iq;
     iq.header(3, 1, 0).tensor_info("x", {256}, 17, 0).pad_to(32).zeros(288);
