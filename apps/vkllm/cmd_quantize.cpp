@@ -13,6 +13,7 @@ namespace {
 struct QuantizeCliOptions {
     std::string input, output, type;
     bool pure = false, quiet = false;
+    uint32_t threads = 0;
 };
 
 int run(const QuantizeCliOptions& o) {
@@ -21,6 +22,7 @@ int run(const QuantizeCliOptions& o) {
     options.output = o.output;
     options.type = o.type;
     options.pure = o.pure;
+    options.threads = o.threads;
     const bool quiet = o.quiet;
     options.log = [quiet](const std::string& line) {
         if (!quiet || line.rfind("note:", 0) == 0) std::fprintf(stderr, "%s\n", line.c_str());
@@ -44,6 +46,7 @@ Registration reg{"quantize", "Write a quantized GGUF file from a Hugging Face di
                      sub.add_option("type", o->type, "One of: " + quantize_target_names())->required();
                      sub.add_flag("--pure", o->pure,
                                   "Every matrix in TYPE (no Q6_K output head, no preset promotions)");
+                     sub.add_option("-t,--threads", o->threads, "Encoder threads (default: one per hardware thread)");
                      sub.add_flag("-q,--quiet", o->quiet, "Print only notes and the summary");
                      return std::function<int()>([o] { return run(*o); });
                  }};

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "model/quantize_source.h"
 #include "vkllm/error.h"
@@ -50,6 +51,7 @@ QuantizeSummary quantize_model(const QuantizeOptions& o) {
         if (!fs::is_directory(parent, ec)) throw InputError(o.output + ": folder '" + parent.string() + "' does not exist");
     }
     QuantizeSource source = open_source(o.input, log);
+    const uint64_t threads = o.threads ? o.threads : std::clamp<uint64_t>(std::thread::hardware_concurrency(), 1, 64);
 
     GgufWriter w;
     source.write_metadata(w);
@@ -79,8 +81,13 @@ QuantizeSummary quantize_model(const QuantizeOptions& o) {
         for (size_t i = 0; i < source.tensors.size(); ++i) {
             const QuantizeSourceTensor& t = source.tensors[i];
             const DTypeTraits& traits = dtype_traits(types[i]);
-            log("[" + std::to_string(i + 1) + "/" + std::to_string(source.tensors.size()) + "] " + t.role.name + " " +
-                shape_text(t.role.shape) + " " + dtype_name(t.source_dtype) + " -> " + traits.name);
+            std::string line = "[";
+            for (const std::string& part : {std::to_string(i + 1), std::string("/"), std::to_string(source.tensors.size()),
+                                            std::string("] "), t.role.name, std::string(" "), shape_text(t.role.shape),
+                                            std::string(" "), std::string(dtype_name(t.source_dtype)), std::string(" -> "),
+                                            std::string(traits.name)})
+                line += part;
+            log(line);
             // Rows as the readers count them: a 1-D tensor is a column of one-value rows.
             const uint64_t cols = t.role.shape.size() < 2 ? 1 : t.role.shape.back();
             uint64_t rows = 1;
@@ -88,20 +95,28 @@ QuantizeSummary quantize_model(const QuantizeOptions& o) {
             rows /= std::max<uint64_t>(cols, 1);
             const uint64_t blocks_per_row = cols / traits.block_values;
             const size_t row_bytes = size_t(blocks_per_row * traits.block_bytes);
-            std::vector<float> values(cols);
+            // Rows are independent: each chunk of rows is decoded and encoded by
+            // `threads` workers into its own byte range, then written in order,
+            // so the file is the same for any thread count.
+            const uint64_t chunk_rows = std::max<uint64_t>(1, kChunkBytes / std::max<size_t>(row_bytes, 1));
             std::vector<uint8_t> chunk;
-            chunk.reserve(std::max(kChunkBytes, row_bytes));
-            for (uint64_t r = 0; r < rows; ++r) {
-                t.read_row(r, values.data());
-                const size_t at = chunk.size();
-                chunk.resize(at + row_bytes);
-                traits.encode(values.data(), blocks_per_row, chunk.data() + at);
-                if (chunk.size() >= kChunkBytes) {
-                    w.write_data(chunk.data(), chunk.size());
-                    chunk.clear();
-                }
+            for (uint64_t r0 = 0; r0 < rows; r0 += chunk_rows) {
+                const uint64_t n = std::min(chunk_rows, rows - r0);
+                chunk.resize(size_t(n) * row_bytes);
+                auto work = [&](uint64_t first, uint64_t last) {
+                    std::vector<float> values(cols);
+                    for (uint64_t r = first; r < last; ++r) {
+                        t.read_row(r0 + r, values.data());
+                        traits.encode(values.data(), blocks_per_row, chunk.data() + r * row_bytes);
+                    }
+                };
+                const uint64_t workers = std::min<uint64_t>(threads, n);
+                std::vector<std::thread> pool;
+                for (uint64_t k = 1; k < workers; ++k) pool.emplace_back(work, n * k / workers, n * (k + 1) / workers);
+                work(0, n / workers);
+                for (std::thread& th : pool) th.join();
+                w.write_data(chunk.data(), chunk.size());
             }
-            w.write_data(chunk.data(), chunk.size());
             w.finish_tensor();
         }
         w.close();

@@ -49,6 +49,7 @@ QuantizeChoice choose_quantized_type(const QuantizeTarget& target, const Quantiz
 struct QuantizeOptions {
     std::string input, output, type;
     bool pure = false;  // every matrix in the base type (no Q6_K head / preset promotions)
+    uint32_t threads = 0;  // encoder threads; 0: one per hardware thread
     // One line per note (fallbacks, skipped tokenizer) and per tensor written.
     std::function<void(const std::string&)> log;
 };

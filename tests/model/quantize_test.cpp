@@ -389,3 +389,19 @@ TEST_CASE("vkllm quantize: clear errors") {
     CHECK(r.output.find("[1/21] token_embd.weight [256, 128] f32 -> q8_0") != std::string::npos);
     fs::remove(temp_path("cli.gguf"));
 }
+
+TEST_CASE("quantize: the file does not depend on the number of encoder threads") {
+    std::string first;
+    for (uint32_t threads : {1u, 3u}) {
+        QuantizeOptions o;
+        o.input = kDefault;
+        o.output = temp_path("threads_" + std::to_string(threads) + ".gguf");
+        o.type = "q4_k_m";
+        o.threads = threads;
+        quantize_model(o);
+        const std::string bytes = read_text(o.output);
+        if (first.empty()) first = bytes;
+        else CHECK(bytes == first);
+        fs::remove(o.output);
+    }
+}
