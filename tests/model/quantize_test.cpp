@@ -405,3 +405,22 @@ TEST_CASE("quantize: the file does not depend on the number of encoder threads")
         fs::remove(o.output);
     }
 }
+
+TEST_CASE("vkllm run on a quantized default model: the GGUF tokenizer (BOS flag included) and weights give the same greedy text") {
+    // f16 holds the checkpoint's weights exactly, so greedy decoding must agree
+    // token for token; the prompt count shows that <|bos|> was added from the
+    // file's tokenizer.ggml.add_bos_token (a GGUF bool).
+    const std::string path = quantize(kDefault, "f16", "run");
+    const std::string args = " -p \"And God said\" -n 12 --greedy";
+    const auto want = test::run_cli("run -m " + kDefault + args);
+    const auto got = test::run_cli("run -m " + path + args);
+    REQUIRE(want.exit_code == 0);
+    REQUIRE(got.exit_code == 0);
+    auto text = [](const std::string& out) {  // between the device line and the statistics
+        const size_t start = out.find('\n') + 1;
+        return out.substr(start, out.find("vkllm: prompt") - start);
+    };
+    CHECK(text(got.output) == text(want.output));
+    CHECK(got.output.find("prompt 4 tokens") != std::string::npos);
+    fs::remove(path);
+}
