@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "model/gguf_file.h"
@@ -260,6 +261,16 @@ TEST_CASE("quantize llama_gqa: the file parses with every key and tensor type as
     CHECK(f.find("llama.rope.freq_base")->type == GgufType::Float32);
     CHECK(*f.find("llama.attention.layer_norm_rms_epsilon")->as_double() == doctest::Approx(1e-5));
     CHECK(f.find("tokenizer.ggml.model") == nullptr);  // the fixture has no tokenizer.json
+    // Exactly the keys llama.cpp's converter writes for this model (no tokenizer, no RoPE scaling).
+    std::set<std::string> keys;
+    for (const auto& [key, value] : f.metadata()) keys.insert(key);
+    CHECK(keys == std::set<std::string>{"general.alignment", "general.architecture", "general.file_type", "general.name",
+                                        "general.quantization_version", "general.type", "llama.attention.head_count",
+                                        "llama.attention.head_count_kv", "llama.attention.key_length",
+                                        "llama.attention.layer_norm_rms_epsilon", "llama.attention.value_length",
+                                        "llama.block_count", "llama.context_length", "llama.embedding_length",
+                                        "llama.feed_forward_length", "llama.rope.dimension_count", "llama.rope.freq_base",
+                                        "llama.vocab_size"});
 
     // Rows of 128 values cannot hold 256-value K blocks: Q8_0 with a note.
     // ffn_down (rows of 256) is Q4_K in layer 0 and Q6_K in layer 1 (the last
