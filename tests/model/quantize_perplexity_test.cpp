@@ -44,7 +44,9 @@ TEST_CASE("default model: perplexity of every quantized type matches models/defa
     LoadedModel base = load_model(dir);
     tokenizer::Tokenizer tok = tokenizer::load_tokenizer(base.config.tokenizer);
     const std::vector<int32_t> ids = tok.encode(read_text(dir + "/heldout.txt"), false);
-    for (const auto& [type, want] : recorded) {
+    for (const auto& row : recorded) {
+        const std::string type = row.first;  // no structured bindings in doctest macros (clang)
+        const double want = row.second;
         CAPTURE(type);
         QuantizeOptions o;
         o.input = dir;
