@@ -32,9 +32,12 @@ std::optional<int32_t> id(const GgufFile& f, const char* key) {
     return std::nullopt;
 }
 
+// Converters write these flags as GGUF bools; integers are accepted too.
 std::optional<bool> flag(const GgufFile& f, const char* key) {
-    if (const GgufValue* v = f.find(key))
+    if (const GgufValue* v = f.find(key)) {
+        if (v->type == GgufType::Bool) return v->bits != 0;
         if (auto n = v->as_uint()) return *n != 0;
+    }
     return std::nullopt;
 }
 

@@ -3,7 +3,8 @@
 // formats (layouts as published in ggml-common.h, QK_K = 256 super-blocks).
 // The GGUF reader, the weight checks, the GPU uploader, `info` and the kernels'
 // variant choice all read this table; adding a format means a row here, its
-// CPU decoder (dequantize.cpp) and its GLSL decoder (shaders/common/blocks/).
+// CPU decoder (block_decoders.cpp), its CPU encoder where
+// `vkllm quantize` writes it (block_encoders.cpp) and its GLSL decoder (shaders/common/blocks/).
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -31,6 +32,8 @@ enum class DType : uint8_t {
 
 // Decodes `blocks` whole blocks starting at `src` into block_values * blocks floats.
 using BlockDecoder = void (*)(const uint8_t* src, uint64_t blocks, float* out);
+// Encodes block_values * blocks floats into `blocks` whole blocks (`vkllm quantize`).
+using BlockEncoder = void (*)(const float* src, uint64_t blocks, uint8_t* out);
 
 struct DTypeTraits {
     DType type;
@@ -43,6 +46,7 @@ struct DTypeTraits {
     // non-finite weight check; plain float types list none.
     uint8_t scale_count;
     uint8_t scale_offsets[2];
+    BlockEncoder encode = nullptr;  // CPU encoder (common/block_encoders.cpp); nullptr: none
 };
 
 // Every row of the table, in DType order.
