@@ -15,6 +15,10 @@ namespace {
 struct LinearPush {
     uint32_t a, b, c, ldc, n0;  // matmul: M, N, K, ldc, n0; matvec: N, K, ldy, n0, vectors
 };
+struct NormedMatvecPush {
+    LinearPush linear;
+    float eps;
+};
 
 // Splits both the activation rows (input and output slices) and the weight
 // rows so that every binding fits maxStorageBufferRange.
@@ -81,8 +85,10 @@ vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix&
     return {"matmul_" + storage_variant(caps, w.type) + suffix, bindings, push_bytes, {}};
 }
 
+bool matvec_fuses(StorageType type) { return type != StorageType::Q8_0; }
+
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
-                               uint32_t vectors) {
+                               uint32_t vectors, MatvecFusion fusion) {
     uint32_t wg = reduction_workgroup(caps);
     // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
     // size must be fixed for the host to know how many rows a workgroup covers.
@@ -90,21 +96,29 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     const bool q8 = w.type == StorageType::Q8_0;
     const bool by_subgroup =
         !q8 && caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
-    // Enough subgroups on a row that each lane makes about eight four-wide loads.
+    // Enough subgroups on a row that each lane makes about eight loads (of
+    // eight f16 weights where the row length allows, else four: matvec.comp).
     const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
+    const uint32_t per_load = w.type == StorageType::F16 && w.cols % 8 == 0 ? 8 : 4;
     uint32_t per_row = 1;
-    while (by_subgroup && per_row < subgroups && uint64_t(per_row) * caps.subgroup_size * 4 * 8 < w.cols) per_row *= 2;
+    while (by_subgroup && per_row < subgroups && uint64_t(per_row) * caps.subgroup_size * per_load * 8 < w.cols)
+        per_row *= 2;
     std::string name = "matvec_" + storage_variant(caps, w.type) + (routed ? "_experts" : "");
     if (q8) name += reduction_variant(caps);
     else if (by_subgroup) name += "_sg";
+    if (fusion.normed) name += "_normed";
     // Routed: matvec.comp reads the plan's tiles (binding 4), the Q8_0 kernel its grouped rows.
-    const uint32_t bindings = !routed ? 3u : q8 ? 4u : 5u;
+    const uint32_t bindings = !routed ? (fusion.normed ? 4u : 3u) : q8 ? 4u : 5u;
     // A power of two up to kMatvecVectors, so few pipelines serve every batch.
     uint32_t per_group = 1;
     while (!q8 && per_group < std::min(vectors, kMatvecVectors)) per_group *= 2;
     MatvecPipeline plan{{name, bindings, push_bytes, {wg, per_row}, by_subgroup ? caps.subgroup_size : 0},
                         by_subgroup ? subgroups / per_row : 1, per_group};
-    if (!q8) plan.desc.constants.push_back(per_group);  // constant 2; constant 1 only matters to the subgroup variant
+    if (!q8) {
+        plan.desc.constants.push_back(per_group);  // constant 2; constant 1 only matters to the subgroup variant
+        plan.desc.constants.push_back(fusion.accumulate ? 1u : 0u);
+        plan.desc.constants.push_back(fusion.unit_offset ? 1u : 0u);
+    }
     return plan;
 }
 
@@ -123,18 +137,31 @@ void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
 }
 
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t batch) {
+                   const vk::Buffer& output, uint32_t batch, bool accumulate, const InputNorm* norm) {
     check_weight_matrix(w);
+    if ((accumulate || norm) && !matvec_fuses(w.type))
+        throw Error("weight '" + w.buffer->name() +
+                    "': this storage type's matrix-vector kernel cannot accumulate or normalise its input");
+    if (accumulate && &input == &output)
+        throw Error("weight '" + w.buffer->name() + "': an accumulating matrix-vector product cannot work in place");
+    if (norm && (!norm->gain || norm->gain->size() < uint64_t(w.cols) * 4))
+        throw Error("weight '" + w.buffer->name() + "': the input norm's gain is missing or shorter than " +
+                    std::to_string(w.cols) + " values");
     const auto& caps = device.caps();
-    const MatvecPipeline plan = matvec_pipeline(caps, w, false, sizeof(LinearPush), batch);
+    const uint32_t push_bytes = norm ? sizeof(NormedMatvecPush) : sizeof(LinearPush);
+    const MatvecPipeline plan =
+        matvec_pipeline(caps, w, false, push_bytes, batch, {accumulate, norm != nullptr, norm && norm->unit_offset});
     const auto& pipeline = device.pipeline(plan.desc);
     const uint32_t rows_per_group = plan.rows_per_group, vectors = plan.vectors_per_group;
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {
-        LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), uint32_t(bc)};
+        const NormedMatvecPush push{{uint32_t(nc), w.cols, w.rows, uint32_t(n0), uint32_t(bc)}, norm ? norm->eps : 0.f};
         vk::BufferBinding in{input, b0 * w.cols * 4, bc * w.cols * 4};
         vk::BufferBinding out{output, b0 * w.rows * 4, bc * w.rows * 4};
-        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push,
-                          uint32_t((nc + rows_per_group - 1) / rows_per_group), uint32_t((bc + vectors - 1) / vectors));
+        const uint32_t gx = uint32_t((nc + rows_per_group - 1) / rows_per_group), gy = uint32_t((bc + vectors - 1) / vectors);
+        if (norm)
+            commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out, *norm->gain}, push, gx, gy);
+        else
+            commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push.linear, gx, gy);
     });
 }
 
