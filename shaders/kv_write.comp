@@ -1,9 +1,18 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // Copies n tokens' K and V rows into the paged cache: row t goes to slot
 // slots[t] of the pools laid out [slot, kv_heads * head_dim]. A negative slot
 // marks a padding token and is skipped (as is one past the pools' end).
+// With ROTARY_HALF > 0 the keys are rotated on their way (RoPE, as rope.comp
+// does it: NeoX pairs (i, i + HALF) or GPT-J pairs (2i, 2i + 1) of each head,
+// cos and sin scaled by ATTENTION_FACTOR), so a decode step needs no separate
+// rotation of K and no barrier between the two.
 layout(constant_id = 0) const uint WG = 256;
 layout(constant_id = 1) const uint ROW = 64;  // kv_heads * head_dim
+layout(constant_id = 2) const uint HEAD_DIM = 64;
+layout(constant_id = 3) const uint ROTARY_HALF = 0;  // rotary dims / 2; 0: keys are stored as given
+layout(constant_id = 4) const uint GPTJ = 0;
+layout(constant_id = 5) const float ATTENTION_FACTOR = 1.0;
 layout(local_size_x_id = 0) in;
 
 #if defined(KV_F16)
@@ -19,17 +28,38 @@ layout(std430, binding = 1) readonly buffer VIn { float v_in[]; };
 layout(std430, binding = 2) readonly buffer Slots { int slots[]; };
 layout(std430, binding = 3) writeonly buffer KCache { KV_TYPE k_cache[]; };
 layout(std430, binding = 4) writeonly buffer VCache { KV_TYPE v_cache[]; };
+layout(std430, binding = 5) readonly buffer Positions { int positions[]; };  // read with ROTARY_HALF > 0
+layout(std430, binding = 6) readonly buffer InvFreq { float inv_freq[]; };   // likewise
 layout(push_constant) uniform Params { uint tokens; uint first_token; uint pool_slots; } p;
+
+#include "rope_angle.glsl"
+
+// Key value `c` of the row starting at `src`, rotated for token `t` where RoPE applies.
+float key_value(uint t, uint src, uint c) {
+    const float value = k_in[src + c];
+    if (ROTARY_HALF == 0) return value;
+    const uint d = c % HEAD_DIM, head_start = c - d;
+    if (d >= 2 * ROTARY_HALF) return value;  // partial rotary: passes through
+    const bool first = GPTJ != 0 ? d % 2 == 0 : d < ROTARY_HALF;
+    const uint pair = GPTJ != 0 ? d / 2 : d % ROTARY_HALF;
+    const uint partner = GPTJ != 0 ? d ^ 1u : (first ? d + ROTARY_HALF : d - ROTARY_HALF);
+    const float other = k_in[src + head_start + partner];
+    const float angle = reduced_angle(uint(max(positions[t], 0)), inv_freq[pair]);
+    const float cs = cos(angle) * ATTENTION_FACTOR, sn = sin(angle) * ATTENTION_FACTOR;
+    // (a, b) -> (a cos - b sin, b cos + a sin)
+    return first ? value * cs - other * sn : value * cs + other * sn;
+}
 
 void main() {
     const uint i = gl_GlobalInvocationID.x;
     const uint t = i / ROW;
     if (t >= p.tokens) return;
-    const int slot = slots[p.first_token + t];
+    const uint token = p.first_token + t;
+    const int slot = slots[token];
     if (slot < 0 || uint(slot) >= p.pool_slots) return;
     const uint c = i - t * ROW;
     const uint dst = uint(slot) * ROW + c;
-    const uint src = (p.first_token + t) * ROW + c;
-    k_cache[dst] = KV_TYPE(k_in[src]);
-    v_cache[dst] = KV_TYPE(v_in[src]);
+    const uint src = token * ROW;
+    k_cache[dst] = KV_TYPE(key_value(token, src, c));
+    v_cache[dst] = KV_TYPE(v_in[src + c]);
 }

@@ -3,7 +3,13 @@
 // (VK_KHR_cooperative_matrix): 16x16x16 f16 x f16 -> f32 fragments. A is
 // rounded to f16 on its way into shared memory (the accuracy cost is stated in
 // the kernel test); W is stored f16. A 64x64 output tile per workgroup of four
-// subgroups, each owning a 32x32 quarter (2x2 fragments); K in steps of 32.
+// subgroups, each owning a 32x32 quarter (2x2 fragments); K in stages of 64.
+// Two-stage pipeline: while the subgroups multiply the stage in shared
+// memory, every invocation already holds the next stage's A and W pieces in
+// registers (16-byte loads: four floats of A, eight halves of W), stored to
+// shared memory after the next barrier. Shared rows are padded by 16 bytes so
+// that fragment loads spread over the banks. Fragments wholly inside C are
+// stored straight to it; edge fragments go through shared memory.
 // EXPERT_ROUTED: as in matmul.comp, a workgroup's rows are one tile of the
 // routing plan and W is its expert's slice of the stacked expert matrix.
 #extension GL_KHR_cooperative_matrix : require
@@ -17,8 +23,10 @@ layout(constant_id = 0) const uint WG = 128;  // four subgroups
 layout(local_size_x_id = 0) in;
 
 layout(std430, binding = 0) readonly buffer A { float a[]; };
+layout(std430, binding = 0) readonly buffer A4 { vec4 a4[]; };
 layout(std430, binding = 1) readonly buffer W { float16_t w[]; };
-layout(std430, binding = 2) writeonly buffer C { float c[]; };
+layout(std430, binding = 1) readonly buffer W8 { uvec4 w8[]; };
+layout(std430, binding = 2) buffer C { float c[]; };
 #if defined(EXPERT_ROUTED)
 #include "expert_rows.glsl"
 layout(std430, binding = 4) readonly buffer Tiles { uvec4 tiles[]; };  // expert, first row, rows, unused
@@ -27,26 +35,106 @@ layout(push_constant) uniform Params { uint N, K, ldc, g0, gc, gather; } p;
 layout(push_constant) uniform Params { uint M, N, K, ldc, n0; } p;
 #endif
 
-const uint TILE = 64;
-const uint BK = 32;
-const uint F = 16;  // fragment edge
-shared float16_t a_tile[TILE * BK];  // [m][k]
-shared float16_t w_tile[TILE * BK];  // [n][k]: B (k x n) in column-major order
-shared float c_tile[TILE * TILE];
+const uint TILE = 64;  // output rows and columns of a workgroup (the routing plan's tile height)
+const uint BK = 64;    // k of one stage
+const uint F = 16;     // fragment edge
+const uint STRIDE = BK + 8;  // halves per shared row
+const uint A_PIECES = TILE * BK / 4 / WG;  // four-float pieces of A per invocation and stage
+const uint W_PIECES = TILE * BK / 8 / WG;  // eight-half pieces of W per invocation and stage
+shared float16_t a_tile[TILE * STRIDE];  // [m][k]
+shared float16_t w_tile[TILE * STRIDE];  // [n][k]: B (k x n) in column-major order
+shared float edge_tile[4 * F * F];       // one fragment per subgroup on its way to an edge of C
+
+// Rows and columns of this workgroup's tile, in one place for the routed and the plain kernel.
+struct Tile {
+    uint row0, row_end;          // rows of A and C
+    uint col0, col_begin, col_end, out_col0;
+    int w_row0;                  // bound W row of column 0
+};
+
+uint a_row(uint r) {
+#if defined(EXPERT_ROUTED)
+    return input_row(r, p.gather);
+#else
+    return r;
+#endif
+}
+
+// The stage at k0 into registers: vector pieces when K is a multiple of 8
+// (every piece then lies wholly inside or outside K), single values otherwise.
+void fetch(Tile t, uint k0, out vec4 av[A_PIECES], out uvec4 wv[W_PIECES]) {
+    const bool vec = p.K % 8 == 0;
+    for (uint i = 0; i < A_PIECES; ++i) {
+        const uint e = gl_LocalInvocationIndex + i * WG;  // piece: row e / (BK / 4), k 4 * (e % (BK / 4))
+        const uint r = t.row0 + e / (BK / 4), k = k0 + 4 * (e % (BK / 4));
+        vec4 v = vec4(0.0);
+        if (r < t.row_end) {
+            const uint base = a_row(r) * p.K;
+            if (vec) {
+                if (k < p.K) v = a4[(base + k) >> 2];
+            } else {
+                for (uint j = 0; j < 4; ++j)
+                    if (k + j < p.K) v[j] = a[base + k + j];
+            }
+        }
+        av[i] = v;
+    }
+    for (uint i = 0; i < W_PIECES; ++i) {
+        const uint e = gl_LocalInvocationIndex + i * WG;  // piece: column e / (BK / 8), k 8 * (e % (BK / 8))
+        const uint col = t.col0 + e / (BK / 8), k = k0 + 8 * (e % (BK / 8));
+        uvec4 v = uvec4(0);
+        if (col >= t.col_begin && col < t.col_end) {
+            const uint base = uint(t.w_row0 + int(col)) * p.K;
+            if (vec) {
+                if (k < p.K) v = w8[(base + k) >> 3];
+            } else {
+                float h[8];  // through float and back: exact for every f16 value
+                for (uint j = 0; j < 8; ++j) h[j] = k + j < p.K ? float(w[base + k + j]) : 0.0;
+                v = uvec4(packHalf2x16(vec2(h[0], h[1])), packHalf2x16(vec2(h[2], h[3])),
+                          packHalf2x16(vec2(h[4], h[5])), packHalf2x16(vec2(h[6], h[7])));
+            }
+        }
+        wv[i] = v;
+    }
+}
+
+void stash(vec4 av[A_PIECES], uvec4 wv[W_PIECES]) {
+    for (uint i = 0; i < A_PIECES; ++i) {
+        const uint e = gl_LocalInvocationIndex + i * WG;
+        const uint at = (e / (BK / 4)) * STRIDE + 4 * (e % (BK / 4));
+        for (uint j = 0; j < 4; ++j) a_tile[at + j] = float16_t(av[i][j]);
+    }
+    for (uint i = 0; i < W_PIECES; ++i) {
+        const uint e = gl_LocalInvocationIndex + i * WG;
+        const uint at = (e / (BK / 8)) * STRIDE + 8 * (e % (BK / 8));
+        for (uint j = 0; j < 4; ++j) {
+            const f16vec2 h = unpackFloat2x16(wv[i][j]);
+            w_tile[at + 2 * j] = h.x;
+            w_tile[at + 2 * j + 1] = h.y;
+        }
+    }
+}
 
 void main() {
-    const uint col0 = gl_WorkGroupID.x * TILE;
+    Tile t;
+    t.col0 = gl_WorkGroupID.x * TILE;
 #if defined(EXPERT_ROUTED)
     const uvec4 tile = tiles[gl_WorkGroupID.y];
     const ExpertWindow win = expert_window(tile.x, p.N, p.g0, p.gc);
-    if (tile.z == 0u || col0 + TILE <= win.col_begin || col0 >= win.col_end) return;  // uniform
-    const uint row0 = tile.y, row_end = tile.y + tile.z;
-    const uint col_begin = win.col_begin, col_end = win.col_end, out_col0 = 0;
-    const int w_row0 = win.row_of_col0;
+    if (tile.z == 0u || t.col0 + TILE <= win.col_begin || t.col0 >= win.col_end) return;  // uniform
+    t.row0 = tile.y;
+    t.row_end = tile.y + tile.z;
+    t.col_begin = win.col_begin;
+    t.col_end = win.col_end;
+    t.out_col0 = 0;
+    t.w_row0 = win.row_of_col0;
 #else
-    const uint row0 = gl_WorkGroupID.y * TILE, row_end = p.M;
-    const uint col_begin = 0, col_end = p.N, out_col0 = p.n0;
-    const int w_row0 = 0;
+    t.row0 = gl_WorkGroupID.y * TILE;
+    t.row_end = p.M;
+    t.col_begin = 0;
+    t.col_end = p.N;
+    t.out_col0 = p.n0;
+    t.w_row0 = 0;
 #endif
     const uint sub_row = (gl_SubgroupID / 2) * 32;
     const uint sub_col = (gl_SubgroupID % 2) * 32;
@@ -55,37 +143,42 @@ void main() {
     for (uint i = 0; i < 2; ++i)
         for (uint j = 0; j < 2; ++j) acc[i][j] = coopmat<float, gl_ScopeSubgroup, F, F, gl_MatrixUseAccumulator>(0.0);
 
+    vec4 av[A_PIECES];
+    uvec4 wv[W_PIECES];
+    fetch(t, 0, av, wv);
     for (uint k0 = 0; k0 < p.K; k0 += BK) {
-        for (uint e = gl_LocalInvocationIndex; e < TILE * BK; e += WG) {
-            uint r = e / BK, kk = e % BK, k = k0 + kk;
-            uint ar = row0 + r, wc = col0 + r;
-#if defined(EXPERT_ROUTED)
-            a_tile[e] = float16_t((ar < row_end && k < p.K) ? a[input_row(ar, p.gather) * p.K + k] : 0.0);
-#else
-            a_tile[e] = float16_t((ar < row_end && k < p.K) ? a[ar * p.K + k] : 0.0);
-#endif
-            w_tile[e] = (wc >= col_begin && wc < col_end && k < p.K) ? w[uint(w_row0 + int(wc)) * p.K + k] : float16_t(0.0);
-        }
+        barrier();  // the previous stage's fragments are loaded
+        stash(av, wv);
         barrier();
+        if (k0 + BK < p.K) fetch(t, k0 + BK, av, wv);  // in flight while this stage multiplies
         for (uint kk = 0; kk < BK; kk += F) {
             coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseA> fa[2];
             coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseB> fb[2];
             for (uint i = 0; i < 2; ++i)
-                coopMatLoad(fa[i], a_tile, (sub_row + i * F) * BK + kk, BK, gl_CooperativeMatrixLayoutRowMajor);
+                coopMatLoad(fa[i], a_tile, (sub_row + i * F) * STRIDE + kk, STRIDE, gl_CooperativeMatrixLayoutRowMajor);
             for (uint j = 0; j < 2; ++j)
-                coopMatLoad(fb[j], w_tile, (sub_col + j * F) * BK + kk, BK, gl_CooperativeMatrixLayoutColumnMajor);
+                coopMatLoad(fb[j], w_tile, (sub_col + j * F) * STRIDE + kk, STRIDE, gl_CooperativeMatrixLayoutColumnMajor);
             for (uint i = 0; i < 2; ++i)
                 for (uint j = 0; j < 2; ++j) acc[i][j] = coopMatMulAdd(fa[i], fb[j], acc[i][j]);
         }
-        barrier();
     }
+    const uint lane = gl_SubgroupInvocationID;
     for (uint i = 0; i < 2; ++i)
-        for (uint j = 0; j < 2; ++j)
-            coopMatStore(acc[i][j], c_tile, (sub_row + i * F) * TILE + sub_col + j * F, TILE,
-                         gl_CooperativeMatrixLayoutRowMajor);
-    barrier();
-    for (uint e = gl_LocalInvocationIndex; e < TILE * TILE; e += WG) {
-        uint r = row0 + e / TILE, col = col0 + e % TILE;
-        if (r < row_end && col >= col_begin && col < col_end) c[r * p.ldc + out_col0 + col] = c_tile[e];
-    }
+        for (uint j = 0; j < 2; ++j) {
+            const uint r0 = t.row0 + sub_row + i * F, c0 = t.col0 + sub_col + j * F;
+            // Routed rows are grouped rows: C's rows stay contiguous, so the same test holds.
+            if (r0 + F <= t.row_end && c0 >= t.col_begin && c0 + F <= t.col_end) {
+                coopMatStore(acc[i][j], c, r0 * p.ldc + t.out_col0 + c0, p.ldc, gl_CooperativeMatrixLayoutRowMajor);
+                continue;
+            }
+            const uint at = gl_SubgroupID * F * F;
+            coopMatStore(acc[i][j], edge_tile, at, F, gl_CooperativeMatrixLayoutRowMajor);
+            subgroupMemoryBarrierShared();
+            subgroupBarrier();
+            for (uint e = lane; e < F * F; e += gl_SubgroupSize) {
+                const uint r = r0 + e / F, col = c0 + e % F;
+                if (r < t.row_end && col >= t.col_begin && col < t.col_end) c[r * p.ldc + t.out_col0 + col] = edge_tile[at + e];
+            }
+            subgroupBarrier();
+        }
 }

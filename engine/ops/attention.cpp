@@ -12,18 +12,32 @@ namespace vkllm::ops {
 
 namespace {
 struct AttentionPush {
-    uint32_t max_blocks, split_len, splits, ml_offset, sequences, pool_blocks;
+    uint32_t max_blocks, splits, ml_offset, sequences, pool_blocks;
 };
 struct CombinePush {
     uint32_t splits, ml_offset;
 };
 
-// Below this many (query, head) workgroups the GPU is underfilled and the keys are split.
-constexpr uint32_t kTargetWorkgroups = 256;
+// Below this many workgroups the GPU is underfilled and the keys are split.
+constexpr uint32_t kTargetWorkgroups = 512;
 // Fewer keys per split than this costs more in merging than it gains.
 constexpr uint32_t kMinKeysPerSplit = 64;
+// Most query heads one workgroup serves from each K/V row it loads (each
+// invocation keeps an accumulator per head and output dimension).
+constexpr uint32_t kMaxHeadsPerGroup = 8;
 
-uint32_t workgroup_size(const vk::DeviceCaps& caps) { return reduction_workgroup(caps, 64); }
+// One key per invocation and tile: a small workgroup (one subgroup on most
+// GPUs) keeps the softmax reductions cheap and many workgroups in flight.
+uint32_t workgroup_size(const vk::DeviceCaps& caps) { return reduction_workgroup(caps, 32); }
+
+// Query heads per workgroup: the largest divisor of the GQA group size up to kMaxHeadsPerGroup.
+uint32_t heads_per_group(const AttentionSpec& spec) {
+    const uint32_t group = spec.kv_heads > 0 ? spec.heads / spec.kv_heads : 1;
+    uint32_t best = 1;
+    for (uint32_t h = 1; h <= std::min(group, kMaxHeadsPerGroup); ++h)
+        if (group % h == 0) best = h;
+    return best;
+}
 
 uint32_t div_up(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 
@@ -43,7 +57,7 @@ SplitPlan plan_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, con
     const uint32_t span = std::max(key_span(spec, shape), 1u);
     uint32_t wanted = spec.splits;
     if (wanted == 0) {
-        const uint64_t groups = uint64_t(shape.queries) * spec.heads;
+        const uint64_t groups = uint64_t(shape.queries) * (spec.heads / heads_per_group(spec));
         wanted = groups >= kTargetWorkgroups ? 1 : std::min(div_up(kTargetWorkgroups, groups), span / kMinKeysPerSplit);
     }
     wanted = std::clamp(wanted, 1u, caps.max_workgroup_count[2]);
@@ -75,7 +89,8 @@ void check_spec(const vk::DeviceCaps& caps, const AttentionSpec& spec, const Att
     if (spec.heads > caps.max_workgroup_count[0] || shape.queries > caps.max_workgroup_count[1])
         throw DeviceError("attention: " + std::to_string(shape.queries) + " queries x " + std::to_string(spec.heads) +
                           " heads exceed the device's workgroup counts; use fewer queries per step");
-    if (uint64_t(spec.head_dim) * 4 + 3ull * 4 * workgroup_size(caps) > caps.max_shared_memory)
+    const uint64_t hpg = heads_per_group(spec), wg = workgroup_size(caps);
+    if (hpg * ((spec.head_dim + 3) / 4) * 16 + hpg * wg * 4 + 2 * wg * 4 > caps.max_shared_memory)
         throw DeviceError("attention: head_dim " + std::to_string(spec.head_dim) + " needs more shared memory than " +
                           caps.name + " has");
 }
@@ -100,6 +115,7 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     const bool split = plan.splits > 1;
     const uint32_t wg = workgroup_size(caps);
     const float scale = spec.scale > 0 ? spec.scale : float(1.0 / std::sqrt(double(spec.head_dim)));
+    const uint32_t hpg = heads_per_group(spec);
 
     const uint64_t qo_bytes = uint64_t(shape.queries) * spec.heads * spec.head_dim * 4;
     const uint64_t per_query = uint64_t(shape.queries) * 4;
@@ -124,18 +140,18 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
                                             sizeof(AttentionPush),
                                             {wg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
                                              vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
-                                             vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, split ? 1u : 0u}});
+                                             vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, split ? 1u : 0u, hpg}});
     const uint64_t block_bytes = uint64_t(spec.block_size) * spec.kv_heads * spec.head_dim * (spec.f16_pools ? 2 : 4);
     const uint32_t pool_blocks = uint32_t(std::min(b.k_pool->size(), b.v_pool->size()) / block_bytes);
-    const AttentionPush push{shape.max_blocks, plan.split_len, plan.splits, ml_offset, shape.sequences, pool_blocks};
+    const AttentionPush push{shape.max_blocks, plan.splits, ml_offset, shape.sequences, pool_blocks};
     if (!split) {
-        commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads, shape.queries, 1);
+        commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads / hpg, shape.queries, 1);
         return;
     }
     vk::BufferBinding scratch =
         bind(b.scratch, attention_scratch_bytes(caps, spec, shape), caps, "split-attention scratch");
-    commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, scratch}, push, spec.heads, shape.queries,
-                      plan.splits);
+    commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, scratch}, push, spec.heads / hpg,
+                      shape.queries, plan.splits);
     commands.barrier();
     const auto& combine =
         device.pipeline({"attention_combine", 2, sizeof(CombinePush), {wg, spec.head_dim, spec.heads}});

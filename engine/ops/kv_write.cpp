@@ -17,8 +17,19 @@ struct KvWritePush {
 
 void record_kv_write(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& k, const vk::Buffer& v,
                      const vk::Buffer& slots, const vk::Buffer& k_pool, const vk::Buffer& v_pool, uint32_t tokens,
-                     uint32_t row, bool f16_pools) {
+                     uint32_t row, bool f16_pools, const KvRope* rope) {
     if (tokens == 0) return;
+    const bool rotate = rope && rope->spec.rotary_dims > 0;
+    if (rotate) {
+        const RopeSpec& r = rope->spec;
+        if (r.rotary_dims % 2 != 0 || r.rotary_dims > r.head_dim || r.head_dim == 0 || row % r.head_dim != 0)
+            throw Error("kv write: RoPE over " + std::to_string(r.rotary_dims) + " of head size " +
+                        std::to_string(r.head_dim) + " does not fit rows of " + std::to_string(row));
+        if (!rope->positions || !rope->inv_freq || rope->positions->size() < uint64_t(tokens) * 4 ||
+            rope->inv_freq->size() < uint64_t(r.rotary_dims / 2) * 4)
+            throw Error("kv write: RoPE positions or inverse frequencies missing or too small for " +
+                        std::to_string(tokens) + " tokens");
+    }
     const auto& caps = device.caps();
     if (f16_pools && !caps.storage_16bit)
         throw DeviceError("kv write: f16 KV pools need 16-bit storage, which " + caps.name + " lacks");
@@ -27,19 +38,27 @@ void record_kv_write(vk::Device& device, vk::CommandBuffer& commands, const vk::
         throw DeviceError("kv write: KV pool '" + k_pool.name() + "' exceeds the device's maxStorageBufferRange of " +
                           vk::format_bytes(caps.max_storage_buffer_range) + "; use a smaller KV budget");
     const uint32_t wg = std::min<uint32_t>(256, caps.max_workgroup_invocations);
-    const auto& pipeline =
-        device.pipeline({f16_pools ? "kv_write_f16" : "kv_write_f32", 5, sizeof(KvWritePush), {wg, row}});
+    const RopeSpec spec = rotate ? rope->spec : RopeSpec{row, 0};
+    const auto& pipeline = device.pipeline({f16_pools ? "kv_write_f16" : "kv_write_f32",
+                                            7,
+                                            sizeof(KvWritePush),
+                                            {wg, row, spec.head_dim, spec.rotary_dims / 2,
+                                             spec.style == RopeStyle::GPTJ ? 1u : 0u,
+                                             vk::float_bits(spec.attention_factor)}});
     const uint64_t row_bytes = uint64_t(row) * 4;
     const uint64_t pool_slots = std::min(k_pool.size(), v_pool.size()) / (uint64_t(row) * (f16_pools ? 2 : 4));
     const uint64_t tokens_per_dispatch = std::max<uint64_t>(1, uint64_t(caps.max_workgroup_count[0]) * wg / row);
     for_each_chunk(caps, tokens, {row_bytes, 4}, "kv write of '" + k.name() + "'", [&](uint64_t t0, uint64_t tc) {
         vk::BufferBinding ks{k, t0 * row_bytes, tc * row_bytes}, vs{v, t0 * row_bytes, tc * row_bytes},
             ss{slots, t0 * 4, tc * 4};
+        // Without RoPE the two bindings still need buffers; the shader never reads them.
+        vk::BufferBinding ps = rotate ? vk::BufferBinding{*rope->positions, t0 * 4, tc * 4} : ss;
+        vk::BufferBinding fs = rotate ? vk::BufferBinding{*rope->inv_freq} : ss;
         for (uint64_t first = 0; first < tc; first += tokens_per_dispatch) {
             const uint64_t count = std::min(tokens_per_dispatch, tc - first);
             const uint32_t groups = uint32_t((count * row + wg - 1) / wg);
             const KvWritePush push{uint32_t(count), uint32_t(first), uint32_t(pool_slots)};
-            commands.dispatch(pipeline, {ks, vs, ss, k_pool, v_pool}, push, groups);
+            commands.dispatch(pipeline, {ks, vs, ss, k_pool, v_pool, ps, fs}, push, groups);
         }
     });
 }

@@ -2,6 +2,7 @@
 // Writes new tokens' keys and values into a layer's paged KV pools.
 #include <cstdint>
 
+#include "ops/rope.h"
 #include "vk/buffer.h"
 #include "vk/commands.h"
 #include "vk/device.h"
@@ -12,8 +13,16 @@ namespace vkllm::ops {
 // the K/V projections after RoPE); slots: int32 [tokens], a negative slot
 // skips that token. k_pool / v_pool: [slots, row] in f16 (`f16_pools`, needs
 // 16-bit storage) or f32, each bound whole.
+// With `rope`, the keys are rotated on their way into the pool (as
+// record_rope would rotate k first), reading its positions [tokens] and
+// inverse frequencies; k itself is left as it is.
+struct KvRope {
+    RopeSpec spec;
+    const vk::Buffer* positions = nullptr;
+    const vk::Buffer* inv_freq = nullptr;
+};
 void record_kv_write(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& k, const vk::Buffer& v,
                      const vk::Buffer& slots, const vk::Buffer& k_pool, const vk::Buffer& v_pool, uint32_t tokens,
-                     uint32_t row, bool f16_pools);
+                     uint32_t row, bool f16_pools, const KvRope* rope = nullptr);
 
 }  // namespace vkllm::ops

@@ -15,6 +15,10 @@ namespace {
 struct LinearPush {
     uint32_t a, b, c, ldc, n0;  // matmul: M, N, K, ldc, n0; matvec: N, K, ldy, n0, vectors
 };
+struct NormedMatvecPush {
+    LinearPush linear;
+    float eps;
+};
 
 // Splits both the activation rows (input and output slices) and the weight
 // rows so that every binding fits maxStorageBufferRange.
@@ -80,26 +84,32 @@ vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix&
 }
 
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
-                               uint32_t vectors) {
+                               uint32_t vectors, MatvecFusion fusion) {
     uint32_t wg = reduction_workgroup(caps);
     // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
     // size must be fixed for the host to know how many rows a workgroup covers.
     const bool by_subgroup = caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
-    // Enough subgroups on a row that each lane makes about eight four-wide
-    // loads, or (block formats) decodes about four 32-value groups.
-    const uint64_t values_per_lane = dtype_is_block(w.type) ? 4 * 32 : 8 * 4;
+    // Enough subgroups on a row that each lane makes about eight loads (of eight
+    // f16 weights where the row length allows, else four: matvec.comp), or
+    // (block formats) decodes about four 32-value groups.
+    const uint32_t per_load = w.type == DType::F16 && w.cols % 8 == 0 ? 8 : 4;
+    const uint64_t values_per_lane = dtype_is_block(w.type) ? 4 * 32 : 8 * per_load;
     const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
     uint32_t per_row = 1;
     while (by_subgroup && per_row < subgroups && per_row * caps.subgroup_size * values_per_lane < w.cols) per_row *= 2;
     std::string name = "matvec_" + weight_variant(caps, w.type) + (routed ? "_experts" : "");
     if (by_subgroup) name += "_sg";
-    // Routed: the grouped rows (binding 3) and the plan's tiles (binding 4).
-    const uint32_t bindings = routed ? 5u : 3u;
+    if (fusion.normed) name += "_normed";
+    // Routed: the grouped rows (binding 3) and the plan's tiles (binding 4);
+    // normed: the norm's gain (binding 3).
+    const uint32_t bindings = routed ? 5u : fusion.normed ? 4u : 3u;
     // A power of two up to kMatvecVectors, so few pipelines serve every batch.
     uint32_t per_group = 1;
     while (per_group < std::min(vectors, kMatvecVectors)) per_group *= 2;
     // Constant 1 only matters to the subgroup variant.
-    return {{name, bindings, push_bytes, {wg, per_row, per_group}, by_subgroup ? caps.subgroup_size : 0},
+    return {{name, bindings, push_bytes,
+             {wg, per_row, per_group, fusion.accumulate ? 1u : 0u, fusion.unit_offset ? 1u : 0u},
+             by_subgroup ? caps.subgroup_size : 0},
             by_subgroup ? subgroups / per_row : 1, per_group};
 }
 
@@ -118,18 +128,28 @@ void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
 }
 
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t batch) {
+                   const vk::Buffer& output, uint32_t batch, bool accumulate, const InputNorm* norm) {
     check_weight_matrix(w);
+    if (accumulate && &input == &output)
+        throw Error("weight '" + w.buffer->name() + "': an accumulating matrix-vector product cannot work in place");
+    if (norm && (!norm->gain || norm->gain->size() < uint64_t(w.cols) * 4))
+        throw Error("weight '" + w.buffer->name() + "': the input norm's gain is missing or shorter than " +
+                    std::to_string(w.cols) + " values");
     const auto& caps = device.caps();
-    const MatvecPipeline plan = matvec_pipeline(caps, w, false, sizeof(LinearPush), batch);
+    const uint32_t push_bytes = norm ? sizeof(NormedMatvecPush) : sizeof(LinearPush);
+    const MatvecPipeline plan =
+        matvec_pipeline(caps, w, false, push_bytes, batch, {accumulate, norm != nullptr, norm && norm->unit_offset});
     const auto& pipeline = device.pipeline(plan.desc);
     const uint32_t rows_per_group = plan.rows_per_group, vectors = plan.vectors_per_group;
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {
-        LinearPush push{uint32_t(nc), w.cols, w.rows, uint32_t(n0), uint32_t(bc)};
+        const NormedMatvecPush push{{uint32_t(nc), w.cols, w.rows, uint32_t(n0), uint32_t(bc)}, norm ? norm->eps : 0.f};
         vk::BufferBinding in{input, b0 * w.cols * 4, bc * w.cols * 4};
         vk::BufferBinding out{output, b0 * w.rows * 4, bc * w.rows * 4};
-        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push,
-                          uint32_t((nc + rows_per_group - 1) / rows_per_group), uint32_t((bc + vectors - 1) / vectors));
+        const uint32_t gx = uint32_t((nc + rows_per_group - 1) / rows_per_group), gy = uint32_t((bc + vectors - 1) / vectors);
+        if (norm)
+            commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out, *norm->gain}, push, gx, gy);
+        else
+            commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push.linear, gx, gy);
     });
 }
 

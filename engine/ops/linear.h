@@ -43,7 +43,18 @@ bool cooperative_matmul_available(const vk::DeviceCaps& caps);
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t m,
                    MatmulPrecision precision = MatmulPrecision::F32Activations);
+// RMSNorm applied by the matrix-vector kernel to its input rows on the fly:
+// input / rms(input) * gain (or * (1 + gain)), gain f32 [cols].
+struct InputNorm {
+    const vk::Buffer* gain = nullptr;
+    float eps = 1e-5f;
+    bool unit_offset = false;
+};
+
+// `accumulate`: output += input W^T (output must not be input); `norm`: the
+// input rows are RMS-normalised first (every weight type).
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t batch);
+                   const vk::Buffer& output, uint32_t batch, bool accumulate = false,
+                   const InputNorm* norm = nullptr);
 
 }  // namespace vkllm::ops

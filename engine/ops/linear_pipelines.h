@@ -20,8 +20,13 @@ struct MatvecPipeline {
 };
 
 // `vectors`: the most vectors a workgroup will meet (batch rows, or rows of one expert's tile).
+// `accumulate`: y += x W^T; `normed`: the NORMED_INPUT variant (unit_offset:
+// its (1 + g) form).
+struct MatvecFusion {
+    bool accumulate = false, normed = false, unit_offset = false;
+};
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
-                               uint32_t vectors);
+                               uint32_t vectors, MatvecFusion fusion = {});
 vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
                                  bool routed, uint32_t push_bytes);
 

@@ -1,5 +1,6 @@
 #include "ops/rows.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "ops/chunking.h"
@@ -38,7 +39,8 @@ void record_norm(vk::Device& device, vk::CommandBuffer& commands, const NormSpec
                  const vk::Buffer& weight, const vk::Buffer* bias, const vk::Buffer& y, uint32_t rows, uint32_t cols) {
     const auto& caps = device.caps();
     check_rows(caps, rows, "norm");
-    uint32_t wg = reduction_workgroup(caps);
+    // About one four-wide piece of the row per invocation (norm.comp), at least a warp's worth.
+    uint32_t wg = reduction_workgroup(caps, std::clamp((cols + 3) / 4, 32u, 1024u));
     std::string name = "norm_" + weight_variant(caps, spec.weight_type) + reduction_variant(caps);
     const auto& pipeline = device.pipeline(
         {name, 4, sizeof(ColsFloatPush), {wg, spec.layer_norm ? 1u : 0u, spec.unit_offset ? 1u : 0u, bias ? 1u : 0u}});

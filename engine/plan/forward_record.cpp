@@ -1,5 +1,6 @@
 // The dispatch list of one forward step, recorded once per step size.
 #include <cmath>
+#include <optional>
 
 #include "ops/attention.h"
 #include "ops/eltwise.h"
@@ -68,12 +69,16 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
                        c.rope.style == RopeStyle::GPTJ ? ops::RopeStyle::GPTJ : ops::RopeStyle::NeoX,
                        float(ref::rope_attention_factor(c.rope))};
 
-    // Attention block: `src` [n, hidden] -> s.proj [n, hidden].
-    auto attention = [&](uint32_t layer, const vk::Buffer& src) {
+    // Attention block: `src` [n, hidden] -> s.proj [n, hidden], or added to `*residual` when given.
+    // `norm`: the products normalise `src` themselves (Recorder::fusable_norm).
+    auto attention = [&](uint32_t layer, const vk::Buffer& src, const vk::Buffer* residual = nullptr,
+                         const ops::InputNorm* norm = nullptr) {
         const std::string p = "layers." + std::to_string(layer) + ".attn.";
-        r.linear(src, p + "q", *s.q, c.attention.qkv_bias, "qkv");
-        r.linear(src, p + "k", *s.k, c.attention.qkv_bias, "qkv");
-        r.linear(src, p + "v", *s.v, c.attention.qkv_bias, "qkv");
+        // Three independent products: one barrier after all of them.
+        r.record_linear(src, p + "q", *s.q, c.attention.qkv_bias, norm);
+        r.record_linear(src, p + "k", *s.k, c.attention.qkv_bias, norm);
+        r.record_linear(src, p + "v", *s.v, c.attention.qkv_bias, norm);
+        r.done("qkv");
         if (c.attention.qk_norm) {
             NormConfig head_norm = c.norm;
             head_norm.type = NormType::RMSNorm;
@@ -84,14 +89,14 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
             commands.copy(*s.attn, 0, *s.k, 0, uint64_t(n) * kvh * hd * 4);
             r.done("copy");
         }
-        if (rope.rotary_dims > 0) {
+        // RoPE on the queries in place and on the keys on their way into the
+        // cache: independent dispatches, one barrier.
+        if (rope.rotary_dims > 0)
             ops::record_rope(device_, commands, rope, *s.q, *in.positions, *in.inv_freq, n, heads);
-            ops::record_rope(device_, commands, rope, *s.k, *in.positions, *in.inv_freq, n, kvh);
-            r.done("rope");
-        }
+        const ops::KvRope key_rope{rope, in.positions.get(), in.inv_freq.get()};
         ops::record_kv_write(device_, commands, *s.k, *s.v, *in.slots, pools_->keys(layer), pools_->values(layer), n,
-                             kvh * hd, pools_->f16());
-        r.done("kv_write");
+                             kvh * hd, pools_->f16(), &key_rope);
+        r.done("rope_kv_write");
         ops::AttentionBuffers buffers;
         buffers.q = s.q.get();
         buffers.seq_index = in.seq_index.get();
@@ -105,17 +110,21 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
         buffers.scratch = s.attention_scratch.get();
         ops::record_attention(device_, commands, spec, shape, buffers);
         r.done("attention");
-        r.linear(*s.attn, p + "o", *s.proj, c.attention.out_bias, "o_proj");
+        if (residual) r.linear_add(*s.attn, p + "o", *residual, *s.proj, c.attention.out_bias, "o_proj");
+        else r.linear(*s.attn, p + "o", *s.proj, c.attention.out_bias, "o_proj");
     };
 
     // Feed-forward block: `src` [n, hidden] -> `dst` [n, hidden].
-    auto feed_forward = [&](uint32_t layer, const vk::Buffer& src, const vk::Buffer& dst) {
+    // `accumulate`: dst += the block's output (dense FFNs add it in their last product's epilogue).
+    auto feed_forward = [&](uint32_t layer, const vk::Buffer& src, const vk::Buffer& dst, bool accumulate = false,
+                            const ops::InputNorm* norm = nullptr) {
         if (c.moe.num_experts > 0) {
-            record_moe(r, layer, src, dst);
+            record_moe(r, layer, src, accumulate ? *s.proj : dst);
+            if (accumulate) r.add(dst, *s.proj, n * hidden);
             return;
         }
         r.ffn(c.ffn, "layers." + std::to_string(layer) + ".ffn", c.ffn.intermediate_size, c.ffn.bias, src, dst,
-              *s.ffn_a, *s.ffn_b);
+              *s.ffn_a, *s.ffn_b, accumulate, norm);
     };
 
     for (uint32_t layer = 0; layer < c.num_layers; ++layer) {
@@ -139,22 +148,33 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
             r.add(*s.x, *s.proj, n * hidden);
             r.add(*s.x, *s.proj2, n * hidden);
         } else {
-            r.norm(c.norm, p + "attn_norm", *s.x, *s.h, n, hidden);
-            attention(layer, *s.h);
-            r.add(*s.x, *s.proj, n * hidden);
-            r.norm(c.norm, p + "ffn_norm", *s.x, *s.h, n, hidden);
-            feed_forward(layer, *s.h, *s.proj);
-            r.add(*s.x, *s.proj, n * hidden);
+            // Decode: the norms run inside the products that read them, and
+            // the residual adds in the epilogues of the products before them.
+            const std::string a = p + "attn.", f = p + "ffn.";
+            const auto attn_norm = r.fusable_norm(c.norm, p + "attn_norm", {a + "q", a + "k", a + "v"});
+            if (!attn_norm) r.norm(c.norm, p + "attn_norm", *s.x, *s.h, n, hidden);
+            attention(layer, attn_norm ? *s.x : *s.h, s.x.get(), attn_norm ? &*attn_norm : nullptr);
+            std::optional<ops::InputNorm> ffn_norm;
+            if (c.moe.num_experts == 0)
+                ffn_norm = c.ffn.gated ? r.fusable_norm(c.norm, p + "ffn_norm", {f + "up", f + "gate"})
+                                       : r.fusable_norm(c.norm, p + "ffn_norm", {f + "up"});
+            if (!ffn_norm) r.norm(c.norm, p + "ffn_norm", *s.x, *s.h, n, hidden);
+            feed_forward(layer, ffn_norm ? *s.x : *s.h, *s.x, true, ffn_norm ? &*ffn_norm : nullptr);
         }
     }
 
-    const vk::Buffer* final_rows = s.x.get();
-    if (c.final_norm) {
-        r.norm(c.norm, "output_norm", *s.x, *s.h, n, hidden);
-        final_rows = s.h.get();
-    }
     // Last-row steps hand back one row per sequence: its last token's.
     const uint32_t rows = last_only ? batch : n;
+    const std::string lm = c.tie_embeddings ? "token_embd" : "lm_head";
+    const vk::Buffer* final_rows = s.x.get();
+    std::optional<ops::InputNorm> head_norm;  // decode: the LM head normalises its rows itself
+    if (c.final_norm) {
+        if (!encoder && rows == n) head_norm = r.fusable_norm(c.norm, "output_norm", {lm});
+        if (!head_norm) {
+            r.norm(c.norm, "output_norm", *s.x, *s.h, n, hidden);
+            final_rows = s.h.get();
+        }
+    }
     const vk::Buffer* head_in = final_rows;
     if (last_only && n > batch) {
         uint32_t end = 0;
@@ -174,8 +194,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     // Top-k mode keeps the logits row on the device and reads back only the candidates.
     const vk::Buffer& logits = output == Output::TopK ? *s.device_logits : *s.out;
     Recorder head(device_, commands, weights_, rows, precision);
-    const std::string lm = c.tie_embeddings ? "token_embd" : "lm_head";
-    head.linear(*head_in, lm, logits, c.lm_head_bias && !c.tie_embeddings, "lm_head");
+    head.linear(*head_in, lm, logits, c.lm_head_bias && !c.tie_embeddings, "lm_head", head_norm ? &*head_norm : nullptr);
     if (c.lm_head_bias && c.tie_embeddings) {
         ops::record_eltwise(device_, commands, ops::Eltwise::Add, logits, weights_.vector("lm_head.bias"), logits,
                             rows * c.vocab_size, c.vocab_size);

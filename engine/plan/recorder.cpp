@@ -2,6 +2,7 @@
 
 #include "ops/gated.h"
 #include "ops/rows.h"
+#include "vkllm/error.h"
 
 namespace vkllm::plan {
 
@@ -20,17 +21,45 @@ void Recorder::done(const char* family) {
     commands.timestamp(family);
 }
 
-void Recorder::linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias,
-                      const char* family) {
+void Recorder::record_linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias,
+                             const ops::InputNorm* norm) {
     ops::WeightMatrix w = weights.matrix(name + ".weight");
-    if (n <= ops::matvec_max_rows(w.type)) ops::record_matvec(device, commands, in, w, out, n);
+    if (n <= ops::matvec_max_rows(w.type)) ops::record_matvec(device, commands, in, w, out, n, false, norm);
+    else if (norm) throw Error("'" + name + "': an input norm is fused only into matrix-vector products");
     else ops::record_matmul(device, commands, in, w, out, n, precision);
     if (bias) {
         commands.barrier();
         ops::record_eltwise(device, commands, ops::Eltwise::Add, out, weights.vector(name + ".bias"), out, n * w.rows,
                             w.rows);
     }
+}
+
+void Recorder::linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias,
+                      const char* family, const ops::InputNorm* norm) {
+    record_linear(in, name, out, bias, norm);
     done(family);
+}
+
+std::optional<ops::InputNorm> Recorder::fusable_norm(const NormConfig& config, const std::string& name,
+                                                     std::initializer_list<std::string> matrices) const {
+    if (config.type != NormType::RMSNorm) return std::nullopt;
+    for (const std::string& m : matrices) {
+        const ops::WeightMatrix w = weights.matrix(m + ".weight");
+        if (n > ops::matvec_max_rows(w.type)) return std::nullopt;
+    }
+    return ops::InputNorm{&weights.vector(name + ".weight"), float(config.epsilon), config.add_unit_offset};
+}
+
+void Recorder::linear_add(const vk::Buffer& in, const std::string& name, const vk::Buffer& x,
+                          const vk::Buffer& scratch, bool bias, const char* family) {
+    ops::WeightMatrix w = weights.matrix(name + ".weight");
+    if (!bias && n <= ops::matvec_max_rows(w.type)) {
+        ops::record_matvec(device, commands, in, w, x, n, true);
+        done(family);
+        return;
+    }
+    linear(in, name, scratch, bias, family);
+    add(x, scratch, n * w.rows);
 }
 
 void Recorder::norm(const NormConfig& config, const std::string& name, const vk::Buffer& in, const vk::Buffer& out,
@@ -47,16 +76,22 @@ void Recorder::add(const vk::Buffer& x, const vk::Buffer& y, uint32_t count) {
 }
 
 void Recorder::ffn(const FfnConfig& config, const std::string& prefix, uint32_t width, bool bias,
-                   const vk::Buffer& src, const vk::Buffer& dst, const vk::Buffer& a, const vk::Buffer& b) {
-    linear(src, prefix + ".up", a, bias, "ffn");
+                   const vk::Buffer& src, const vk::Buffer& dst, const vk::Buffer& a, const vk::Buffer& b,
+                   bool accumulate, const ops::InputNorm* norm) {
+    // Up and gate read the same input and write different buffers: one barrier after both.
+    record_linear(src, prefix + ".up", a, bias, norm);
     if (config.gated) {
-        linear(src, prefix + ".gate", b, false, "ffn");
+        record_linear(src, prefix + ".gate", b, false, norm);
+        done("ffn");
         ops::record_gated(device, commands, activation_op(config.activation), b, a, a, n * width);
     } else {
+        done("ffn");
         ops::record_activation(device, commands, activation_op(config.activation), a, a, n * width);
     }
     done("activation");
-    linear(a, prefix + ".down", dst, bias, "ffn");
+    // `b` is free once the activation has read it.
+    if (accumulate) linear_add(a, prefix + ".down", dst, b, bias, "ffn");
+    else linear(a, prefix + ".down", dst, bias, "ffn");
 }
 
 }  // namespace vkllm::plan

@@ -1,6 +1,8 @@
 #pragma once
 // What GpuForward's step recording is made of: dispatches of the ops with a
 // barrier after each, and a GPU timestamp per dispatch family when profiling.
+#include <initializer_list>
+#include <optional>
 #include <string>
 
 #include "model/config.h"
@@ -22,16 +24,33 @@ public:
 
     // Barrier after the dispatches just recorded, then a timestamp under `family`.
     void done(const char* family);
-    // out[n, rows] = in[n, cols] W^T (+ bias); the matrix-vector kernel for a few rows.
-    void linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias, const char* family);
+    // out[n, rows] = in[n, cols] W^T (+ bias); the matrix-vector kernel for a
+    // few rows. `norm` (from fusable_norm): `in` is normalised on the way.
+    void linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias, const char* family,
+                const ops::InputNorm* norm = nullptr);
+    // The same without the closing barrier, for products independent of the
+    // ones recorded next (Q, K and V; gate and up), which then overlap.
+    void record_linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias,
+                       const ops::InputNorm* norm = nullptr);
+    // The norm `name` as the products `matrices` (names without ".weight")
+    // can apply to their input themselves: an RMSNorm, and every product a
+    // matrix-vector kernel that fuses it (decode). Nothing: run norm() first.
+    std::optional<ops::InputNorm> fusable_norm(const NormConfig& config, const std::string& name,
+                                               std::initializer_list<std::string> matrices) const;
+    // x += in W^T (+ bias): in the matrix-vector kernel's epilogue where it can
+    // (decode), else into `scratch` followed by an add.
+    void linear_add(const vk::Buffer& in, const std::string& name, const vk::Buffer& x, const vk::Buffer& scratch,
+                    bool bias, const char* family);
     void norm(const NormConfig& config, const std::string& name, const vk::Buffer& in, const vk::Buffer& out,
               uint32_t rows, uint32_t cols);
     // x += y over `count` floats.
     void add(const vk::Buffer& x, const vk::Buffer& y, uint32_t count);
     // Feed-forward `prefix`.{up, gate, down} of hidden width `width`: src [n, hidden] -> dst,
-    // through the scratch `a` and `b` (at least n * width floats each).
+    // through the scratch `a` and `b` (at least n * width floats each); `accumulate`: dst += the result.
+    // `norm`: src is normalised by up and gate themselves (fusable_norm).
     void ffn(const FfnConfig& config, const std::string& prefix, uint32_t width, bool bias, const vk::Buffer& src,
-             const vk::Buffer& dst, const vk::Buffer& a, const vk::Buffer& b);
+             const vk::Buffer& dst, const vk::Buffer& a, const vk::Buffer& b, bool accumulate = false,
+             const ops::InputNorm* norm = nullptr);
 
     vk::Device& device;
     vk::CommandBuffer& commands;

@@ -2,8 +2,10 @@
 // lane l of a row takes its groups l, l + lanes, ... (blocks/bytes.glsl), so
 // neighbouring lanes read neighbouring words of the row's blocks; each group
 // is decoded once into 32 floats and dotted with every vector's matching x.
-// Rows are whole blocks, so K is a multiple of BLOCK_VALUES (and of 4).
-void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, inout float sums[VECTORS]) {
+// Rows are whole blocks, so K is a multiple of BLOCK_VALUES (and of 4). With
+// NORMED_INPUT x is scaled by the norm's gain and its squares summed, as in
+// matvec.comp's float path (every x value is visited once per row).
+void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, inout float sums[SLOTS]) {
     uint x_base[VECTORS];  // first vec4 of each vector's x row
     for (uint v = 0; v < VECTORS; ++v) x_base[v] = (v < count ? x_row(v0 + v) : 0u) * (p.K / 4u);
     const uint blocks = p.K / BLOCK_VALUES;
@@ -17,7 +19,16 @@ void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, in
             const uint x0 = (kb * BLOCK_VALUES + run_start(g, r)) / 4u;
             for (uint j = 0u; j < run_vec4s; ++j)
                 for (uint v = 0; v < VECTORS; ++v)
-                    if (v < count) sums[v] += dot(x4[x_base[v] + x0 + j], w[r * run_vec4s + j]);
+                    if (v < count) {
+                        const vec4 xv = x4[x_base[v] + x0 + j];
+#if defined(NORMED_INPUT)
+                        const vec4 gain_v = UNIT_OFFSET == 1 ? gain4[x0 + j] + 1.0 : gain4[x0 + j];
+                        sums[v] += dot(xv * gain_v, w[r * run_vec4s + j]);
+                        sums[VECTORS + v] += dot(xv, xv);
+#else
+                        sums[v] += dot(xv, w[r * run_vec4s + j]);
+#endif
+                    }
         }
     }
 }

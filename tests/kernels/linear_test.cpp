@@ -71,7 +71,9 @@ void check_linear(bool matmul, DType type, Shape s, uint32_t seed) {
     CHECK(err <= tolerance(s.k));
 }
 
-const Shape kMatmulShapes[] = {{1, 1, 1}, {7, 33, 5}, {64, 64, 64}, {65, 130, 17}, {130, 67, 300}, {3, 517, 129}};
+// K a multiple of 8 (the cooperative-matrix kernel's vector loads) over one, several and a partial stage of 64, too.
+const Shape kMatmulShapes[] = {{1, 1, 1},     {7, 33, 5},     {64, 64, 64},  {65, 130, 17},
+                               {130, 67, 300}, {3, 517, 129}, {100, 80, 200}, {129, 200, 520}};
 const Shape kMatvecShapes[] = {{1, 1, 1}, {1, 33, 5}, {1, 256, 1000}, {1, 517, 129}, {4, 300, 257}, {2, 1, 2049},
                                  {11, 70, 130}, {16, 33, 64}};  // more vectors than one workgroup's 8
 
@@ -95,6 +97,69 @@ TEST_CASE("matvec f32 weights matches the CPU") {
 TEST_CASE("matvec f16 weights matches the CPU") {
     uint32_t seed = 300;
     for (Shape s : kMatvecShapes) check_linear(false, DType::F16, s, seed += 2);
+}
+
+TEST_CASE("matvec adding its result to the output (a residual) matches the CPU") {
+    // y starts as a random residual r; the kernel leaves r + x W^T. Same bound
+    // as above: the one extra addition rounds once.
+    uint32_t seed = 350;
+    for (auto type : {DType::F32, DType::F16})
+        for (Shape s : kMatvecShapes) {
+            ValidationGuard guard;
+            auto x = random_floats(size_t(s.m) * s.k, ++seed);
+            Weights w = make_weights(type, s.n, s.k, ++seed);
+            auto residual = random_floats(size_t(s.m) * s.n, ++seed);
+            auto in = make_buffer(x, "x");
+            auto out = make_buffer(residual, "y");
+            ops::WeightMatrix matrix{w.buffer.get(), 0, type, s.n, s.k};
+            run_once([&](vk::CommandBuffer& c) { ops::record_matvec(gpu(), c, *in, matrix, *out, s.m, true); });
+            std::vector<double> ref = reference_linear(x, w.values, s.m, s.n, s.k);
+            for (size_t i = 0; i < ref.size(); ++i) ref[i] += residual[i];
+            INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " f16=" << (type == DType::F16));
+            CHECK(relative_error(read_buffer(*out, ref.size()), ref) <= tolerance(s.k));
+        }
+    vk::CommandBuffer c(gpu());
+    c.begin();
+    auto x = make_buffer(random_floats(64, 1), "x");
+    Weights w = make_weights(DType::F32, 8, 8, 2);
+    CHECK_THROWS_WITH(ops::record_matvec(gpu(), c, *x, {w.buffer.get(), 0, DType::F32, 8, 8}, *x, 1, true),
+                      doctest::Contains("in place"));
+    c.end();
+}
+
+TEST_CASE("matvec normalising its input (RMSNorm, plain and 1 + g) matches the CPU") {
+    // Reference: the float64 RMSNorm of each row, then the product. The
+    // kernel sums squares and products in float32 over K and scales once:
+    // the same bound as an ordinary product (the norm adds a few roundings).
+    uint32_t seed = 380;
+    for (bool unit_offset : {false, true})
+        for (Shape s : kMatvecShapes) {
+            ValidationGuard guard;
+            auto x = random_floats(size_t(s.m) * s.k, ++seed, -2.f, 3.f);
+            auto gain = random_floats(s.k, ++seed, -1.5f, 1.5f);
+            Weights w = make_weights(DType::F16, s.n, s.k, ++seed);
+            auto in = make_buffer(x, "x");
+            auto g = make_buffer(gain, "gain");
+            auto out = make_output(size_t(s.m) * s.n, "y");
+            ops::WeightMatrix matrix{w.buffer.get(), 0, DType::F16, s.n, s.k};
+            const ops::InputNorm norm{g.get(), 1e-5f, unit_offset};
+            run_once([&](vk::CommandBuffer& c) { ops::record_matvec(gpu(), c, *in, matrix, *out, s.m, false, &norm); });
+            std::vector<double> ref(size_t(s.m) * s.n);
+            for (uint32_t r = 0; r < s.m; ++r) {
+                double sq = 0;
+                for (uint32_t i = 0; i < s.k; ++i) sq += double(x[size_t(r) * s.k + i]) * x[size_t(r) * s.k + i];
+                const double inv = 1.0 / std::sqrt(sq / s.k + 1e-5);
+                for (uint32_t c = 0; c < s.n; ++c) {
+                    double dot = 0;
+                    for (uint32_t i = 0; i < s.k; ++i)
+                        dot += double(x[size_t(r) * s.k + i]) * inv * (gain[i] + (unit_offset ? 1.0 : 0.0)) *
+                               w.values[size_t(c) * s.k + i];
+                    ref[size_t(r) * s.n + c] = dot;
+                }
+            }
+            INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " unit offset=" << unit_offset);
+            CHECK(relative_error(read_buffer(*out, ref.size()), ref) <= tolerance(s.k));
+        }
 }
 
 TEST_CASE("a weight larger than maxStorageBufferRange is split into row chunks") {

@@ -10,6 +10,8 @@
 #include <random>
 
 #include "kernels/gpu_test_context.h"
+#include "common/half.h"
+#include "ops/kv_write.h"
 #include "ops/rope.h"
 
 using namespace vkllm;
@@ -53,6 +55,26 @@ struct Case {
     float attention_factor;
 };
 
+// x [tokens, heads, head_dim] rotated in float64 with the float32 inverse frequencies the GPU gets.
+std::vector<double> rotated(const Case& k, const std::vector<float>& x, const std::vector<int32_t>& positions,
+                            const std::vector<float>& inv_freq) {
+    std::vector<double> ref(x.begin(), x.end());
+    const uint32_t half = k.rotary_dims / 2;
+    for (uint32_t t = 0; t < k.tokens; ++t)
+        for (uint32_t h = 0; h < k.heads; ++h) {
+            const size_t base = (size_t(t) * k.heads + h) * k.head_dim;
+            for (uint32_t i = 0; i < half; ++i) {
+                const double angle = double(positions[t]) * double(inv_freq[i]);
+                const double c = std::cos(angle) * k.attention_factor, s = std::sin(angle) * k.attention_factor;
+                const size_t a = base + (k.style == ops::RopeStyle::NeoX ? i : 2 * i);
+                const size_t b = base + (k.style == ops::RopeStyle::NeoX ? i + half : 2 * i + 1);
+                ref[a] = x[a] * c - double(x[b]) * s;
+                ref[b] = x[b] * c + double(x[a]) * s;
+            }
+        }
+    return ref;
+}
+
 void check_rope(const Case& k, const std::vector<double>& inv_freq_double, uint32_t max_position, uint32_t seed) {
     ValidationGuard guard;
     REQUIRE(inv_freq_double.size() == k.rotary_dims / 2);
@@ -74,20 +96,7 @@ void check_rope(const Case& k, const std::vector<double>& inv_freq_double, uint3
     });
     auto out = read_buffer(*x_buffer, n);
 
-    std::vector<double> ref(x.begin(), x.end());
-    const uint32_t half = k.rotary_dims / 2;
-    for (uint32_t t = 0; t < k.tokens; ++t)
-        for (uint32_t h = 0; h < k.heads; ++h) {
-            const size_t base = (size_t(t) * k.heads + h) * k.head_dim;
-            for (uint32_t i = 0; i < half; ++i) {
-                const double angle = double(positions[t]) * double(inv_freq[i]);
-                const double c = std::cos(angle) * k.attention_factor, s = std::sin(angle) * k.attention_factor;
-                const size_t a = base + (k.style == ops::RopeStyle::NeoX ? i : 2 * i);
-                const size_t b = base + (k.style == ops::RopeStyle::NeoX ? i + half : 2 * i + 1);
-                ref[a] = x[a] * c - double(x[b]) * s;
-                ref[b] = x[b] * c + double(x[a]) * s;
-            }
-        }
+    const std::vector<double> ref = rotated(k, x, positions, inv_freq);
     INFO("tokens=" << k.tokens << " heads=" << k.heads << " head_dim=" << k.head_dim << " rotary=" << k.rotary_dims
                    << " gptj=" << (k.style == ops::RopeStyle::GPTJ) << " max position=" << max_position);
     CHECK(relative_error(out, ref) <= 4e-6);
@@ -100,6 +109,58 @@ void check_rope(const Case& k, const std::vector<double>& inv_freq_double, uint3
                 changed += out[e] != x[e];
             }
     CHECK(changed == 0);
+}
+
+
+// The KV write that rotates keys on their way into the pool (ops/kv_write.h):
+// the pool's rows against the same float64 rotation; values are copied as
+// given. f32 pools: the RoPE tolerance above; f16 pools: the rotation
+// rounded to f16 (relative 2^-11 per value) on top, so <= 1e-3.
+void check_kv_write_rope(const Case& k, uint32_t seed) {
+    ValidationGuard guard;
+    const bool f16 = gpu().caps().storage_16bit;
+    const uint32_t row = k.heads * k.head_dim, slots = k.tokens + 4;
+    std::vector<float> inv_freq;
+    for (double f : default_inv_freq(10000, k.rotary_dims)) inv_freq.push_back(float(f));
+    std::vector<int32_t> positions(k.tokens), slot_of(k.tokens);
+    for (uint32_t t = 0; t < k.tokens; ++t) {
+        positions[t] = int32_t((t * 977u + seed) % 5000u);
+        slot_of[t] = int32_t((t * 3u + 1u) % slots);  // distinct slots while 3 does not divide `slots`
+    }
+    REQUIRE(slots % 3 != 0);
+    auto x = random_floats(size_t(k.tokens) * row, seed), v = random_floats(size_t(k.tokens) * row, seed + 1);
+    auto kb = make_buffer(x, "k"), vb = make_buffer(v, "v");
+    auto sb = make_buffer_bytes(slot_of.data(), slot_of.size() * 4, "slots");
+    auto pb = make_buffer_bytes(positions.data(), positions.size() * 4, "positions");
+    auto fb = make_buffer(inv_freq, "inv_freq");
+    const uint64_t pool_bytes = uint64_t(slots) * row * (f16 ? 2 : 4);
+    vk::Buffer k_pool(gpu(), pool_bytes, vk::BufferKind::Device, "k pool"), v_pool(gpu(), pool_bytes, vk::BufferKind::Device, "v pool");
+    const ops::KvRope rope{{k.head_dim, k.rotary_dims, k.style, k.attention_factor}, pb.get(), fb.get()};
+    run_once([&](vk::CommandBuffer& c) {
+        ops::record_kv_write(gpu(), c, *kb, *vb, *sb, k_pool, v_pool, k.tokens, row, f16, &rope);
+    });
+    auto read_pool = [&](const vk::Buffer& pool) {
+        std::vector<float> out(size_t(slots) * row);
+        if (!f16) return read_buffer(pool, out.size());
+        std::vector<uint16_t> halves(out.size());
+        vk::download(gpu(), pool, halves.data(), halves.size() * 2);
+        for (size_t i = 0; i < out.size(); ++i) out[i] = half_to_float(halves[i]);
+        return out;
+    };
+    const std::vector<float> keys = read_pool(k_pool), values = read_pool(v_pool);
+    const std::vector<double> ref = rotated(k, x, positions, inv_freq);
+    std::vector<float> got_k, got_v;
+    std::vector<double> want_v;
+    for (uint32_t t = 0; t < k.tokens; ++t)
+        for (uint32_t c = 0; c < row; ++c) {
+            got_k.push_back(keys[size_t(slot_of[t]) * row + c]);
+            got_v.push_back(values[size_t(slot_of[t]) * row + c]);
+            want_v.push_back(v[size_t(t) * row + c]);
+        }
+    INFO("tokens=" << k.tokens << " heads=" << k.heads << " head_dim=" << k.head_dim << " rotary=" << k.rotary_dims
+                   << " gptj=" << (k.style == ops::RopeStyle::GPTJ) << " f16 pools=" << f16);
+    CHECK(relative_error(got_k, ref) <= (f16 ? 1e-3 : 4e-6));
+    CHECK(relative_error(got_v, want_v) <= (f16 ? 1e-3 : 0.0));
 }
 
 }  // namespace
@@ -145,4 +206,11 @@ TEST_CASE("RoPE rejects odd or oversized rotary dims and short buffers") {
     CHECK_THROWS_WITH(ops::record_rope(gpu(), c, {64, 64, ops::RopeStyle::NeoX, 1.f}, *x, *x, *x, 2, 1),
                       doctest::Contains("too small"));
     c.end();
+}
+
+TEST_CASE("KV write rotates the keys (RoPE) on their way into the pool") {
+    uint32_t seed = 1600;
+    for (auto style : {ops::RopeStyle::NeoX, ops::RopeStyle::GPTJ})
+        for (uint32_t rotary : {64u, 32u}) check_kv_write_rope({7, 3, 64, rotary, style, 1.0f}, seed++);
+    check_kv_write_rope({4, 2, 128, 128, ops::RopeStyle::NeoX, 1.1386294f}, seed++);
 }
