@@ -4,8 +4,8 @@
 #include <cstring>
 #include <optional>
 
-#include "common/parse_number.h"
 #include "common/half.h"
+#include "common/parse_number.h"
 #include "vkllm/error.h"
 
 namespace vkllm::plan {
