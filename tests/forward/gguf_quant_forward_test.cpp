@@ -33,7 +33,8 @@ plan::ForwardOptions as_stored_options() {
 
 TEST_CASE("quantized GGUF fixtures: GPU prefill and decode match each preset's logits") {
     for (const GgufQuantCase& c : kGgufQuantCases) {
-        if (!c.gpu) continue;  // its blocks are not kept as stored on the GPU yet
+        CAPTURE(c.name);
+        CAPTURE(c.type);
         ValidationCheck check;
         const GgufQuantFixture f = load_gguf_quant_fixture(c);
         const LoadedModel m = load_model(f.model_path);
