@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "model/load.h"
 #include "model/quantize_source.h"
@@ -57,8 +58,8 @@ void check_exportable(const std::string& dir, const ModelConfig& c, const std::s
     if (!c.norm_before || c.block != BlockLayout::Sequential) refuse(dir, "a block layout other than sequential pre-norm");
     if (!c.ffn.gated || c.ffn.activation != Activation::SiLU || c.ffn.bias) refuse(dir, "an FFN other than SwiGLU without bias");
     if (c.position != PositionEncoding::RoPE || c.rope.style != RopeStyle::NeoX) refuse(dir, "positions other than rotate-half RoPE");
-    if (c.rope.scaling != RopeScaling::None && c.rope.scaling != RopeScaling::Linear && c.rope.scaling != RopeScaling::YaRN)
-        refuse(dir, "RoPE scaling other than linear or YaRN (Llama-3 and dynamic scaling need rope_freqs / keys the loader lacks)");
+    if (c.rope.scaling == RopeScaling::DynamicNTK) refuse(dir, "dynamic NTK RoPE scaling (GGUF has no key for it)");
+    if (c.rope.scaling == RopeScaling::Llama3 && arch != "llama") refuse(dir, "Llama-3 RoPE scaling outside the llama family");
     if (c.attention.out_bias || c.attention.logit_softcap != 0 || !c.attention.causal) refuse(dir, "attention with output bias, soft-capping or no causal mask");
     if (c.attention.scale != 0 && std::fabs(c.attention.scale * std::sqrt(double(c.head_size())) - 1) > 1e-9)
         refuse(dir, "an attention scale other than 1/sqrt(head_dim)");
@@ -97,6 +98,40 @@ void write_config(GgufWriter& w, const ModelConfig& c, const std::string& arch) 
     w.add_u32(k("vocab_size"), c.vocab_size);
 }
 
+// Llama-3 RoPE scaling as llama.cpp's converter writes it: no scaling keys, a
+// tensor rope_freqs.weight with one divisor per rotary pair (1 for short
+// wavelengths, the scaling factor for long ones, a smooth blend between).
+std::vector<float> llama3_frequency_factors(const RopeConfig& rope, uint32_t dims) {
+    constexpr double kPi = 3.14159265358979323846;
+    const double context = rope.original_max_position;
+    const double low_freq_wavelen = context / rope.low_freq_factor;
+    const double high_freq_wavelen = context / rope.high_freq_factor;
+    std::vector<float> factors(dims / 2);
+    for (uint32_t i = 0; i < dims / 2; ++i) {
+        const double wavelen = 2.0 * kPi * std::pow(rope.theta, double(2 * i) / double(dims));
+        if (wavelen < high_freq_wavelen) {
+            factors[i] = 1.0f;
+        } else if (wavelen > low_freq_wavelen) {
+            factors[i] = float(rope.factor);
+        } else {
+            const double smooth = (context / wavelen - rope.low_freq_factor) / (rope.high_freq_factor - rope.low_freq_factor);
+            factors[i] = float(1.0 / ((1.0 - smooth) / rope.factor + smooth));
+        }
+    }
+    return factors;
+}
+
+// The GGUF family of a model: its Hugging Face architecture, or for a model
+// config of ours (no architecture recorded) the family whose layout it has.
+std::string gguf_family(const ModelConfig& c) {
+    for (const Family& f : kFamilies)
+        if (c.hf_architecture == f.hf_architecture) return f.gguf_architecture;
+    if (!c.hf_architecture.empty()) return "";
+    if (c.attention.qk_norm) return "qwen3";
+    if (c.attention.qkv_bias) return "qwen2";
+    return "llama";
+}
+
 void write_tokenizer(GgufWriter& w, const tokenizer::GgufTokenizerMetadata& m) {
     w.add_string("tokenizer.ggml.model", m.model);
     w.add_string("tokenizer.ggml.pre", m.pre);
@@ -122,9 +157,7 @@ uint64_t interleaved_source_row(uint64_t r, uint64_t d) {
 QuantizeSource quantize_source_from_hf(const std::string& dir, const QuantizeLog& log) {
     auto model = std::make_shared<LoadedModel>(load_model(dir));
     const ModelConfig& c = model->config;
-    std::string arch;
-    for (const Family& f : kFamilies)
-        if (c.hf_architecture == f.hf_architecture) arch = f.gguf_architecture;
+    const std::string arch = gguf_family(c);
     if (arch.empty())
         throw InputError(dir + ": Hugging Face architecture '" + c.hf_architecture +
                          "' has no GGUF export (supported: " + family_list() + ")");
@@ -170,6 +203,18 @@ QuantizeSource quantize_source_from_hf(const std::string& dir, const QuantizeLog
             add("layers." + std::to_string(i) + "." + name, "blk." + std::to_string(i) + "." + gguf, int(i), heads);
         }
     add("output_norm.weight", "output_norm.weight", -1, 0);
+    if (c.rope.scaling == RopeScaling::Llama3) {
+        const uint32_t dims = uint32_t(std::llround(double(c.head_size()) * c.rope.partial_rotary_fraction)) & ~1u;
+        auto factors = std::make_shared<std::vector<float>>(llama3_frequency_factors(c.rope, dims));
+        QuantizeSourceTensor t;
+        t.role.name = "rope_freqs.weight";
+        t.role.shape = {factors->size()};
+        t.role.layer = -1;
+        t.source_dtype = DType::F32;
+        t.source_bytes = factors->size() * 4;
+        t.read_row = [factors](uint64_t row, float* out) { *out = (*factors)[row]; };
+        s.tensors.push_back(std::move(t));
+    }
     if (!c.tie_embeddings) add("lm_head.weight", "output.weight", -1, 0);
     for (const auto& [name, was_used] : used)
         if (!was_used) throw InputError(dir + ": tensor '" + name + "' has no GGUF name in the export for " + arch);

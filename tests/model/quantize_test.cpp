@@ -14,6 +14,7 @@
 
 #include "model/gguf_file.h"
 #include "model/load.h"
+#include "model/make_model.h"
 #include "model/quantize.h"
 #include "model/safetensors_writer.h"
 #include "reference/reference.h"
@@ -190,6 +191,57 @@ TEST_CASE("quantize to f32: every llama-family fixture round trips through our G
         CHECK(err < 1e-5);
         fs::remove(path);
     }
+}
+
+TEST_CASE("quantize a model config of ours with Llama-3 RoPE scaling: rope_freqs.weight carries the scaling") {
+    // make-model writes a TOML + safetensors model with no Hugging Face
+    // architecture; it exports as the llama family. Llama-3 scaling has no GGUF
+    // keys: the converter's per-pair divisors in rope_freqs.weight reproduce it,
+    // so the f32 export's logits match the TOML model's up to summation order
+    // and the divisors' f32 rounding (1e-5).
+    const std::string toml = R"(name = "tiny-llama3"
+kind = "decoder_only"
+[model]
+vocab_size = 256
+hidden_size = 64
+num_layers = 2
+num_heads = 4
+num_kv_heads = 2
+max_position = 256
+[norm]
+type = "rmsnorm"
+epsilon = 1e-5
+[position]
+type = "rope"
+theta = 10000.0
+[position.rope_scaling]
+type = "llama3"
+factor = 8.0
+low_freq_factor = 1.0
+high_freq_factor = 4.0
+original_max_position = 64
+[ffn]
+gated = true
+activation = "silu"
+intermediate_size = 128
+)";
+    const std::string dir = temp_path("llama3_toml");
+    fs::remove_all(dir);
+    const std::string model_toml = make_model(parse_config_toml_string(toml, "tiny-llama3.toml"), 7, DType::F32, dir);
+    LoadedModel base = load_model(model_toml);
+    const std::string path = quantize(model_toml, "f32", "llama3_toml");
+    LoadedModel q = load_model(path);
+    REQUIRE(q.config.rope.frequency_factors.size() == 8);
+    CHECK(q.config.rope.frequency_factors.front() == doctest::Approx(1.0));  // short wavelengths kept
+    CHECK(q.config.rope.frequency_factors.back() == doctest::Approx(8.0));   // long ones divided by the factor
+    std::vector<int32_t> tokens;
+    for (int32_t t : kGqaTokens) tokens.push_back(t % 256);
+    const double err =
+        relative_error(reference_forward(q.config, q.weights, tokens), reference_forward(base.config, base.weights, tokens));
+    CAPTURE(err);
+    CHECK(err < 1e-5);
+    fs::remove(path);
+    fs::remove_all(dir);
 }
 
 TEST_CASE("quantize Qwen2 and Qwen3 directories: no q/k permutation, biases and q/k norms carried") {
@@ -384,7 +436,7 @@ TEST_CASE("vkllm quantize: clear errors") {
     CHECK(r.output.find("/nonexistent-folder") != std::string::npos);
     r = test::run_cli("quantize " + kRoot + "/README.md " + temp_path("x.gguf") + " q8_0");
     CHECK(r.exit_code != 0);
-    CHECK(r.output.find("expected a Hugging Face directory or an F32/F16/BF16 .gguf file") != std::string::npos);
+    CHECK(r.output.find("expected a Hugging Face directory, a model .toml or an F32/F16/BF16 .gguf file") != std::string::npos);
     r = test::run_cli("quantize " + std::string(VKLLM_TEST_DATA_DIR) + "/hf/models/gpt2_abs " + temp_path("x.gguf") + " q8_0");
     CHECK(r.exit_code != 0);
     CHECK(r.output.find("Hugging Face architecture 'GPT2LMHeadModel' has no GGUF export (supported: LlamaForCausalLM, "
