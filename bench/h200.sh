@@ -10,8 +10,9 @@
 # of the reference bandwidth (-b, default 4.262e12 bytes/s: this card's
 # device-to-device copy) that the wall decode rate implies. JSON of every run
 # goes to the work folder. ROWS is a comma-separated subset of the row names
-# below (default: all); rows whose model cannot be made (Q8_0 needs make-model
-# to write it) are reported as skipped.
+# below (default: all). Quantized rows quantize the f16 model with `vkllm
+# quantize` (a GGUF type or preset); rows whose model cannot be made are
+# reported as skipped.
 set -euo pipefail
 
 rows="all"
@@ -35,8 +36,12 @@ maker="${1#*=}"
 table="
 1b-f16|llama-3.2-1b|f16|-p 512 -n 128
 1b-q8|llama-3.2-1b|q8_0|-p 512 -n 128
+1b-q4km|llama-3.2-1b|q4_k_m|-p 512 -n 128
+1b-q40|llama-3.2-1b|q4_0|-p 512 -n 128
 8b-f16|llama-3-8b|f16|-p 512 -n 64
 8b-q8|llama-3-8b|q8_0|-p 512 -n 64
+8b-q4km|llama-3-8b|q4_k_m|-p 512 -n 64
+8b-q40|llama-3-8b|q4_0|-p 512 -n 64
 1b-ctx4k|llama-3.2-1b|f16|-p 4096 -n 64
 1b-ctx8k|llama-3.2-1b|f16|-p 8192 -n 64
 1b-b16|llama-3.2-1b|f16|-p 128 -n 32 -b 16
@@ -47,13 +52,23 @@ moe-dense|mixtral-small-dense|f16|-p 512 -n 64
 
 wanted() { [ "$rows" = all ] || [[ ",$rows," == *",$1,"* ]]; }
 
-model_dir() {  # config dtype -> folder holding model.toml, made once
-    local dir="$work/$1-$2"
-    if [ ! -f "$dir/model.toml" ]; then
-        "$maker" make-model --config "$here/configs/models/$1.toml" --seed 1 --out "$dir" --dtype "$2" \
-            >"$work/make-$1-$2.log" 2>&1 || { rm -rf "$dir"; return 1; }
-    fi
-    echo "$dir"
+model_path() {  # config dtype -> the model file to bench, made once
+    case "$2" in
+        f16|f32|bf16)
+            local dir="$work/$1-$2"
+            if [ ! -f "$dir/model.toml" ]; then
+                "$maker" make-model --config "$here/configs/models/$1.toml" --seed 1 --out "$dir" --dtype "$2" \
+                    >"$work/make-$1-$2.log" 2>&1 || { rm -rf "$dir"; return 1; }
+            fi
+            echo "$dir/model.toml" ;;
+        *)  # a GGUF type or preset: the f16 model through `vkllm quantize`
+            local f16 gguf="$work/$1-$2.gguf"
+            f16="$(model_path "$1" f16)" || return 1
+            if [ ! -f "$gguf" ]; then
+                "$maker" quantize "$f16" "$gguf" "$2" -q >"$work/make-$1-$2.log" 2>&1 || { rm -f "$gguf"; return 1; }
+            fi
+            echo "$gguf" ;;
+    esac
 }
 
 results="$work/results.tsv"
@@ -61,8 +76,8 @@ results="$work/results.tsv"
 while IFS='|' read -r name config dtype args; do
     [ -n "$name" ] || continue
     wanted "$name" || continue
-    if ! dir="$(model_dir "$config" "$dtype")"; then
-        printf '%s\t-\tskipped: make-model cannot write %s %s (%s)\n' "$name" "$config" "$dtype" \
+    if ! model="$(model_path "$config" "$dtype")"; then
+        printf '%s\t-\tskipped: could not make %s %s (%s)\n' "$name" "$config" "$dtype" \
             "$(tail -n 1 "$work/make-$config-$dtype.log")" >>"$results"
         continue
     fi
@@ -70,8 +85,10 @@ while IFS='|' read -r name config dtype args; do
         label="${binary%%=*}" exe="${binary#*=}"
         out="$work/$name-$label.json"
         # shellcheck disable=SC2086
-        if "$exe" bench -m "$dir/model.toml" $args --json >"$out" 2>"$work/$name-$label.err"; then
+        if "$exe" bench -m "$model" $args --json >"$out" 2>"$work/$name-$label.err"; then
             printf '%s\t%s\t%s\t%s\n' "$name" "$label" "$args" "$out" >>"$results"
+            # Progress, so a run cut short still shows what it measured.
+            echo "$name $label: $(tr -d '\n' <"$out" | grep -o '"decode_tokens_per_second_wall":[0-9.]*')" >&2
         else
             printf '%s\t%s\tfailed: %s\n' "$name" "$label" "$(tail -n 1 "$work/$name-$label.err")" >>"$results"
         fi
