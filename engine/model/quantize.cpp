@@ -29,8 +29,9 @@ QuantizeSource open_source(const std::string& input, const QuantizeLog& log) {
         return quantize_source_from_hf(input, log);
     }
     if (!fs::exists(input, ec)) throw InputError(input + ": no such file or directory");
+    if (fs::path(input).extension() == ".toml") return quantize_source_from_hf(input, log);
     if (fs::path(input).extension() != ".gguf")
-        throw InputError(input + ": expected a Hugging Face directory or an F32/F16/BF16 .gguf file");
+        throw InputError(input + ": expected a Hugging Face directory, a model .toml or an F32/F16/BF16 .gguf file");
     return quantize_source_from_gguf(input, log);
 }
 

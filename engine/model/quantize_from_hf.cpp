@@ -1,4 +1,5 @@
-// A Hugging Face directory as quantizer input: the metadata and tensor names
+// A Hugging Face directory (or a TOML model of the same structure) as
+// quantizer input: the metadata and tensor names
 // llama.cpp's converter writes for the llama (Llama, Mistral), qwen2 and qwen3
 // families, q/k rows of llama permuted as that converter does, and the
 // tokenizer.json as tokenizer.ggml.* keys.
@@ -125,9 +126,14 @@ QuantizeSource quantize_source_from_hf(const std::string& dir, const QuantizeLog
     std::string arch;
     for (const Family& f : kFamilies)
         if (c.hf_architecture == f.hf_architecture) arch = f.gguf_architecture;
-    if (arch.empty())
+    if (c.hf_architecture.empty()) {
+        // A TOML model (make-model output, hand-written configs) names no
+        // family: the structure picks the GGUF architecture that loads it.
+        arch = c.attention.qk_norm ? "qwen3" : c.attention.qkv_bias ? "qwen2" : "llama";
+    } else if (arch.empty()) {
         throw InputError(dir + ": Hugging Face architecture '" + c.hf_architecture +
                          "' has no GGUF export (supported: " + family_list() + ")");
+    }
     check_exportable(dir, c, arch);
 
     QuantizeSource s;
