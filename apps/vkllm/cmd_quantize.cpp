@@ -1,5 +1,5 @@
-// `vkllm quantize IN OUT TYPE`: a Hugging Face directory or an F32/F16/BF16
-// GGUF file -> a GGUF file with block-quantized matrices (model/quantize.h).
+// `vkllm quantize IN OUT TYPE`: a Hugging Face directory, a model TOML or an
+// F32/F16/BF16 GGUF file -> a GGUF file with block-quantized matrices (model/quantize.h).
 #include <cstdio>
 #include <memory>
 
@@ -38,10 +38,10 @@ int run(const QuantizeCliOptions& o) {
     return 0;
 }
 
-Registration reg{"quantize", "Write a quantized GGUF file from a Hugging Face directory or an F32/F16/BF16 GGUF",
+Registration reg{"quantize", "Write a quantized GGUF file from a Hugging Face directory, a model TOML or an F32/F16/BF16 GGUF",
                  [](CLI::App& sub) {
                      auto o = std::make_shared<QuantizeCliOptions>();
-                     sub.add_option("input", o->input, "Hugging Face model directory or F32/F16/BF16 GGUF file")->required();
+                     sub.add_option("input", o->input, "Hugging Face model directory, model .toml or F32/F16/BF16 GGUF file")->required();
                      sub.add_option("output", o->output, "GGUF file to write")->required();
                      sub.add_option("type", o->type, "One of: " + quantize_target_names())->required();
                      sub.add_flag("--pure", o->pure,

@@ -59,8 +59,11 @@ AffineFit fit_affine(const float* x, int n, int nmax) {
     for (int i = 0; i < n; ++i) lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
     AffineFit best{0, -lo};
     if (!(hi > lo)) return best;  // constant sub-block at or below zero: the min alone holds it
-    double best_err = 0;
-    for (int i = 0; i < n; ++i) best_err += double(x[i] - lo) * double(x[i] - lo);  // the all-min fit
+    double best_err = 0, sx2 = 0;
+    for (int i = 0; i < n; ++i) {
+        best_err += double(x[i] - lo) * double(x[i] - lo);  // the all-min fit
+        sx2 += double(x[i]) * x[i];
+    }
     int codes[32];
     for (int t = 0; t <= 20; ++t) {
         const float iscale = (float(nmax) - 1.0f + 0.1f * float(t)) / (hi - lo);
@@ -80,11 +83,8 @@ AffineFit fit_affine(const float* x, int n, int nmax) {
         }
         if (b > 0) b = 0, a = slx / sl2;  // the format cannot add a positive offset
         if (!(a > 0)) continue;
-        double err = 0;
-        for (int i = 0; i < n; ++i) {
-            const double e = a * codes[i] + b - x[i];
-            err += e * e;
-        }
+        // Σ (a L + b - x)², expanded so that no second pass over the values is needed.
+        const double err = sx2 + a * a * sl2 + n * b * b + 2 * (a * b * sl - a * slx - b * sx);
         if (err < best_err) best_err = err, best = {float(a), float(-b)};
     }
     return best;
@@ -96,8 +96,9 @@ float fit_symmetric(const float* x, int n, int nmax) {
     const float m = signed_max(x, n);
     if (m == 0) return 0;
     float best = 0;
-    double best_err = 0;
-    for (int i = 0; i < n; ++i) best_err += double(x[i]) * x[i];
+    double sx2 = 0;
+    for (int i = 0; i < n; ++i) sx2 += double(x[i]) * x[i];
+    double best_err = sx2;
     for (int sign = -1; sign <= 1; sign += 2)
         for (int t = -10; t <= 10; ++t) {
             const float iscale = float(sign) * (float(nmax) + 0.1f * float(t)) / m;
@@ -109,11 +110,7 @@ float fit_symmetric(const float* x, int n, int nmax) {
             }
             if (sl2 == 0) continue;
             const double a = slx / sl2;
-            double err = 0;
-            for (int i = 0; i < n; ++i) {
-                const double e = a * codes[i] - x[i];
-                err += e * e;
-            }
+            const double err = sx2 - a * slx;  // Σ (a L - x)² at the least-squares a
             if (err < best_err) best_err = err, best = float(a);
         }
     return best;

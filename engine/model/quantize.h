@@ -1,7 +1,7 @@
 #pragma once
 // `vkllm quantize`: a Hugging Face directory (llama, mistral, qwen2, qwen3
-// families) or an F32/F16/BF16 GGUF file in, a GGUF v3 file with block-quantized
-// matrices out. Streamed: the input stays mapped, the header is written with
+// families), a model TOML of that structure or an F32/F16/BF16 GGUF file in,
+// a GGUF v3 file with block-quantized matrices out. Streamed: the input stays mapped, the header is written with
 // every offset fixed in advance, then one tensor at a time is decoded,
 // quantized and written.
 #include <cstdint>

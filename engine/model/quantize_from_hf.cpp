@@ -1,4 +1,5 @@
-// A Hugging Face directory as quantizer input: the metadata and tensor names
+// A Hugging Face directory (or a TOML model of the same structure) as
+// quantizer input: the metadata and tensor names
 // llama.cpp's converter writes for the llama (Llama, Mistral), qwen2 and qwen3
 // families, q/k rows of llama permuted as that converter does, and the
 // tokenizer.json as tokenizer.ggml.* keys.
@@ -121,17 +122,6 @@ std::vector<float> llama3_frequency_factors(const RopeConfig& rope, uint32_t dim
     return factors;
 }
 
-// The GGUF family of a model: its Hugging Face architecture, or for a model
-// config of ours (no architecture recorded) the family whose layout it has.
-std::string gguf_family(const ModelConfig& c) {
-    for (const Family& f : kFamilies)
-        if (c.hf_architecture == f.hf_architecture) return f.gguf_architecture;
-    if (!c.hf_architecture.empty()) return "";
-    if (c.attention.qk_norm) return "qwen3";
-    if (c.attention.qkv_bias) return "qwen2";
-    return "llama";
-}
-
 void write_tokenizer(GgufWriter& w, const tokenizer::GgufTokenizerMetadata& m) {
     w.add_string("tokenizer.ggml.model", m.model);
     w.add_string("tokenizer.ggml.pre", m.pre);
@@ -157,10 +147,17 @@ uint64_t interleaved_source_row(uint64_t r, uint64_t d) {
 QuantizeSource quantize_source_from_hf(const std::string& dir, const QuantizeLog& log) {
     auto model = std::make_shared<LoadedModel>(load_model(dir));
     const ModelConfig& c = model->config;
-    const std::string arch = gguf_family(c);
-    if (arch.empty())
+    std::string arch;
+    for (const Family& f : kFamilies)
+        if (c.hf_architecture == f.hf_architecture) arch = f.gguf_architecture;
+    if (c.hf_architecture.empty()) {
+        // A TOML model (make-model output, hand-written configs) names no
+        // family: the structure picks the GGUF architecture that loads it.
+        arch = c.attention.qk_norm ? "qwen3" : c.attention.qkv_bias ? "qwen2" : "llama";
+    } else if (arch.empty()) {
         throw InputError(dir + ": Hugging Face architecture '" + c.hf_architecture +
                          "' has no GGUF export (supported: " + family_list() + ")");
+    }
     check_exportable(dir, c, arch);
 
     QuantizeSource s;
