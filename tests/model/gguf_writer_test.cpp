@@ -1,6 +1,7 @@
 // The GGUF writer against the GGUF reader: every key, array and tensor comes
 // back as written, aligned to 32 bytes.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -12,7 +13,7 @@
 using namespace vkllm;
 
 TEST_CASE("GGUF writer: metadata and tensors read back as written") {
-    const std::string path = (std::filesystem::temp_directory_path() / "vkllm_gguf_writer_test.gguf").string();
+    const std::string path = (std::filesystem::temp_directory_path() / ("vkllm_gguf_writer_test_" + std::to_string(getpid()) + ".gguf")).string();
     std::vector<uint8_t> a(2 * 3 * 4), b(2 * 34);
     for (size_t i = 0; i < a.size(); ++i) a[i] = uint8_t(i * 7 + 1);
     for (size_t i = 0; i < b.size(); ++i) b[i] = uint8_t(i * 3 + 5);

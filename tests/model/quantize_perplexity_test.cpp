@@ -5,6 +5,7 @@
 // them to 3 decimals (3e-5 relative). A decoder or encoder that changed one
 // block format would move its row by far more (Q4_0 sits 4% above F16).
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -50,7 +51,7 @@ TEST_CASE("default model: perplexity of every quantized type matches models/defa
         CAPTURE(type);
         QuantizeOptions o;
         o.input = dir;
-        o.output = (std::filesystem::temp_directory_path() / ("vkllm_ppl_" + type + ".gguf")).string();
+        o.output = (std::filesystem::temp_directory_path() / ("vkllm_ppl_" + std::to_string(getpid()) + "_" + type + ".gguf")).string();
         o.type = type;
         quantize_model(o);
         LoadedModel q = load_model(o.output);

@@ -3,6 +3,7 @@
 // reference logits of every type within its stated distance of the
 // unquantized model.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -33,7 +34,7 @@ const std::string kRoot = VKLLM_SOURCE_DIR;
 const std::string kLlamaGqa = std::string(VKLLM_TEST_DATA_DIR) + "/hf/models/llama_gqa";
 const std::string kDefault = kRoot + "/models/default";
 
-std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / ("vkllm_quantize_" + name)).string(); }
+std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / ("vkllm_quantize_" + std::to_string(getpid()) + "_" + name)).string(); }
 
 std::string quantize(const std::string& input, const std::string& type, const std::string& name,
                      std::vector<std::string>* log = nullptr) {
