@@ -23,3 +23,16 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[c + 4u] = d * (vec4(word_high_nibbles(q[c])) - 8.0);
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 4) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): low nibbles of bytes 8e .. for e < 2, high nibbles of
+// bytes 8 (e - 2) .. otherwise.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint b = block * BLOCK_BYTES;
+    const float d = block_f16(b);
+    const uvec2 q = block_u64(b + 2u + 8u * (e & 1u));
+    const uint shift = 4u * (e >> 1);
+    lo = d * (vec4((uvec4(q.x) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu) - 8.0);
+    hi = d * (vec4((uvec4(q.y) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu) - 8.0);
+}

@@ -34,3 +34,20 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[c + 4u] = d1 * vec4(word_high_nibbles(q[c])) - m1;
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): sub-block s = e / 4, code bytes 32 (s / 2) + 8 (e % 4)
+// .., low nibbles for even s, high for odd.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint u = block * (BLOCK_BYTES / 16u), s = e >> 2;
+    const uvec4 head = weights16[u];
+    const uint word = 4u * u + 4u + 8u * (s >> 1) + 2u * (e & 3u);
+    const uvec2 q = uvec2(weights[word], weights[word + 1u]);
+    const vec2 dm = unpackHalf2x16(head.x);
+    const uvec2 sm = k_scale_min(head.yzw, s);
+    const float d = dm.x * float(sm.x), m = dm.y * float(sm.y);
+    const uint shift = 4u * (s & 1u);
+    lo = d * vec4((uvec4(q.x) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu) - m;
+    hi = d * vec4((uvec4(q.y) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu) - m;
+}

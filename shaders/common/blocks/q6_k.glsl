@@ -41,3 +41,19 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[6u + c] = dl.w * (vec4(word_high_nibbles(ql1[c]) | (word_pairs(qh[c], 6u) << 4)) - 32.0);
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): half h = e / 16, t = (e / 4) % 4, l from 8 (e % 4):
+// eight ql bytes, eight qh bytes and one scale.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint b = block * BLOCK_BYTES, h = e >> 4, t = (e >> 2) & 3u, l = 8u * (e & 3u);
+    const uvec2 ql = block_u64(b + 64u * h + 32u * (t & 1u) + l);
+    const uvec2 qh = block_u64(b + 128u + 32u * h + l);
+    const int scale = bitfieldExtract(int(block_u8(b + 192u + 8u * h + l / 16u + 2u * t)), 0, 8);
+    const float d = block_f16(b + 208u) * float(scale);
+    const uvec4 shifts = uvec4(0, 8, 16, 24);
+    const uint low = 4u * (t >> 1), high = 2u * t;
+    lo = d * (vec4(((uvec4(ql.x) >> (shifts + low)) & 0xFu) | (((uvec4(qh.x) >> (shifts + high)) & 3u) << 4)) - 32.0);
+    hi = d * (vec4(((uvec4(ql.y) >> (shifts + low)) & 0xFu) | (((uvec4(qh.y) >> (shifts + high)) & 3u) << 4)) - 32.0);
+}

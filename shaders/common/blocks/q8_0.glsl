@@ -21,3 +21,14 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[c + 4u] = d * word_sbytes(q1[c]);
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 4) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): the scale and one 8-byte read.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint b = block * BLOCK_BYTES;
+    const float d = block_f16(b);
+    const uvec2 q = block_u64(b + 2u + 8u * e);
+    lo = d * word_sbytes(q.x);
+    hi = d * word_sbytes(q.y);
+}
