@@ -1,4 +1,7 @@
-// `vkllm perplexity`: how well a model predicts a text file.
+// `vkllm perplexity`: how well a model predicts a text file, on the GPU by
+// default (each chunk a fresh sequence through the paged KV cache, weights as
+// stored), or on the CPU reference with `--backend reference`.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -9,9 +12,13 @@
 #include "common/input_file.h"
 #include "model_tokenizer.h"
 #include "model/load.h"
+#include "plan/forward.h"
+#include "progress.h"
 #include "reference/reference.h"
 #include "runtime/perplexity.h"
 #include "tokenizer/tokenizer.h"
+#include "vk/device.h"
+#include "vk/instance.h"
 #include "vkllm/error.h"
 
 namespace vkllm::cli {
@@ -20,6 +27,7 @@ namespace {
 struct PerplexityOptions {
     std::string model, file, tokenizer;
     uint32_t window = 0;
+    std::string backend = "gpu";
     bool json = false;
 };
 
@@ -34,19 +42,50 @@ int run(const PerplexityOptions& o) {
     if (window > model.config.max_position)
         throw InputError("--window " + std::to_string(window) + " exceeds the model's context of " +
                          std::to_string(model.config.max_position));
-    auto forward = [&](const std::vector<int32_t>& t) { return reference_forward(model.config, model.weights, t); };
-    auto r = runtime::perplexity(forward, tokens, tok.bos_id(), window, model.config.vocab_size);
+    if (o.backend != "gpu" && o.backend != "reference")
+        throw InputError("--backend must be gpu or reference, not '" + o.backend + "'");
+
+    const uint64_t chunks = tokens.empty() ? 0 : (tokens.size() + window - 1) / window;
+    ProgressBar bar("perplexity", !o.json);
+    uint64_t chunks_done = 0;
+    std::string backend_name = "CPU reference";
+    runtime::ForwardFn forward;
+    std::shared_ptr<vk::Instance> instance;
+    std::unique_ptr<vk::Device> device;
+    std::unique_ptr<plan::GpuForward> gpu;
+    if (o.backend == "gpu") {
+        instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
+        device = std::make_unique<vk::Device>(instance);
+        backend_name = device->caps().name;
+        plan::ForwardOptions options;
+        options.max_step_tokens = std::min<uint32_t>(window, 512);
+        gpu = std::make_unique<plan::GpuForward>(*device, model.config, model.weights, options);
+        forward = [&](const std::vector<int32_t>& t) {
+            gpu->reset();  // every chunk is predicted from its own start token only
+            return gpu->step(t);
+        };
+    } else {
+        forward = [&](const std::vector<int32_t>& t) { return reference_forward(model.config, model.weights, t); };
+    }
+    auto with_progress = [&](const std::vector<int32_t>& t) {
+        std::vector<float> logits = forward(t);
+        bar.update_count(++chunks_done, chunks, "chunks");
+        return logits;
+    };
+    auto r = runtime::perplexity(with_progress, tokens, tok.bos_id(), window, model.config.vocab_size);
+    bar.finish();
     if (o.json) {
         std::printf("%s\n", nlohmann::json{{"perplexity", r.perplexity},
                                            {"nll_sum", r.nll_sum},
                                            {"tokens_predicted", r.predicted},
                                            {"window", window},
-                                           {"backend", "cpu-reference"}}
+                                           {"backend", o.backend == "gpu" ? "gpu" : "cpu-reference"},
+                                           {"device", backend_name}}
                                 .dump()
                                 .c_str());
     } else {
-        std::printf("perplexity %.4f over %llu tokens (window %u, CPU reference backend)\n", r.perplexity,
-                    static_cast<unsigned long long>(r.predicted), window);
+        std::printf("perplexity %.4f over %llu tokens (window %u, %s)\n", r.perplexity,
+                    static_cast<unsigned long long>(r.predicted), window, backend_name.c_str());
     }
     return 0;
 }
@@ -57,6 +96,8 @@ Registration reg{"perplexity", "Perplexity of a model on a text file", [](CLI::A
                      sub.add_option("-f,--file", o->file, "Text file")->required();
                      sub.add_option("--tokenizer", o->tokenizer, "tokenizer.json to use instead of the model's");
                      sub.add_option("--window", o->window, "Tokens per chunk including the start token (default: the context)");
+                     sub.add_option("--backend", o->backend, "gpu (default) or reference (CPU oracle, slow)")
+                         ->capture_default_str();
                      sub.add_flag("--json", o->json, "Print JSON");
                      return std::function<int()>([o] { return run(*o); });
                  }};
