@@ -28,25 +28,6 @@ uint64_t load_le(const uint8_t* p, size_t n) {
     return v;
 }
 
-// Byte size of a fixed-size metadata type; 0 for String and Array.
-uint64_t scalar_size(GgufType t) {
-    switch (t) {
-        case GgufType::UInt8:
-        case GgufType::Int8:
-        case GgufType::Bool: return 1;
-        case GgufType::UInt16:
-        case GgufType::Int16: return 2;
-        case GgufType::UInt32:
-        case GgufType::Int32:
-        case GgufType::Float32: return 4;
-        case GgufType::UInt64:
-        case GgufType::Int64:
-        case GgufType::Float64: return 8;
-        case GgufType::String:
-        case GgufType::Array: return 0;
-    }
-    return 0;
-}
 
 bool known_type(uint32_t t) { return t <= uint32_t(GgufType::Float64); }
 
@@ -74,6 +55,25 @@ std::string quoted(std::string_view s) {
 }
 
 }  // namespace
+
+uint64_t gguf_scalar_size(GgufType t) {
+    switch (t) {
+        case GgufType::UInt8:
+        case GgufType::Int8:
+        case GgufType::Bool: return 1;
+        case GgufType::UInt16:
+        case GgufType::Int16: return 2;
+        case GgufType::UInt32:
+        case GgufType::Int32:
+        case GgufType::Float32: return 4;
+        case GgufType::UInt64:
+        case GgufType::Int64:
+        case GgufType::Float64: return 8;
+        case GgufType::String:
+        case GgufType::Array: return 0;
+    }
+    return 0;
+}
 
 const char* gguf_type_name(GgufType t) {
     switch (t) {
@@ -177,7 +177,7 @@ GgufValue GgufArray::at(uint64_t i) const {
     } else if (element_type == GgufType::Array) {
         v = arrays[i];
     } else {
-        uint64_t size = scalar_size(element_type);
+        uint64_t size = gguf_scalar_size(element_type);
         v.bits = load_le(raw + i * size, size);
     }
     return v;
@@ -276,7 +276,7 @@ private:
         } else if (type == GgufType::Array) {
             v.array = read_array(what, depth + 1);
         } else {
-            v.bits = read_uint(size_t(scalar_size(type)), what);
+            v.bits = read_uint(size_t(gguf_scalar_size(type)), what);
         }
         return v;
     }
@@ -287,7 +287,7 @@ private:
         auto array = std::make_shared<GgufArray>();
         array->element_type = read_type("elements of " + what);
         array->count = read_u64("element count of " + what);
-        uint64_t fixed = scalar_size(array->element_type);
+        uint64_t fixed = gguf_scalar_size(array->element_type);
         uint64_t min_size = fixed ? fixed
                                   : (array->element_type == GgufType::String ? kMinStringBytes : kMinArrayBytes);
         if (array->count > left() / min_size)

@@ -37,6 +37,8 @@ enum class GgufType : uint32_t {
 };
 
 const char* gguf_type_name(GgufType t);
+// Byte size of a fixed-size metadata type; 0 for String and Array.
+uint64_t gguf_scalar_size(GgufType t);
 // Name of a ggml tensor type number ("Q4_K", "IQ2_XS", ...), or "type <n>".
 std::string ggml_type_name(uint32_t type);
 // "type Q6_K", or "unknown type id 999" for an id no ggml version defines.

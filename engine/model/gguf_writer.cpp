@@ -11,22 +11,6 @@ namespace {
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
-size_t scalar_size(GgufType t) {
-    switch (t) {
-        case GgufType::UInt8:
-        case GgufType::Int8:
-        case GgufType::Bool: return 1;
-        case GgufType::UInt16:
-        case GgufType::Int16: return 2;
-        case GgufType::UInt32:
-        case GgufType::Int32:
-        case GgufType::Float32: return 4;
-        case GgufType::UInt64:
-        case GgufType::Int64:
-        case GgufType::Float64: return 8;
-        default: return 0;
-    }
-}
 
 }  // namespace
 
@@ -111,11 +95,11 @@ void GgufWriter::put_value(const GgufValue& v) {
                 put_value(inner);
             }
         } else {
-            put_bytes(a.raw, size_t(a.count) * scalar_size(a.element_type));
+            put_bytes(a.raw, size_t(a.count) * gguf_scalar_size(a.element_type));
         }
         return;
     }
-    const size_t n = scalar_size(v.type);
+    const size_t n = size_t(gguf_scalar_size(v.type));
     if (n == 0) throw Error("GGUF writer: value of unknown type " + std::to_string(uint32_t(v.type)));
     put_bytes(&v.bits, n);  // little-endian host: the low bytes of the zero-extended payload
 }
