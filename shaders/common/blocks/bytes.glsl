@@ -47,6 +47,10 @@ vec4 word_bytes(uint w) { return vec4((uvec4(w) >> uvec4(0, 8, 16, 24)) & 0xFFu)
 vec4 word_sbytes(uint w) { return vec4(ivec4(uvec4(w) << uvec4(24, 16, 8, 0)) >> 24); }
 uvec4 word_low_nibbles(uint w) { return (uvec4(w) >> uvec4(0, 8, 16, 24)) & 0xFu; }
 uvec4 word_high_nibbles(uint w) { return (uvec4(w) >> uvec4(4, 12, 20, 28)) & 0xFu; }
+// Nibble `shift / 4` (0: low, 4: high) of each byte of a word.
+uvec4 word_nibbles(uint w, uint shift) { return (uvec4(w) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu; }
+// Bit `first + k` of `bits` for k = 0 .. 3.
+uvec4 bits4(uint bits, uint first) { return (uvec4(bits) >> (uvec4(0, 1, 2, 3) + first)) & 1u; }
 // Bits `shift` .. shift + 1 of each byte of a word.
 uvec4 word_pairs(uint w, uint shift) { return (uvec4(w) >> (uvec4(0, 8, 16, 24) + shift)) & 3u; }
 // Byte k of twelve bytes held in three words.

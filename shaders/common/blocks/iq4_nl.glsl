@@ -24,3 +24,15 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[c + 4u] = d * iq4_values(word_high_nibbles(q[c]));
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 4) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): code bytes 8 (e % 2) .., low nibbles for e < 2, high
+// nibbles otherwise; codes index the IQ4 code book.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint b = block * BLOCK_BYTES, shift = 4u * (e >> 1);
+    const float d = block_f16(b);
+    const uvec2 q = block_u64(b + 2u + 8u * (e & 1u));
+    lo = d * iq4_values(word_nibbles(q.x, shift));
+    hi = d * iq4_values(word_nibbles(q.y, shift));
+}

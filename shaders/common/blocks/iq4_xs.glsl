@@ -34,3 +34,15 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[c + 4u] = dl * iq4_values(word_high_nibbles(q));
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): sub-block ib = e / 4 (16 code bytes, nibble order as
+// IQ4_NL), bytes 8 (e % 2) .., low nibbles when (e / 2) % 2 = 0.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint w0 = block * (BLOCK_BYTES / 4u), ib = e >> 2;
+    const uint word = w0 + 2u + 4u * ib + 2u * (e & 1u), shift = 4u * ((e >> 1) & 1u);
+    const float dl = iq4_xs_scale(w0, ib);
+    lo = dl * iq4_values(word_nibbles(weights[word], shift));
+    hi = dl * iq4_values(word_nibbles(weights[word + 1u], shift));
+}

@@ -24,3 +24,14 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[c + 4u] = fma(vec4(dm.x), vec4(word_high_nibbles(q)), vec4(dm.y));
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 4) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): code bytes 8 (e % 2) .., low nibbles for e < 2, high
+// nibbles otherwise; x = d * q + m.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint w0 = block * (BLOCK_BYTES / 4u), word = w0 + 1u + 2u * (e & 1u), shift = 4u * (e >> 1);
+    const vec2 dm = unpackHalf2x16(weights[w0]);
+    lo = fma(vec4(dm.x), vec4(word_nibbles(weights[word], shift)), vec4(dm.y));
+    hi = fma(vec4(dm.x), vec4(word_nibbles(weights[word + 1u], shift)), vec4(dm.y));
+}

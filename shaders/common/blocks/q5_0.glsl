@@ -27,3 +27,16 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[c + 4u] = d * (vec4(word_high_nibbles(q[c]) | (hh << 4)) - 16.0);
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 4) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): code bytes 8 (e % 2) .., low nibbles for e < 2, high
+// nibbles otherwise; the fifth bit of value j is bit j of qh.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint b = block * BLOCK_BYTES, shift = 4u * (e >> 1);
+    const float d = block_f16(b);
+    const uint qh = block_u32(b + 2u);
+    const uvec2 q = block_u64(b + 6u + 8u * (e & 1u));
+    lo = d * (vec4(word_nibbles(q.x, shift) | (bits4(qh, 8u * e) << 4)) - 16.0);
+    hi = d * (vec4(word_nibbles(q.y, shift) | (bits4(qh, 8u * e + 4u) << 4)) - 16.0);
+}

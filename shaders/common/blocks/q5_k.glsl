@@ -38,3 +38,19 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         w[c + 4u] = d1 * vec4(word_high_nibbles(q[c]) | (h1 << 4)) - m1;
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): sub-block s = e / 4, l from 8 (e % 4): code bytes
+// 32 (s / 2) + l .. (low nibbles for even s); fifth bits: bit s of qh bytes l ..
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint u = block * (BLOCK_BYTES / 16u), s = e >> 2;
+    const uvec4 head = weights16[u];
+    const uint qh = 4u * u + 4u + 2u * (e & 3u), qs = 4u * u + 12u + 8u * (s >> 1) + 2u * (e & 3u);
+    const vec2 dm = unpackHalf2x16(head.x);
+    const uvec2 sm = k_scale_min(head.yzw, s);
+    const float d = dm.x * float(sm.x), m = dm.y * float(sm.y);
+    const uint shift = 4u * (s & 1u);
+    lo = d * vec4(word_nibbles(weights[qs], shift) | (((uvec4(weights[qh]) >> (uvec4(0, 8, 16, 24) + s)) & 1u) << 4)) - m;
+    hi = d * vec4(word_nibbles(weights[qs + 1u], shift) | (((uvec4(weights[qh + 1u]) >> (uvec4(0, 8, 16, 24) + s)) & 1u) << 4)) - m;
+}
