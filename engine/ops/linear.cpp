@@ -92,12 +92,10 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     // Enough subgroups on a row that each lane makes about eight loads (of eight
     // f16 weights where the row length allows, else four: matvec.comp), or
     // (block formats) decodes about four 32-value groups.
-    // Block formats whose include defines decode8 (shaders/common/blocks/: all
-    // but Q2_K and Q3_K) are read eight values per lane step, like f16; the
-    // others a 32-value group.
-    const bool eights = dtype_is_block(w.type) && w.type != DType::Q2_K && w.type != DType::Q3_K;
-    const uint32_t per_load = (w.type == DType::F16 && w.cols % 8 == 0) || eights ? 8 : 4;
-    const uint64_t values_per_lane = dtype_is_block(w.type) && !eights ? 4 * 32 : 8 * per_load;
+    // Block formats (decode8 of shaders/common/blocks/) are read eight values
+    // per lane step, like f16 rows.
+    const uint32_t per_load = (w.type == DType::F16 && w.cols % 8 == 0) || dtype_is_block(w.type) ? 8 : 4;
+    const uint64_t values_per_lane = 8 * per_load;
     const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
     uint32_t per_row = 1;
     while (by_subgroup && per_row < subgroups && per_row * caps.subgroup_size * values_per_lane < w.cols) per_row *= 2;

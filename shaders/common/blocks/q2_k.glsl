@@ -34,3 +34,17 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
     for (uint s = 0u; s < 4u; ++s)
         for (uint c = 0u; c < 2u; ++c) w[2u * s + c] = dl[s] * vec4(word_pairs(q[c], 2u * s)) - ml[s];
 }
+
+// Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): h = e / 16, s = (e / 4) % 4, l from 8 (e % 4): eight
+// code bytes 32h + l .. at bits 2s, one scale byte 8h + 2s + (e % 4) / 2.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint w0 = block * (BLOCK_BYTES / 4u), h = e >> 4, s = (e >> 2) & 3u;
+    const uint word = w0 + 4u + 8u * h + 2u * (e & 3u);
+    const uint sc = block_u8(4u * w0 + 8u * h + 2u * s + ((e & 3u) >> 1));
+    const vec2 dm = unpackHalf2x16(weights[w0 + 20u]);
+    const float dl = dm.x * float(sc & 0xFu), ml = dm.y * float(sc >> 4);
+    lo = dl * vec4(word_pairs(weights[word], 2u * s)) - ml;
+    hi = dl * vec4(word_pairs(weights[word + 1u], 2u * s)) - ml;
+}

@@ -45,3 +45,18 @@ void decode_group(uint block, uint g, out vec4 w[8]) {
         }
     }
 }
+
+// Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
+// (matvec_blocks.glsl): h = e / 16, s = (e / 4) % 4, l from 8 (e % 4): eight
+// code bytes 32h + l .. at bits 2s, hmask bytes l .. at bit 4h + s, scale
+// 8h + 2s + (e % 4) / 2.
+#define BLOCK_DECODE8
+void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
+    const uint b = block * BLOCK_BYTES, h = e >> 4, s = (e >> 2) & 3u, l = 8u * (e & 3u);
+    const uvec2 q = block_u64(b + 32u + 32u * h + l);
+    const uvec2 hm = block_u64(b + l);
+    const float dl = block_f16(b + 108u) * float(q3_k_scale(q3_k_packed_scales(b), 8u * h + 2u * s + ((e & 3u) >> 1)));
+    const uvec4 shifts = uvec4(0, 8, 16, 24) + 4u * h + s;
+    lo = dl * (vec4(word_pairs(q.x, 2u * s)) - 4.0 * vec4(1u - ((uvec4(hm.x) >> shifts) & 1u)));
+    hi = dl * (vec4(word_pairs(q.y, 2u * s)) - 4.0 * vec4(1u - ((uvec4(hm.y) >> shifts) & 1u)));
+}
