@@ -6,24 +6,18 @@
 // Each blocks/<format>.glsl include defines, for the kernels:
 //   BLOCK_VALUES, BLOCK_BYTES      values and bytes per block
 //   float load_weight(uint i)      value i of the bound rows (scalar)
-//   GROUPS, RUNS                   the matrix-vector decode: a block is GROUPS
-//                                  groups of 32 values, each RUNS runs of
-//                                  32 / RUNS consecutive values that one
-//                                  invocation decodes from a few whole words
-//   uint run_start(uint g, uint r) first value (in the block) of run r of group g
-//   void decode_group(uint block, uint g, out vec4 w[8])
-//                                  the 32 values of group g of `block`, run
-//                                  after run (w[r * 8 / RUNS + j] holds values
-//                                  run_start(g, r) + 4j .. + 3)
+//   void decode8(uint block, uint e, out vec4 lo, out vec4 hi)
+//                                  values 8e .. 8e + 7 of `block` (the
+//                                  matrix-vector path: a lane takes eight
+//                                  consecutive values per step)
 layout(std430, binding = WEIGHT_BINDING) readonly buffer Weights { uint weights[]; };
 // The same words four at a time, for formats whose blocks are whole 16-byte units.
 layout(std430, binding = WEIGHT_BINDING) readonly buffer Weights16 { uvec4 weights16[]; };
 
 uint block_u8(uint byte) { return bitfieldExtract(weights[byte >> 2], int((byte & 3u) * 8u), 8); }
-uint block_u16(uint byte) { return bitfieldExtract(weights[byte >> 2], int((byte & 2u) * 8u), 16); }  // even byte
 float block_f16(uint byte) { return unpackHalf2x16(weights[byte >> 2])[(byte >> 1) & 1u]; }          // even byte
 
-// 4, 8 and 16 bytes starting at an even byte, as little-endian words. An
+// 4 and 8 bytes starting at an even byte, as little-endian words. An
 // aligned start reads exactly its words (never one past the bound range).
 uint block_u32(uint byte) {
     const uint w = byte >> 2;
@@ -35,18 +29,9 @@ uvec2 block_u64(uint byte) {
     if ((byte & 2u) == 0u) return lo;
     return (lo >> 16) | (uvec2(lo.y, weights[w + 2u]) << 16);
 }
-uvec4 block_u128(uint byte) {
-    const uint w = byte >> 2;
-    const uvec4 lo = uvec4(weights[w], weights[w + 1u], weights[w + 2u], weights[w + 3u]);
-    if ((byte & 2u) == 0u) return lo;
-    return (lo >> 16) | (uvec4(lo.yzw, weights[w + 4u]) << 16);
-}
 
-// The four bytes of a word, unsigned and signed; its eight nibbles, low and high halves.
-vec4 word_bytes(uint w) { return vec4((uvec4(w) >> uvec4(0, 8, 16, 24)) & 0xFFu); }
+// The four bytes of a word, signed.
 vec4 word_sbytes(uint w) { return vec4(ivec4(uvec4(w) << uvec4(24, 16, 8, 0)) >> 24); }
-uvec4 word_low_nibbles(uint w) { return (uvec4(w) >> uvec4(0, 8, 16, 24)) & 0xFu; }
-uvec4 word_high_nibbles(uint w) { return (uvec4(w) >> uvec4(4, 12, 20, 28)) & 0xFu; }
 // Nibble `shift / 4` (0: low, 4: high) of each byte of a word.
 uvec4 word_nibbles(uint w, uint shift) { return (uvec4(w) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu; }
 // Bit `first + k` of `bits` for k = 0 .. 3.

@@ -1,13 +1,8 @@
 // IQ4_NL (18 bytes, 32 values): f16 d, 16 code bytes in Q4_0's nibble order,
 // each code an index into the IQ4 code book; x = d * IQ4_VALUES[q].
-// Matrix-vector group: the whole block, one run.
 #include "iq4_values.glsl"
 const uint BLOCK_VALUES = 32u;
 const uint BLOCK_BYTES = 18u;
-const uint GROUPS = 1u;
-const uint RUNS = 1u;
-
-uint run_start(uint g, uint r) { return 0u; }
 
 float load_weight(uint i) {
     const uint b = (i >> 5) * BLOCK_BYTES, j = i & 31u;
@@ -15,20 +10,9 @@ float load_weight(uint i) {
     return block_f16(b) * IQ4_VALUES[q];
 }
 
-void decode_group(uint block, uint g, out vec4 w[8]) {
-    const uint b = block * BLOCK_BYTES;
-    const float d = block_f16(b);
-    const uvec4 q = block_u128(b + 2u);
-    for (uint c = 0u; c < 4u; ++c) {
-        w[c] = d * iq4_values(word_low_nibbles(q[c]));
-        w[c + 4u] = d * iq4_values(word_high_nibbles(q[c]));
-    }
-}
-
 // Eight values 8e .. 8e + 7 (e < 4) for the coalesced matrix-vector path
 // (matvec_blocks.glsl): code bytes 8 (e % 2) .., low nibbles for e < 2, high
 // nibbles otherwise; codes index the IQ4 code book.
-#define BLOCK_DECODE8
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint b = block * BLOCK_BYTES, shift = 4u * (e >> 1);
     const float d = block_f16(b);

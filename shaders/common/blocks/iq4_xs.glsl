@@ -3,14 +3,9 @@
 // sub-block, in Q4_0's nibble order) into the IQ4 code book; blocks are whole
 // words. Sub-block ib has scale ls = low nibble ib of the four bytes | bits
 // 2ib, 2ib + 1 of the high bits << 4; x = d * (ls - 32) * IQ4_VALUES[q].
-// Matrix-vector group: one sub-block, one run.
 #include "iq4_values.glsl"
 const uint BLOCK_VALUES = 256u;
 const uint BLOCK_BYTES = 136u;
-const uint GROUPS = 8u;
-const uint RUNS = 1u;
-
-uint run_start(uint g, uint r) { return 32u * g; }
 
 float iq4_xs_scale(uint w0, uint ib) {
     const uint head = weights[w0];
@@ -25,20 +20,9 @@ float load_weight(uint i) {
     return iq4_xs_scale(w0, ib) * IQ4_VALUES[q];
 }
 
-void decode_group(uint block, uint g, out vec4 w[8]) {
-    const uint w0 = block * (BLOCK_BYTES / 4u);
-    const float dl = iq4_xs_scale(w0, g);
-    for (uint c = 0u; c < 4u; ++c) {
-        const uint q = weights[w0 + 2u + 4u * g + c];
-        w[c] = dl * iq4_values(word_low_nibbles(q));
-        w[c + 4u] = dl * iq4_values(word_high_nibbles(q));
-    }
-}
-
 // Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
 // (matvec_blocks.glsl): sub-block ib = e / 4 (16 code bytes, nibble order as
 // IQ4_NL), bytes 8 (e % 2) .., low nibbles when (e / 2) % 2 = 0.
-#define BLOCK_DECODE8
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint w0 = block * (BLOCK_BYTES / 4u), ib = e >> 2;
     const uint word = w0 + 2u + 4u * ib + 2u * (e & 1u), shift = 4u * ((e >> 1) & 1u);

@@ -5,14 +5,8 @@
 // and scale 8h + 2s + p; x = d * (scale - 32) * (q - 4 * !high).
 // Scale j: low four bits from the low (j < 8) or high nibble of byte j % 8,
 // high two bits from bits 2 (j / 4) of byte 8 + j % 4.
-// Matrix-vector group g (8 per block): as Q2_K's, with hmask bytes
-// 8 (g % 4) .. + 7.
 const uint BLOCK_VALUES = 256u;
 const uint BLOCK_BYTES = 110u;
-const uint GROUPS = 8u;
-const uint RUNS = 4u;
-
-uint run_start(uint g, uint r) { return 128u * (g >> 2) + 32u * r + 8u * (g & 3u); }
 
 int q3_k_scale(uvec3 packed, uint j) {
     const uint low = (byte_of(packed, j & 7u) >> (4u * (j >> 3))) & 0xFu;
@@ -31,26 +25,10 @@ float load_weight(uint i) {
     return block_f16(b + 108u) * float(scale) * float(int(q) - (high != 0u ? 0 : 4));
 }
 
-void decode_group(uint block, uint g, out vec4 w[8]) {
-    const uint b = block * BLOCK_BYTES, h = g >> 2, p = (g >> 1) & 1u;
-    const uvec2 q = block_u64(b + 32u + 8u * g);
-    const uvec2 hm = block_u64(b + 8u * (g & 3u));
-    const uvec3 packed = q3_k_packed_scales(b);
-    const float d = block_f16(b + 108u);
-    for (uint s = 0u; s < 4u; ++s) {
-        const float dl = d * float(q3_k_scale(packed, 8u * h + 2u * s + p));
-        for (uint c = 0u; c < 2u; ++c) {
-            const uvec4 high = (uvec4(hm[c]) >> (uvec4(0, 8, 16, 24) + 4u * h + s)) & 1u;
-            w[2u * s + c] = dl * (vec4(word_pairs(q[c], 2u * s)) - 4.0 * vec4(1u - high));
-        }
-    }
-}
-
 // Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
 // (matvec_blocks.glsl): h = e / 16, s = (e / 4) % 4, l from 8 (e % 4): eight
 // code bytes 32h + l .. at bits 2s, hmask bytes l .. at bit 4h + s, scale
 // 8h + 2s + (e % 4) / 2.
-#define BLOCK_DECODE8
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint b = block * BLOCK_BYTES, h = e >> 4, s = (e >> 2) & 3u, l = 8u * (e & 3u);
     const uvec2 q = block_u64(b + 32u + 32u * h + l);

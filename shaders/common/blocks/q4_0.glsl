@@ -1,12 +1,7 @@
 // Q4_0 (18 bytes, 32 values): f16 d, 16 code bytes; value j < 16 is the low
 // nibble of byte j, value j + 16 its high nibble; x = d * (q - 8).
-// Matrix-vector group: the whole block, one run.
 const uint BLOCK_VALUES = 32u;
 const uint BLOCK_BYTES = 18u;
-const uint GROUPS = 1u;
-const uint RUNS = 1u;
-
-uint run_start(uint g, uint r) { return 0u; }
 
 float load_weight(uint i) {
     const uint b = (i >> 5) * BLOCK_BYTES, j = i & 31u;
@@ -14,25 +9,14 @@ float load_weight(uint i) {
     return block_f16(b) * float(int(q) - 8);
 }
 
-void decode_group(uint block, uint g, out vec4 w[8]) {
-    const uint b = block * BLOCK_BYTES;
-    const float d = block_f16(b);
-    const uvec4 q = block_u128(b + 2u);
-    for (uint c = 0u; c < 4u; ++c) {
-        w[c] = d * (vec4(word_low_nibbles(q[c])) - 8.0);
-        w[c + 4u] = d * (vec4(word_high_nibbles(q[c])) - 8.0);
-    }
-}
-
 // Eight values 8e .. 8e + 7 (e < 4) for the coalesced matrix-vector path
 // (matvec_blocks.glsl): low nibbles of bytes 8e .. for e < 2, high nibbles of
 // bytes 8 (e - 2) .. otherwise.
-#define BLOCK_DECODE8
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint b = block * BLOCK_BYTES;
     const float d = block_f16(b);
     const uvec2 q = block_u64(b + 2u + 8u * (e & 1u));
     const uint shift = 4u * (e >> 1);
-    lo = d * (vec4((uvec4(q.x) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu) - 8.0);
-    hi = d * (vec4((uvec4(q.y) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu) - 8.0);
+    lo = d * (vec4(word_nibbles(q.x, shift)) - 8.0);
+    hi = d * (vec4(word_nibbles(q.y, shift)) - 8.0);
 }

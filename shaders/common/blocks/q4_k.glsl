@@ -2,15 +2,9 @@
 // (scale, min) pairs (k_scales.glsl), 128 code bytes. Values 64k .. 64k + 63
 // use code bytes 32k .. 32k + 31: low nibbles are sub-block 2k, high nibbles
 // sub-block 2k + 1; x = d * scale * q - dmin * min. Blocks are nine 16-byte units.
-// Matrix-vector group g (8 per block): one 16-byte unit of codes, i.e. values
-// [16p, 16p + 16) of sub-blocks 2k and 2k + 1 (k = g / 2, p = g % 2): two runs.
 #include "k_scales.glsl"
 const uint BLOCK_VALUES = 256u;
 const uint BLOCK_BYTES = 144u;
-const uint GROUPS = 8u;
-const uint RUNS = 2u;
-
-uint run_start(uint g, uint r) { return 64u * (g >> 1) + 32u * r + 16u * (g & 1u); }
 
 float load_weight(uint i) {
     const uint b = (i >> 8) * BLOCK_BYTES, j = i & 255u, sub = j >> 5;
@@ -21,24 +15,9 @@ float load_weight(uint i) {
     return dm.x * float(sm.x) * float(q) - dm.y * float(sm.y);
 }
 
-void decode_group(uint block, uint g, out vec4 w[8]) {
-    const uint u = block * (BLOCK_BYTES / 16u);
-    const uvec4 head = weights16[u];
-    const uvec4 q = weights16[u + 1u + g];
-    const vec2 dm = unpackHalf2x16(head.x);
-    const uvec2 sm0 = k_scale_min(head.yzw, 2u * (g >> 1)), sm1 = k_scale_min(head.yzw, 2u * (g >> 1) + 1u);
-    const float d0 = dm.x * float(sm0.x), m0 = dm.y * float(sm0.y);
-    const float d1 = dm.x * float(sm1.x), m1 = dm.y * float(sm1.y);
-    for (uint c = 0u; c < 4u; ++c) {
-        w[c] = d0 * vec4(word_low_nibbles(q[c])) - m0;
-        w[c + 4u] = d1 * vec4(word_high_nibbles(q[c])) - m1;
-    }
-}
-
 // Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
 // (matvec_blocks.glsl): sub-block s = e / 4, code bytes 32 (s / 2) + 8 (e % 4)
 // .., low nibbles for even s, high for odd.
-#define BLOCK_DECODE8
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint u = block * (BLOCK_BYTES / 16u), s = e >> 2;
     const uvec4 head = weights16[u];
@@ -48,6 +27,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uvec2 sm = k_scale_min(head.yzw, s);
     const float d = dm.x * float(sm.x), m = dm.y * float(sm.y);
     const uint shift = 4u * (s & 1u);
-    lo = d * vec4((uvec4(q.x) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu) - m;
-    hi = d * vec4((uvec4(q.y) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu) - m;
+    lo = d * vec4(word_nibbles(q.x, shift)) - m;
+    hi = d * vec4(word_nibbles(q.y, shift)) - m;
 }

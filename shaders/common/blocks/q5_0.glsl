@@ -1,12 +1,7 @@
 // Q5_0 (22 bytes, 32 values): f16 d, 32 high bits (bit j is the fifth bit of
 // value j), 16 bytes of low nibbles in Q4_0's order; x = d * (q - 16).
-// Matrix-vector group: the whole block, one run.
 const uint BLOCK_VALUES = 32u;
 const uint BLOCK_BYTES = 22u;
-const uint GROUPS = 1u;
-const uint RUNS = 1u;
-
-uint run_start(uint g, uint r) { return 0u; }
 
 float load_weight(uint i) {
     const uint b = (i >> 5) * BLOCK_BYTES, j = i & 31u;
@@ -15,23 +10,9 @@ float load_weight(uint i) {
     return block_f16(b) * float(int(low | (high << 4)) - 16);
 }
 
-void decode_group(uint block, uint g, out vec4 w[8]) {
-    const uint b = block * BLOCK_BYTES;
-    const float d = block_f16(b);
-    const uint qh = block_u32(b + 2u);
-    const uvec4 q = block_u128(b + 6u);
-    for (uint c = 0u; c < 4u; ++c) {
-        const uvec4 hl = (uvec4(qh) >> (uvec4(0, 1, 2, 3) + 4u * c)) & 1u;
-        const uvec4 hh = (uvec4(qh) >> (uvec4(16, 17, 18, 19) + 4u * c)) & 1u;
-        w[c] = d * (vec4(word_low_nibbles(q[c]) | (hl << 4)) - 16.0);
-        w[c + 4u] = d * (vec4(word_high_nibbles(q[c]) | (hh << 4)) - 16.0);
-    }
-}
-
 // Eight values 8e .. 8e + 7 (e < 4) for the coalesced matrix-vector path
 // (matvec_blocks.glsl): code bytes 8 (e % 2) .., low nibbles for e < 2, high
 // nibbles otherwise; the fifth bit of value j is bit j of qh.
-#define BLOCK_DECODE8
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint b = block * BLOCK_BYTES, shift = 4u * (e >> 1);
     const float d = block_f16(b);

@@ -1,15 +1,9 @@
 // Q5_K (176 bytes, 256 values): as Q4_K plus 32 bytes of high bits at byte 16
 // (bit j of byte l is the fifth bit of value l of sub-block j), codes at byte
 // 48. Blocks are eleven 16-byte units.
-// Matrix-vector group g (8 per block): as Q4_K's, with the 16 high-bit bytes
-// of the same values (unit 1 + g % 2).
 #include "k_scales.glsl"
 const uint BLOCK_VALUES = 256u;
 const uint BLOCK_BYTES = 176u;
-const uint GROUPS = 8u;
-const uint RUNS = 2u;
-
-uint run_start(uint g, uint r) { return 64u * (g >> 1) + 32u * r + 16u * (g & 1u); }
 
 float load_weight(uint i) {
     const uint b = (i >> 8) * BLOCK_BYTES, j = i & 255u, sub = j >> 5, l = j & 31u;
@@ -21,28 +15,9 @@ float load_weight(uint i) {
     return dm.x * float(sm.x) * float(low | (high << 4)) - dm.y * float(sm.y);
 }
 
-void decode_group(uint block, uint g, out vec4 w[8]) {
-    const uint u = block * (BLOCK_BYTES / 16u);
-    const uvec4 head = weights16[u];
-    const uvec4 qh = weights16[u + 1u + (g & 1u)];
-    const uvec4 q = weights16[u + 3u + g];
-    const uint sub0 = 2u * (g >> 1), sub1 = sub0 + 1u;
-    const vec2 dm = unpackHalf2x16(head.x);
-    const uvec2 sm0 = k_scale_min(head.yzw, sub0), sm1 = k_scale_min(head.yzw, sub1);
-    const float d0 = dm.x * float(sm0.x), m0 = dm.y * float(sm0.y);
-    const float d1 = dm.x * float(sm1.x), m1 = dm.y * float(sm1.y);
-    for (uint c = 0u; c < 4u; ++c) {
-        const uvec4 h0 = (uvec4(qh[c]) >> (uvec4(0, 8, 16, 24) + sub0)) & 1u;
-        const uvec4 h1 = (uvec4(qh[c]) >> (uvec4(0, 8, 16, 24) + sub1)) & 1u;
-        w[c] = d0 * vec4(word_low_nibbles(q[c]) | (h0 << 4)) - m0;
-        w[c + 4u] = d1 * vec4(word_high_nibbles(q[c]) | (h1 << 4)) - m1;
-    }
-}
-
 // Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
 // (matvec_blocks.glsl): sub-block s = e / 4, l from 8 (e % 4): code bytes
 // 32 (s / 2) + l .. (low nibbles for even s); fifth bits: bit s of qh bytes l ..
-#define BLOCK_DECODE8
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint u = block * (BLOCK_BYTES / 16u), s = e >> 2;
     const uvec4 head = weights16[u];

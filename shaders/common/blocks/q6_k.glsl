@@ -4,15 +4,8 @@
 // (l < 32) takes the low (t = 0, 1) or high (t = 2, 3) nibble of
 // ql[64h + 32 (t % 2) + l] and bits 2t, 2t + 1 of qh[32h + l]; its scale is
 // scales[8h + l / 16 + 2t].
-// Matrix-vector group g (8 per block): h = g / 4, l in [8q, 8q + 8) with
-// q = g % 4, for all four t: four runs of 8 values from 8 + 8 + 8 bytes that
-// no other group reads.
 const uint BLOCK_VALUES = 256u;
 const uint BLOCK_BYTES = 210u;
-const uint GROUPS = 8u;
-const uint RUNS = 4u;
-
-uint run_start(uint g, uint r) { return 128u * (g >> 2) + 32u * r + 8u * (g & 3u); }
 
 float load_weight(uint i) {
     const uint b = (i >> 8) * BLOCK_BYTES, j = i & 255u;
@@ -23,29 +16,9 @@ float load_weight(uint i) {
     return block_f16(b + 208u) * float(scale) * float(int(low | (high << 4)) - 32);
 }
 
-void decode_group(uint block, uint g, out vec4 w[8]) {
-    const uint b = block * BLOCK_BYTES, h = g >> 2, q = g & 3u;
-    const uvec2 ql0 = block_u64(b + 64u * h + 8u * q);        // low nibbles: t = 0, high: t = 2
-    const uvec2 ql1 = block_u64(b + 64u * h + 32u + 8u * q);  // low nibbles: t = 1, high: t = 3
-    const uvec2 qh = block_u64(b + 128u + 32u * h + 8u * q);
-    // Scales 8h + q / 2 + 2t: bytes q / 2, + 2, + 4, + 6 of the half's eight.
-    const uvec2 sc = block_u64(b + 192u + 8u * h);
-    const float d = block_f16(b + 208u);
-    const uint s = (q >> 1) * 8u;
-    const vec4 dl = d * vec4(bitfieldExtract(int(sc.x), int(s), 8), bitfieldExtract(int(sc.x), int(s + 16u), 8),
-                             bitfieldExtract(int(sc.y), int(s), 8), bitfieldExtract(int(sc.y), int(s + 16u), 8));
-    for (uint c = 0u; c < 2u; ++c) {
-        w[0u + c] = dl.x * (vec4(word_low_nibbles(ql0[c]) | (word_pairs(qh[c], 0u) << 4)) - 32.0);
-        w[2u + c] = dl.y * (vec4(word_low_nibbles(ql1[c]) | (word_pairs(qh[c], 2u) << 4)) - 32.0);
-        w[4u + c] = dl.z * (vec4(word_high_nibbles(ql0[c]) | (word_pairs(qh[c], 4u) << 4)) - 32.0);
-        w[6u + c] = dl.w * (vec4(word_high_nibbles(ql1[c]) | (word_pairs(qh[c], 6u) << 4)) - 32.0);
-    }
-}
-
 // Eight values 8e .. 8e + 7 (e < 32) for the coalesced matrix-vector path
 // (matvec_blocks.glsl): half h = e / 16, t = (e / 4) % 4, l from 8 (e % 4):
 // eight ql bytes, eight qh bytes and one scale.
-#define BLOCK_DECODE8
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint b = block * BLOCK_BYTES, h = e >> 4, t = (e >> 2) & 3u, l = 8u * (e & 3u);
     const uvec2 ql = block_u64(b + 64u * h + 32u * (t & 1u) + l);
