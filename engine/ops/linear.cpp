@@ -89,11 +89,9 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
     // size must be fixed for the host to know how many rows a workgroup covers.
     const bool by_subgroup = caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
-    // Enough subgroups on a row that each lane makes about eight loads (of eight
-    // f16 weights where the row length allows, else four: matvec.comp), or
-    // (block formats) decodes about four 32-value groups.
-    // Block formats (decode8 of shaders/common/blocks/) are read eight values
-    // per lane step, like f16 rows.
+    // Enough subgroups on a row that each lane makes about eight loads: of eight
+    // f16 weights where the row length allows, eight decoded values of a block
+    // format (decode8 of shaders/common/blocks/), else four (matvec.comp).
     const uint32_t per_load = (w.type == DType::F16 && w.cols % 8 == 0) || dtype_is_block(w.type) ? 8 : 4;
     const uint64_t values_per_lane = 8 * per_load;
     const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
