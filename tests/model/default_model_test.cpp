@@ -15,28 +15,19 @@
 #include "reference/reference.h"
 #include "runtime/perplexity.h"
 #include "tokenizer/tokenizer.h"
+#include "support/fixture_files.h"
 
 using namespace vkllm;
 
-namespace {
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-}  // namespace
-
 TEST_CASE("default model: tokenizer ids and held-out perplexity match the training record") {
     const std::string root = VKLLM_SOURCE_DIR;
-    auto metrics = nlohmann::json::parse(read_text(root + "/training/metrics.json"));
+    auto metrics = nlohmann::json::parse(vkllm::test::read_text_file(root + "/training/metrics.json"));
     const double recorded = metrics.at("passage_perplexity").get<double>();
     const auto recorded_ids = metrics.at("passage_token_ids").get<std::vector<int32_t>>();
 
     LoadedModel model = load_model(root + "/models/default");
     tokenizer::Tokenizer tok = tokenizer::load_tokenizer(model.config.tokenizer);
-    std::vector<int32_t> ids = tok.encode(read_text(root + "/models/default/heldout.txt"), true);
+    std::vector<int32_t> ids = tok.encode(vkllm::test::read_text_file(root + "/models/default/heldout.txt"), true);
     CHECK(ids == recorded_ids);
 
     REQUIRE(tok.bos_id());

@@ -17,25 +17,14 @@
 #include "reference/reference.h"
 #include "runtime/perplexity.h"
 #include "tokenizer/tokenizer.h"
+#include "support/fixture_files.h"
 
 using namespace vkllm;
-
-namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-}  // namespace
 
 TEST_CASE("default model: perplexity of every quantized type matches models/default/README.md") {
     const std::string dir = std::string(VKLLM_SOURCE_DIR) + "/models/default";
     // Rows like "| `q4_k_m` | 3.9 | 17.766 | +2.1% |".
-    const std::string readme = read_text(dir + "/README.md");
+    const std::string readme = vkllm::test::read_text_file(dir + "/README.md");
     const std::regex row(R"(\| `([a-z0-9_]+)` \| [0-9.]+ \| ([0-9.]+) \|)");
     std::vector<std::pair<std::string, double>> recorded;
     for (auto it = std::sregex_iterator(readme.begin(), readme.end(), row); it != std::sregex_iterator(); ++it)
@@ -44,7 +33,7 @@ TEST_CASE("default model: perplexity of every quantized type matches models/defa
 
     LoadedModel base = load_model(dir);
     tokenizer::Tokenizer tok = tokenizer::load_tokenizer(base.config.tokenizer);
-    const std::vector<int32_t> ids = tok.encode(read_text(dir + "/heldout.txt"), false);
+    const std::vector<int32_t> ids = tok.encode(vkllm::test::read_text_file(dir + "/heldout.txt"), false);
     for (const auto& row : recorded) {
         const std::string type = row.first;  // no structured bindings in doctest macros (clang)
         const double want = row.second;

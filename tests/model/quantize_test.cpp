@@ -23,6 +23,7 @@
 #include "tokenizer/gguf_tokenizer_export.h"
 #include "tokenizer/tokenizer.h"
 #include "vkllm/error.h"
+#include "support/fixture_files.h"
 
 using namespace vkllm;
 
@@ -56,13 +57,6 @@ double relative_error(const std::vector<float>& a, const std::vector<float>& b) 
     return std::sqrt(num / den);
 }
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 struct LogitBound {
     const char* type;
@@ -369,7 +363,7 @@ TEST_CASE("quantize: the llama q/k rows are permuted as the converter writes the
 TEST_CASE("quantize the default model: logits per type, tokenizer carried over, GGUF input") {
     LoadedModel base = load_model(kDefault);
     tokenizer::Tokenizer tok = tokenizer::load_tokenizer(base.config.tokenizer);
-    const std::string text = read_text(kDefault + "/heldout.txt");
+    const std::string text = vkllm::test::read_text_file(kDefault + "/heldout.txt");
     std::vector<int32_t> tokens = tok.encode(text.substr(0, 400), true);
     const std::vector<float> want = reference_forward(base.config, base.weights, tokens);
 
@@ -463,7 +457,7 @@ TEST_CASE("quantize: the file does not depend on the number of encoder threads")
         o.type = "q4_k_m";
         o.threads = threads;
         quantize_model(o);
-        const std::string bytes = read_text(o.output);
+        const std::string bytes = vkllm::test::read_text_file(o.output);
         if (first.empty()) first = bytes;
         else CHECK(bytes == first);
         fs::remove(o.output);

@@ -17,4 +17,10 @@ std::vector<float> read_f32_file(const std::string& path) {
     return out;
 }
 
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE_MESSAGE(in, "cannot open " << path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 }  // namespace vkllm::test
