@@ -23,6 +23,7 @@
 #include "model/safetensors.h"
 #include "reference/reference.h"
 #include "support/fixture_files.h"
+#include "support/logit_compare.h"
 #include "vkllm/error.h"
 
 using namespace vkllm;
@@ -503,14 +504,8 @@ void check(const Case& c) {
     const std::vector<float> out = reference_forward(m.config, m.weights, tokens, types);
     const std::vector<float> expected = hf.expected();
     REQUIRE(out.size() == expected.size());
-    double max_abs = 0.0, diff_sq = 0.0, ref_sq = 0.0;
-    for (size_t i = 0; i < out.size(); ++i) {
-        const double d = double(out[i]) - double(expected[i]);
-        max_abs = std::max(max_abs, std::abs(d));
-        diff_sq += d * d;
-        ref_sq += double(expected[i]) * expected[i];
-    }
-    const double rel = std::sqrt(diff_sq / ref_sq);
+    const double max_abs = vkllm::test::max_abs_error(out, expected);
+    const double rel = vkllm::test::relative_error(out, expected);
     CAPTURE(max_abs);
     CAPTURE(rel);
     CHECK(max_abs <= 1e-4);

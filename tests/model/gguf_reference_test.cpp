@@ -11,6 +11,7 @@
 
 #include "model/load.h"
 #include "support/fixture_files.h"
+#include "support/logit_compare.h"
 #include "reference/reference.h"
 
 using namespace vkllm;
@@ -36,13 +37,7 @@ void check_case(const std::string& name) {
         // Both sides compute in fp32 (or better) on identical weights, so only
         // summation order differs: ~1e-6 relative; 1e-5 catches any wrong row,
         // scale or block while leaving that noise room.
-        double diff_sq = 0.0, ref_sq = 0.0;
-        for (size_t i = 0; i < out.size(); ++i) {
-            const double d = double(out[i]) - double(expected[i]);
-            diff_sq += d * d;
-            ref_sq += double(expected[i]) * expected[i];
-        }
-        const double rel = std::sqrt(diff_sq / ref_sq);
+        const double rel = vkllm::test::relative_error(out, expected);
         CAPTURE(rel);
         CHECK(rel <= 1e-5);
     }

@@ -24,8 +24,10 @@
 #include "tokenizer/tokenizer.h"
 #include "vkllm/error.h"
 #include "support/fixture_files.h"
+#include "support/logit_compare.h"
 
 using namespace vkllm;
+using vkllm::test::relative_error;
 
 namespace {
 
@@ -50,12 +52,6 @@ std::string quantize(const std::string& input, const std::string& type, const st
     return o.output;
 }
 
-double relative_error(const std::vector<float>& a, const std::vector<float>& b) {
-    REQUIRE(a.size() == b.size());
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size(); ++i) num += double(a[i] - b[i]) * (a[i] - b[i]), den += double(b[i]) * b[i];
-    return std::sqrt(num / den);
-}
 
 
 struct LogitBound {

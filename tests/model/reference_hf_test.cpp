@@ -11,6 +11,7 @@
 
 #include "model/load.h"
 #include "support/fixture_files.h"
+#include "support/logit_compare.h"
 #include "reference/reference.h"
 
 using namespace vkllm;
@@ -39,14 +40,8 @@ void check_case(const std::string& name) {
 
     // fp32 end to end: the fixtures' own second-backend noise is ~4e-6, so 1e-4
     // absolute and 1e-5 relative leave margin while catching any real mistake.
-    double max_abs = 0.0, diff_sq = 0.0, ref_sq = 0.0;
-    for (size_t i = 0; i < out.size(); ++i) {
-        const double d = double(out[i]) - double(expected[i]);
-        max_abs = std::max(max_abs, std::abs(d));
-        diff_sq += d * d;
-        ref_sq += double(expected[i]) * expected[i];
-    }
-    const double rel = std::sqrt(diff_sq / ref_sq);
+    const double max_abs = vkllm::test::max_abs_error(out, expected);
+    const double rel = vkllm::test::relative_error(out, expected);
     CAPTURE(max_abs);
     CAPTURE(rel);
     CHECK(max_abs <= 1e-4);

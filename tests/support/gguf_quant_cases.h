@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "support/logit_compare.h"
+
 namespace vkllm::test {
 
 struct GgufQuantCase {
@@ -43,9 +45,5 @@ struct GgufQuantFixture {
 
 GgufQuantFixture load_gguf_quant_fixture(const GgufQuantCase& c);
 
-// ||a - b|| / ||b|| over rows [row * cols, (row + 1) * cols), or over everything when cols == 0.
-double relative_error(const std::vector<float>& a, const std::vector<float>& b, size_t row = 0, size_t cols = 0);
-// ||a - b|| over everything.
-double distance(const std::vector<float>& a, const std::vector<float>& b);
 
 }  // namespace vkllm::test
