@@ -7,41 +7,11 @@
 #include <map>
 
 #include "model/gguf_model.h"
+#include "model/gguf_names.h"
 #include "vkllm/error.h"
 
 namespace vkllm {
 namespace {
-
-// blk.N.<suffix> -> layers.N.<logical suffix>, for tensors that map one to one.
-const std::map<std::string, std::string, std::less<>> kLayerNames = {
-    {"attn_norm.weight", "attn_norm.weight"},
-    {"attn_norm.bias", "attn_norm.bias"},
-    {"attn_q.weight", "attn.q.weight"},
-    {"attn_q.bias", "attn.q.bias"},
-    {"attn_k.weight", "attn.k.weight"},
-    {"attn_k.bias", "attn.k.bias"},
-    {"attn_v.weight", "attn.v.weight"},
-    {"attn_v.bias", "attn.v.bias"},
-    {"attn_output.weight", "attn.o.weight"},
-    {"attn_output.bias", "attn.o.bias"},
-    {"attn_q_norm.weight", "attn.q_norm.weight"},
-    {"attn_k_norm.weight", "attn.k_norm.weight"},
-    {"ffn_norm.weight", "ffn_norm.weight"},
-    {"ffn_norm.bias", "ffn_norm.bias"},
-    {"ffn_gate.weight", "ffn.gate.weight"},
-    {"ffn_up.weight", "ffn.up.weight"},
-    {"ffn_up.bias", "ffn.up.bias"},
-    {"ffn_down.weight", "ffn.down.weight"},
-    {"ffn_down.bias", "ffn.down.bias"},
-    {"ffn_gate_inp.weight", "moe.router.weight"},
-    {"ffn_gate_shexp.weight", "moe.shared.gate.weight"},
-    {"ffn_up_shexp.weight", "moe.shared.up.weight"},
-    {"ffn_down_shexp.weight", "moe.shared.down.weight"},
-    {"ffn_gate_inp_shexp.weight", "moe.shared_gate.weight"},
-    // Falcon-40B style parallel blocks: the FFN's own norm.
-    {"attn_norm_2.weight", "ffn_norm.weight"},
-    {"attn_norm_2.bias", "ffn_norm.bias"},
-};
 
 // Post-norm encoders (BERT): the norm after attention + residual and the one
 // after the FFN + residual.
@@ -103,8 +73,7 @@ private:
         if (c_.kind == ModelKind::EncoderOnly)
             if (auto it = kEncoderLayerNames.find(suffix); it != kEncoderLayerNames.end()) return &it->second;
         if (suffix.rfind("attn_norm_2.", 0) == 0 && c_.block != BlockLayout::ParallelResidual) return nullptr;
-        auto it = kLayerNames.find(suffix);
-        return it == kLayerNames.end() ? nullptr : &it->second;
+        return gguf_layer_logical(suffix);
     }
 
     // Rows [first, first + count) of a 1-D or 2-D tensor, as a view. A row must

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "model/gguf_names.h"
 #include "model/load.h"
 #include "model/quantize_source.h"
 #include "tokenizer/gguf_tokenizer_export.h"
@@ -34,16 +35,12 @@ std::string family_list() {
     return out;
 }
 
-// Logical name (model/weights.h) -> GGUF name; the inverse of the GGUF
-// loader's tables (gguf_weights.cpp) for the tensors these families have.
-const std::pair<const char*, const char*> kLayerTensors[] = {
-    {"attn_norm.weight", "attn_norm.weight"},  {"attn.q.weight", "attn_q.weight"},
-    {"attn.q.bias", "attn_q.bias"},            {"attn.k.weight", "attn_k.weight"},
-    {"attn.k.bias", "attn_k.bias"},            {"attn.v.weight", "attn_v.weight"},
-    {"attn.v.bias", "attn_v.bias"},            {"attn.o.weight", "attn_output.weight"},
-    {"attn.q_norm.weight", "attn_q_norm.weight"}, {"attn.k_norm.weight", "attn_k_norm.weight"},
-    {"ffn_norm.weight", "ffn_norm.weight"},    {"ffn.gate.weight", "ffn_gate.weight"},
-    {"ffn.up.weight", "ffn_up.weight"},        {"ffn.down.weight", "ffn_down.weight"},
+// The layer tensors these families have, in the order they are written; their
+// GGUF names come from the loader's table (gguf_names.h).
+const char* const kLayerTensors[] = {
+    "attn_norm.weight", "attn.q.weight", "attn.q.bias", "attn.k.weight", "attn.k.bias",
+    "attn.v.weight", "attn.v.bias", "attn.o.weight", "attn.q_norm.weight", "attn.k_norm.weight",
+    "ffn_norm.weight", "ffn.gate.weight", "ffn.up.weight", "ffn.down.weight",
 };
 
 [[noreturn]] void refuse(const std::string& dir, const std::string& what) {
@@ -192,8 +189,9 @@ QuantizeSource quantize_source_from_hf(const std::string& dir, const QuantizeLog
     const bool interleave = arch == "llama";
     add("token_embd.weight", "token_embd.weight", -1, 0);
     for (uint32_t i = 0; i < c.num_layers; ++i)
-        for (const auto& [logical, gguf] : kLayerTensors) {
+        for (const char* logical : kLayerTensors) {
             const std::string name(logical);
+            const char* gguf = gguf_layer_suffix(name);
             uint64_t heads = 0;
             if (interleave && name.rfind("attn.q.", 0) == 0) heads = c.num_heads;
             if (interleave && name.rfind("attn.k.", 0) == 0 && name != "attn.k_norm.weight") heads = c.kv_heads();
