@@ -88,7 +88,7 @@ while IFS='|' read -r name config dtype args; do
         if "$exe" bench -m "$model" $args --json >"$out" 2>"$work/$name-$label.err"; then
             printf '%s\t%s\t%s\t%s\n' "$name" "$label" "$args" "$out" >>"$results"
             # Progress, so a run cut short still shows what it measured.
-            echo "$name $label: $(tr -d '\n' <"$out" | grep -o '"decode_tokens_per_second_wall": *[0-9.]*')" >&2
+            echo "$name $label: $(tr -d '\n' <"$out" | grep -o '"\(prefill\|decode\)_tokens_per_second_wall": *[0-9.]*' | tr '\n' ' ')" >&2
         else
             printf '%s\t%s\tfailed: %s\n' "$name" "$label" "$(tail -n 1 "$work/$name-$label.err")" >>"$results"
         fi

@@ -2,8 +2,13 @@
 // C[m, n0 + n] = sum_k A[m, k] * W[n, k] on cooperative-matrix units
 // (VK_KHR_cooperative_matrix): 16x16x16 f16 x f16 -> f32 fragments. A is
 // rounded to f16 on its way into shared memory (the accuracy cost is stated in
-// the kernel test); W is stored f16. A 64x64 output tile per workgroup of four
-// subgroups, each owning a 32x32 quarter (2x2 fragments); K in stages of 64.
+// the kernel test); W is stored f16, or (WEIGHT_BLOCK) in a GGUF block format
+// decoded eight values at a time (blocks/<format>.glsl's decode8) into f16 on
+// its way into shared memory. A 64 x (32 COL_FRAGS) output tile per
+// workgroup of four subgroups, each owning a 32 x (16 COL_FRAGS) quarter
+// (2 x COL_FRAGS fragments); K in stages of 64. Every loop over fragments or
+// register pieces is unrolled: an array of fragments indexed at run time
+// would live in local memory.
 // Two-stage pipeline: while the subgroups multiply the stage in shared
 // memory, every invocation already holds the next stage's A and W pieces in
 // registers (16-byte loads: four floats of A, eight halves of W), stored to
@@ -18,14 +23,21 @@
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 
 layout(constant_id = 0) const uint WG = 128;  // four subgroups
 layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint COL_FRAGS = 2;  // fragments along n per subgroup: 2 or 4
 
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 0) readonly buffer A4 { vec4 a4[]; };
+#if defined(WEIGHT_BLOCK)
+#define WEIGHT_BINDING 1
+#include "weights.glsl"
+#else
 layout(std430, binding = 1) readonly buffer W { float16_t w[]; };
 layout(std430, binding = 1) readonly buffer W8 { uvec4 w8[]; };
+#endif
 layout(std430, binding = 2) buffer C { float c[]; };
 #if defined(EXPERT_ROUTED)
 #include "expert_rows.glsl"
@@ -35,14 +47,15 @@ layout(push_constant) uniform Params { uint N, K, ldc, g0, gc, gather; } p;
 layout(push_constant) uniform Params { uint M, N, K, ldc, n0; } p;
 #endif
 
-const uint TILE = 64;  // output rows and columns of a workgroup (the routing plan's tile height)
-const uint BK = 64;    // k of one stage
+const uint TILE = 64;  // output rows of a workgroup (the routing plan's tile height)
 const uint F = 16;     // fragment edge
+const uint TILE_N = 2 * F * COL_FRAGS;  // output columns of a workgroup
+const uint BK = 64;    // k of one stage
 const uint STRIDE = BK + 8;  // halves per shared row
-const uint A_PIECES = TILE * BK / 4 / WG;  // four-float pieces of A per invocation and stage
-const uint W_PIECES = TILE * BK / 8 / WG;  // eight-half pieces of W per invocation and stage
-shared float16_t a_tile[TILE * STRIDE];  // [m][k]
-shared float16_t w_tile[TILE * STRIDE];  // [n][k]: B (k x n) in column-major order
+const uint A_PIECES = TILE * BK / 4 / WG;    // four-float pieces of A per invocation and stage
+const uint W_PIECES = TILE_N * BK / 8 / WG;  // eight-value pieces of W per invocation and stage
+shared float16_t a_tile[TILE * STRIDE];    // [m][k]
+shared float16_t w_tile[TILE_N * STRIDE];  // [n][k]: B (k x n) in column-major order
 shared float edge_tile[4 * F * F];       // one fragment per subgroup on its way to an edge of C
 
 // Rows and columns of this workgroup's tile, in one place for the routed and the plain kernel.
@@ -64,7 +77,7 @@ uint a_row(uint r) {
 // (every piece then lies wholly inside or outside K), single values otherwise.
 void fetch(Tile t, uint k0, out vec4 av[A_PIECES], out uvec4 wv[W_PIECES]) {
     const bool vec = p.K % 8 == 0;
-    for (uint i = 0; i < A_PIECES; ++i) {
+    [[unroll]] for (uint i = 0; i < A_PIECES; ++i) {
         const uint e = gl_LocalInvocationIndex + i * WG;  // piece: row e / (BK / 4), k 4 * (e % (BK / 4))
         const uint r = t.row0 + e / (BK / 4), k = k0 + 4 * (e % (BK / 4));
         vec4 v = vec4(0.0);
@@ -79,11 +92,21 @@ void fetch(Tile t, uint k0, out vec4 av[A_PIECES], out uvec4 wv[W_PIECES]) {
         }
         av[i] = v;
     }
-    for (uint i = 0; i < W_PIECES; ++i) {
+    [[unroll]] for (uint i = 0; i < W_PIECES; ++i) {
         const uint e = gl_LocalInvocationIndex + i * WG;  // piece: column e / (BK / 8), k 8 * (e % (BK / 8))
         const uint col = t.col0 + e / (BK / 8), k = k0 + 8 * (e % (BK / 8));
         uvec4 v = uvec4(0);
         if (col >= t.col_begin && col < t.col_end) {
+#if defined(WEIGHT_BLOCK)
+            // Rows are whole blocks (K a multiple of BLOCK_VALUES, itself of BK's
+            // eights), so a piece is eight values of one block or past K.
+            if (k < p.K) {
+                const uint row = uint(t.w_row0 + int(col));
+                vec4 lo, hi;
+                decode8(row * (p.K / BLOCK_VALUES) + k / BLOCK_VALUES, (k % BLOCK_VALUES) / 8u, lo, hi);
+                v = uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
+            }
+#else
             const uint base = uint(t.w_row0 + int(col)) * p.K;
             if (vec) {
                 if (k < p.K) v = w8[(base + k) >> 3];
@@ -93,21 +116,22 @@ void fetch(Tile t, uint k0, out vec4 av[A_PIECES], out uvec4 wv[W_PIECES]) {
                 v = uvec4(packHalf2x16(vec2(h[0], h[1])), packHalf2x16(vec2(h[2], h[3])),
                           packHalf2x16(vec2(h[4], h[5])), packHalf2x16(vec2(h[6], h[7])));
             }
+#endif
         }
         wv[i] = v;
     }
 }
 
 void stash(vec4 av[A_PIECES], uvec4 wv[W_PIECES]) {
-    for (uint i = 0; i < A_PIECES; ++i) {
+    [[unroll]] for (uint i = 0; i < A_PIECES; ++i) {
         const uint e = gl_LocalInvocationIndex + i * WG;
         const uint at = (e / (BK / 4)) * STRIDE + 4 * (e % (BK / 4));
-        for (uint j = 0; j < 4; ++j) a_tile[at + j] = float16_t(av[i][j]);
+        [[unroll]] for (uint j = 0; j < 4; ++j) a_tile[at + j] = float16_t(av[i][j]);
     }
-    for (uint i = 0; i < W_PIECES; ++i) {
+    [[unroll]] for (uint i = 0; i < W_PIECES; ++i) {
         const uint e = gl_LocalInvocationIndex + i * WG;
         const uint at = (e / (BK / 8)) * STRIDE + 8 * (e % (BK / 8));
-        for (uint j = 0; j < 4; ++j) {
+        [[unroll]] for (uint j = 0; j < 4; ++j) {
             const f16vec2 h = unpackFloat2x16(wv[i][j]);
             w_tile[at + 2 * j] = h.x;
             w_tile[at + 2 * j + 1] = h.y;
@@ -117,11 +141,11 @@ void stash(vec4 av[A_PIECES], uvec4 wv[W_PIECES]) {
 
 void main() {
     Tile t;
-    t.col0 = gl_WorkGroupID.x * TILE;
+    t.col0 = gl_WorkGroupID.x * TILE_N;
 #if defined(EXPERT_ROUTED)
     const uvec4 tile = tiles[gl_WorkGroupID.y];
     const ExpertWindow win = expert_window(tile.x, p.N, p.g0, p.gc);
-    if (tile.z == 0u || t.col0 + TILE <= win.col_begin || t.col0 >= win.col_end) return;  // uniform
+    if (tile.z == 0u || t.col0 + TILE_N <= win.col_begin || t.col0 >= win.col_end) return;  // uniform
     t.row0 = tile.y;
     t.row_end = tile.y + tile.z;
     t.col_begin = win.col_begin;
@@ -136,12 +160,13 @@ void main() {
     t.out_col0 = p.n0;
     t.w_row0 = 0;
 #endif
-    const uint sub_row = (gl_SubgroupID / 2) * 32;
-    const uint sub_col = (gl_SubgroupID % 2) * 32;
+    const uint sub_row = (gl_SubgroupID / 2) * 2 * F;
+    const uint sub_col = (gl_SubgroupID % 2) * COL_FRAGS * F;
 
-    coopmat<float, gl_ScopeSubgroup, F, F, gl_MatrixUseAccumulator> acc[2][2];
-    for (uint i = 0; i < 2; ++i)
-        for (uint j = 0; j < 2; ++j) acc[i][j] = coopmat<float, gl_ScopeSubgroup, F, F, gl_MatrixUseAccumulator>(0.0);
+    coopmat<float, gl_ScopeSubgroup, F, F, gl_MatrixUseAccumulator> acc[2][COL_FRAGS];
+    [[unroll]] for (uint i = 0; i < 2; ++i)
+        [[unroll]] for (uint j = 0; j < COL_FRAGS; ++j)
+            acc[i][j] = coopmat<float, gl_ScopeSubgroup, F, F, gl_MatrixUseAccumulator>(0.0);
 
     vec4 av[A_PIECES];
     uvec4 wv[W_PIECES];
@@ -151,20 +176,20 @@ void main() {
         stash(av, wv);
         barrier();
         if (k0 + BK < p.K) fetch(t, k0 + BK, av, wv);  // in flight while this stage multiplies
-        for (uint kk = 0; kk < BK; kk += F) {
+        [[unroll]] for (uint kk = 0; kk < BK; kk += F) {
             coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseA> fa[2];
-            coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseB> fb[2];
-            for (uint i = 0; i < 2; ++i)
+            coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseB> fb[COL_FRAGS];
+            [[unroll]] for (uint i = 0; i < 2; ++i)
                 coopMatLoad(fa[i], a_tile, (sub_row + i * F) * STRIDE + kk, STRIDE, gl_CooperativeMatrixLayoutRowMajor);
-            for (uint j = 0; j < 2; ++j)
+            [[unroll]] for (uint j = 0; j < COL_FRAGS; ++j)
                 coopMatLoad(fb[j], w_tile, (sub_col + j * F) * STRIDE + kk, STRIDE, gl_CooperativeMatrixLayoutColumnMajor);
-            for (uint i = 0; i < 2; ++i)
-                for (uint j = 0; j < 2; ++j) acc[i][j] = coopMatMulAdd(fa[i], fb[j], acc[i][j]);
+            [[unroll]] for (uint i = 0; i < 2; ++i)
+                [[unroll]] for (uint j = 0; j < COL_FRAGS; ++j) acc[i][j] = coopMatMulAdd(fa[i], fb[j], acc[i][j]);
         }
     }
     const uint lane = gl_SubgroupInvocationID;
-    for (uint i = 0; i < 2; ++i)
-        for (uint j = 0; j < 2; ++j) {
+    [[unroll]] for (uint i = 0; i < 2; ++i)
+        [[unroll]] for (uint j = 0; j < COL_FRAGS; ++j) {
             const uint r0 = t.row0 + sub_row + i * F, c0 = t.col0 + sub_col + j * F;
             // Routed rows are grouped rows: C's rows stay contiguous, so the same test holds.
             if (r0 + F <= t.row_end && c0 >= t.col_begin && c0 + F <= t.col_end) {

@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // y[b, n0 + n] = sum_k x[b, k] * W[n, k] for a few vectors b (decode), W in any
 // weights.glsl type (block formats decode through matvec_blocks.glsl). A
 // workgroup takes one output row (or, with subgroups, several) for up to
@@ -27,12 +28,16 @@ layout(constant_id = 2) const uint VECTORS = 1;  // at most ops::kMatvecVectors
 // 1: y += x W^T (a residual connection added in the epilogue; y is not x).
 layout(constant_id = 3) const uint ACCUMULATE = 0;
 layout(constant_id = 4) const uint UNIT_OFFSET = 0;  // NORMED_INPUT: scale by (1 + g)
-// Partial sums a lane reduces: a dot product per vector, and with NORMED_INPUT
-// the vector's sum of squares after them.
+layout(constant_id = 5) const uint ROWS = 1;         // consecutive weight rows sharing each x load
+layout(constant_id = 6) const uint SUBGROUPS = 4;    // subgroups of the workgroup (USE_SUBGROUP)
+// Partial sums a lane reduces: a dot product per row and vector (slot
+// r * VECTORS + v), and with NORMED_INPUT each vector's sum of squares after
+// them (slot DOTS + v).
+const uint DOTS = ROWS * VECTORS;
 #if defined(NORMED_INPUT)
-const uint SLOTS = 2 * VECTORS;
+const uint SLOTS = DOTS + VECTORS;
 #else
-const uint SLOTS = VECTORS;
+const uint SLOTS = DOTS;
 #endif
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
@@ -71,12 +76,28 @@ struct Target {
     int w_row0;
 };
 
-// The output of vector v from its reduced slots.
-float finish(float sums[SLOTS], uint v) {
+// The output of row r for vector v from the reduced slots.
+float finish(float sums[SLOTS], uint r, uint v) {
 #if defined(NORMED_INPUT)
-    return sums[v] * inversesqrt(sums[VECTORS + v] / float(p.K) + p.eps);
+    return sums[r * VECTORS + v] * inversesqrt(sums[DOTS + v] / float(p.K) + p.eps);
 #else
-    return sums[v];
+    return sums[r * VECTORS + v];
+#endif
+}
+
+// x value(s) as the dot products use them: scaled by the norm's gain with NORMED_INPUT.
+vec4 gained4(vec4 xv, uint k4) {
+#if defined(NORMED_INPUT)
+    return xv * (UNIT_OFFSET == 1 ? gain4[k4] + 1.0 : gain4[k4]);
+#else
+    return xv;
+#endif
+}
+float gained(float xv, uint k) {
+#if defined(NORMED_INPUT)
+    return xv * (UNIT_OFFSET == 1 ? gain[k] + 1.0 : gain[k]);
+#else
+    return xv;
 #endif
 }
 
@@ -112,60 +133,61 @@ uint x_row(uint vector) {
 #endif
 }
 
-// Partial dot products of weight row `row` with vectors [v0, v0 + count) over this lane's share of K.
+// Bound weight row of output row `row`; rows outside the window (the last
+// group's tail) read a row inside it, so every lane runs the same loop, and
+// are never stored.
+uint weight_row(Target t, uint row) { return uint(t.w_row0 + int(clamp(row, t.col_begin, t.col_end - 1u))); }
+bool in_window(Target t, uint row) { return row >= t.col_begin && row < t.col_end; }
+
+// Partial dot products of weight rows row0 .. row0 + ROWS - 1 with vectors
+// [v0, v0 + count) over this lane's share of K.
 #if defined(WEIGHT_BLOCKS)
 #include "matvec_blocks.glsl"
 #else
-void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, inout float sums[SLOTS]) {
+void row_dots(Target t, uint row0, uint v0, uint count, uint lane, uint lanes, inout float sums[SLOTS]) {
     uint rows_of_x[VECTORS];
-    for (uint v = 0; v < VECTORS; ++v) rows_of_x[v] = v < count ? x_row(v0 + v) : 0;
-    const uint w0 = uint(t.w_row0 + int(row)) * p.K;
+    [[unroll]] for (uint v = 0; v < VECTORS; ++v) rows_of_x[v] = v < count ? x_row(v0 + v) : 0;
+    uint w0[ROWS];
+    [[unroll]] for (uint r = 0; r < ROWS; ++r) w0[r] = weight_row(t, row0 + r) * p.K;
     if (WEIGHT8_ONE_LOAD == 1 && p.K % 8 == 0) {
         for (uint k = lane; k < p.K / 8; k += lanes) {
-            vec4 w[2];
-            load_weight8(w0 + 8 * k, w[0], w[1]);
-            for (uint half_ = 0; half_ < 2; ++half_) {
+            vec4 w[ROWS][2];
+            [[unroll]] for (uint r = 0; r < ROWS; ++r) load_weight8(w0[r] + 8 * k, w[r][0], w[r][1]);
+            [[unroll]] for (uint half_ = 0; half_ < 2; ++half_) {
                 const uint k4 = 2 * k + half_;
-#if defined(NORMED_INPUT)
-                w[half_] *= UNIT_OFFSET == 1 ? gain4[k4] + 1.0 : gain4[k4];
-#endif
-                for (uint v = 0; v < VECTORS; ++v)
+                [[unroll]] for (uint v = 0; v < VECTORS; ++v)
                     if (v < count) {
-                        const vec4 xv = x4[rows_of_x[v] * p.K / 4 + k4];
-                        sums[v] += dot(xv, w[half_]);
+                        const vec4 xv = x4[rows_of_x[v] * p.K / 4 + k4], xg = gained4(xv, k4);
+                        [[unroll]] for (uint r = 0; r < ROWS; ++r) sums[r * VECTORS + v] += dot(xg, w[r][half_]);
 #if defined(NORMED_INPUT)
-                        sums[VECTORS + v] += dot(xv, xv);
+                        sums[DOTS + v] += dot(xv, xv);
 #endif
                     }
             }
         }
     } else if (p.K % 4 == 0) {
         for (uint k = lane; k < p.K / 4; k += lanes) {
-            vec4 w = load_weight4(w0 + 4 * k);
-#if defined(NORMED_INPUT)
-            w *= UNIT_OFFSET == 1 ? gain4[k] + 1.0 : gain4[k];
-#endif
-            for (uint v = 0; v < VECTORS; ++v)
+            vec4 w[ROWS];
+            [[unroll]] for (uint r = 0; r < ROWS; ++r) w[r] = load_weight4(w0[r] + 4 * k);
+            [[unroll]] for (uint v = 0; v < VECTORS; ++v)
                 if (v < count) {
-                    const vec4 xv = x4[rows_of_x[v] * p.K / 4 + k];
-                    sums[v] += dot(xv, w);
+                    const vec4 xv = x4[rows_of_x[v] * p.K / 4 + k], xg = gained4(xv, k);
+                    [[unroll]] for (uint r = 0; r < ROWS; ++r) sums[r * VECTORS + v] += dot(xg, w[r]);
 #if defined(NORMED_INPUT)
-                    sums[VECTORS + v] += dot(xv, xv);
+                    sums[DOTS + v] += dot(xv, xv);
 #endif
                 }
         }
     } else {
         for (uint k = lane; k < p.K; k += lanes) {
-            float w = load_weight(w0 + k);
-#if defined(NORMED_INPUT)
-            w *= UNIT_OFFSET == 1 ? gain[k] + 1.0 : gain[k];
-#endif
-            for (uint v = 0; v < VECTORS; ++v)
+            float w[ROWS];
+            [[unroll]] for (uint r = 0; r < ROWS; ++r) w[r] = load_weight(w0[r] + k);
+            [[unroll]] for (uint v = 0; v < VECTORS; ++v)
                 if (v < count) {
-                    const float xv = x[rows_of_x[v] * p.K + k];
-                    sums[v] = fma(xv, w, sums[v]);
+                    const float xv = x[rows_of_x[v] * p.K + k], xg = gained(xv, k);
+                    [[unroll]] for (uint r = 0; r < ROWS; ++r) sums[r * VECTORS + v] = fma(xg, w[r], sums[r * VECTORS + v]);
 #if defined(NORMED_INPUT)
-                    sums[VECTORS + v] = fma(xv, xv, sums[VECTORS + v]);
+                    sums[DOTS + v] = fma(xv, xv, sums[DOTS + v]);
 #endif
                 }
         }
@@ -173,64 +195,70 @@ void row_dots(Target t, uint row, uint v0, uint count, uint lane, uint lanes, in
 }
 #endif
 
+// Stores the reduced sums of rows row0 .. row0 + ROWS - 1 for vectors [v0, v0 + count).
+void store_rows(Target t, uint row0, uint v0, uint count, float sums[SLOTS]) {
+    for (uint r = 0; r < ROWS; ++r)
+        if (in_window(t, row0 + r))
+            for (uint v = 0; v < count; ++v) store((t.first + v0 + v) * p.ldy + t.out_col0 + row0 + r, finish(sums, r, v));
+}
+
 #if defined(USE_SUBGROUP)
-// A row is shared by SUBGROUPS_PER_ROW subgroups (1 for short rows, so a
-// workgroup covers several rows; more for long rows, so each row has enough
-// loads in flight). Subgroups reduce with subgroupAdd and, when a row spans
-// several, through shared memory. The host fixes the subgroup size, so it
-// knows how many rows a workgroup covers.
+// A group of ROWS rows is shared by SUBGROUPS_PER_ROW subgroups (1 for short
+// rows, so a workgroup covers several groups; more for long rows, so each row
+// has enough loads in flight). Subgroups reduce with subgroupAdd and, when a
+// group spans several, through shared memory. The host fixes the subgroup
+// size, so it knows how many rows a workgroup covers.
 layout(constant_id = 1) const uint SUBGROUPS_PER_ROW = 1;
-shared float row_partial[SLOTS][WG];
+shared float row_partial[SLOTS][SUBGROUPS];
 
 void main() {
-    const uint rows_per_group = gl_NumSubgroups / SUBGROUPS_PER_ROW;
-    const uint local_row = gl_SubgroupID / SUBGROUPS_PER_ROW;
+    const uint groups = gl_NumSubgroups / SUBGROUPS_PER_ROW;
+    const uint local_group = gl_SubgroupID / SUBGROUPS_PER_ROW;
     const uint part = gl_SubgroupID % SUBGROUPS_PER_ROW;
-    const uint row = gl_WorkGroupID.x * rows_per_group + local_row;
+    const uint row0 = (gl_WorkGroupID.x * groups + local_group) * ROWS;
     const uint lanes = gl_SubgroupSize * SUBGROUPS_PER_ROW;
     const uint lane = part * gl_SubgroupSize + gl_SubgroupInvocationID;
     Target t;
     if (!target(t)) return;
-    const bool in_window = row >= t.col_begin && row < t.col_end;
+    const bool any_row = row0 < t.col_end && row0 + ROWS > t.col_begin;  // uniform in the subgroup
     for (uint v0 = 0; v0 < t.count; v0 += VECTORS) {
         const uint count = min(VECTORS, t.count - v0);
         float sums[SLOTS];
-        for (uint v = 0; v < SLOTS; ++v) sums[v] = 0.0;
-        if (in_window) row_dots(t, row, t.first + v0, count, lane, lanes, sums);
-        for (uint v = 0; v < SLOTS; ++v) sums[v] = subgroupAdd(sums[v]);
+        [[unroll]] for (uint s = 0; s < SLOTS; ++s) sums[s] = 0.0;
+        if (any_row) row_dots(t, row0, t.first + v0, count, lane, lanes, sums);
+        [[unroll]] for (uint s = 0; s < SLOTS; ++s) sums[s] = subgroupAdd(sums[s]);
         if (SUBGROUPS_PER_ROW > 1) {
             if (subgroupElect())
-                for (uint v = 0; v < SLOTS; ++v) row_partial[v][gl_SubgroupID] = sums[v];
+                for (uint s = 0; s < SLOTS; ++s) row_partial[s][gl_SubgroupID] = sums[s];
             barrier();
-            if (part == 0 && subgroupElect() && in_window) {
-                for (uint v = 0; v < SLOTS; ++v) {
+            if (part == 0 && subgroupElect() && any_row) {
+                for (uint s = 0; s < SLOTS; ++s) {
                     float total = 0.0;
-                    for (uint i = 0; i < SUBGROUPS_PER_ROW; ++i) total += row_partial[v][local_row * SUBGROUPS_PER_ROW + i];
-                    sums[v] = total;
+                    for (uint i = 0; i < SUBGROUPS_PER_ROW; ++i) total += row_partial[s][local_group * SUBGROUPS_PER_ROW + i];
+                    sums[s] = total;
                 }
-                for (uint v = 0; v < count; ++v) store((t.first + v0 + v) * p.ldy + t.out_col0 + row, finish(sums, v));
+                store_rows(t, row0, v0, count, sums);
             }
             barrier();
-        } else if (subgroupElect() && in_window) {
-            for (uint v = 0; v < count; ++v) store((t.first + v0 + v) * p.ldy + t.out_col0 + row, finish(sums, v));
+        } else if (subgroupElect() && any_row) {
+            store_rows(t, row0, v0, count, sums);
         }
     }
 }
 #else
 void main() {
-    const uint row = gl_WorkGroupID.x;
+    const uint row0 = gl_WorkGroupID.x * ROWS;
     Target t;
     if (!target(t)) return;
-    const bool in_window = row >= t.col_begin && row < t.col_end;
+    const bool any_row = row0 < t.col_end && row0 + ROWS > t.col_begin;
     for (uint v0 = 0; v0 < t.count; v0 += VECTORS) {
         const uint count = min(VECTORS, t.count - v0);
         float sums[SLOTS];
-        for (uint v = 0; v < SLOTS; ++v) sums[v] = 0.0;
-        if (in_window) row_dots(t, row, t.first + v0, count, gl_LocalInvocationIndex, WG, sums);
-        for (uint v = 0; v < SLOTS; ++v)
-            if (v % VECTORS < count) sums[v] = workgroup_sum(sums[v]);
-        if (in_window && gl_LocalInvocationIndex == 0)
-            for (uint v = 0; v < count; ++v) store((t.first + v0 + v) * p.ldy + t.out_col0 + row, finish(sums, v));
+        for (uint s = 0; s < SLOTS; ++s) sums[s] = 0.0;
+        if (any_row) row_dots(t, row0, t.first + v0, count, gl_LocalInvocationIndex, WG, sums);
+        for (uint s = 0; s < SLOTS; ++s)
+            if ((s < DOTS ? s % VECTORS : s - DOTS) < count) sums[s] = workgroup_sum(sums[s]);  // uniform
+        if (any_row && gl_LocalInvocationIndex == 0) store_rows(t, row0, v0, count, sums);
     }
 }
 #endif

@@ -1,6 +1,7 @@
 // `vkllm kernel-bench`: times the linear-layer kernels on the selected device
 // with GPU timestamps and reports them against the memory / compute roofline.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -46,14 +47,24 @@ std::unique_ptr<vk::Buffer> random_buffer(vk::Device& device, DType type, size_t
     return buffer;
 }
 
-void run_case(vk::Device& device, const Case& c, int repeats) {
+// Weight copies a case cycles through so that together they outgrow the
+// device's last-level cache (a single small matrix would be timed from L2).
+constexpr uint64_t kRotationBytes = 512ull << 20;
+
+struct Knobs {
+    uint32_t matvec_rows = 0, coopmat_columns = 0;  // 0: the kernels' defaults
+};
+
+void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
     const char* type = dtype_traits(c.type).name;
-    auto weights = random_buffer(device, c.type, c.n, c.k, "weights");
+    const uint64_t weight_bytes = uint64_t(c.n) * ops::weight_row_bytes(c.type, c.k);
+    const size_t copies = size_t(std::clamp<uint64_t>(kRotationBytes / weight_bytes, 1, 64));
+    std::vector<std::unique_ptr<vk::Buffer>> weights;
+    for (size_t i = 0; i < copies; ++i) weights.push_back(random_buffer(device, c.type, c.n, c.k, "weights"));
     auto input = random_buffer(device, DType::F32, c.m, c.k, "input");
     vk::Buffer output(device, size_t(c.m) * c.n * 4, vk::BufferKind::Device, "output");
-    ops::WeightMatrix w{weights.get(), 0, c.type, c.n, c.k};
     std::string kernel = c.kernel;
-    if (kernel == "matmul-coopmat" && !ops::cooperative_matmul_available(device.caps())) {
+    if (kernel == "matmul-coopmat" && !ops::cooperative_matmul_available(device.caps(), c.type)) {
         std::printf("%-15s %-6s %6u %6u %6u   (no cooperative-matrix variant on this device/build)\n", c.kernel,
                     type, c.m, c.n, c.k);
         return;
@@ -61,30 +72,46 @@ void run_case(vk::Device& device, const Case& c, int repeats) {
     vk::CommandBuffer commands(device, uint32_t(repeats));
     commands.begin();
     for (int r = 0; r < repeats; ++r) {
-        if (kernel == "matvec") ops::record_matvec(device, commands, *input, w, output, c.m);
+        ops::WeightMatrix w{weights[size_t(r) % copies].get(), 0, c.type, c.n, c.k};
+        if (kernel == "matvec") ops::record_matvec(device, commands, *input, w, output, c.m, false, nullptr, knobs.matvec_rows);
         else
             ops::record_matmul(device, commands, *input, w, output, c.m,
                                kernel == "matmul-coopmat" ? ops::MatmulPrecision::F16Activations
-                                                          : ops::MatmulPrecision::F32Activations);
+                                                          : ops::MatmulPrecision::F32Activations,
+                               kernel == "matmul-coopmat" ? knobs.coopmat_columns : 0);
         commands.timestamp(kernel);
     }
     commands.end();
-    commands.submit_and_wait();  // warm-up: pipelines, clocks, caches
+    // Warm-up: pipelines and caches, and above all the clocks: an idle GPU
+    // runs a burst of a few milliseconds at a fraction of its clock speed (an
+    // H200 read 345 MHz), which hides everything about the kernel itself.
+    const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(400);
+    do commands.submit_and_wait();
+    while (std::chrono::steady_clock::now() < warm_until);
     commands.submit_and_wait();
     std::vector<double> us;
     for (const auto& t : commands.timings()) us.push_back(t.microseconds);
     std::sort(us.begin(), us.end());
     double median = us[us.size() / 2];
-    double bytes = double(weights->size()) + double(c.m) * (c.k + c.n) * 4;
+    double bytes = double(weight_bytes) + double(c.m) * (c.k + c.n) * 4;
     double flops = 2.0 * c.m * c.n * c.k;
     std::printf("%-15s %-6s %6u %6u %6u %10.1f us %9.1f GB/s %9.2f TFLOP/s\n", c.kernel, type, c.m, c.n, c.k, median, bytes / median / 1e3, flops / median / 1e6);
 }
 
 Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timestamps", [](CLI::App& sub) {
                      auto repeats = std::make_shared<int>(20);
+                     auto knobs = std::make_shared<Knobs>();
+                     auto only = std::make_shared<std::string>();
                      sub.add_option("--repeats", *repeats, "Timed dispatches per case")->check(CLI::Range(3, 1000));
+                     sub.add_option("--matvec-rows", knobs->matvec_rows,
+                                    "Weight rows sharing each x load in matrix-vector cases (0: the type's default)")
+                         ->check(CLI::Range(0, 8));
+                     sub.add_option("--coopmat-columns", knobs->coopmat_columns,
+                                    "Output columns of a cooperative-matrix workgroup (64 or 128; 0: the default)")
+                         ->check(CLI::IsMember({0, 64, 128}));
+                     sub.add_option("--only", *only, "Run only the cases whose kernel or type contains this text");
                      add_device_options(sub);
-                     return std::function<int()>([repeats] {
+                     return std::function<int()>([repeats, knobs, only] {
                          std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows appear as they are measured
                          auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
                          vk::Device device(instance);
@@ -112,9 +139,19 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                              {"matvec", DType::Q6_K, 1, 128256, 4096},
                              {"matvec", DType::Q4_0, 1, 14336, 4096},
                              {"matvec", DType::Q8_0, 1, 14336, 4096},
+                             {"matvec", DType::Q5_K, 1, 14336, 4096},
+                             {"matvec", DType::Q4_K, 8, 14336, 4096},
                              {"matmul", DType::Q4_K, 512, 4096, 4096},
+                             {"matmul-coopmat", DType::Q4_K, 512, 4096, 4096},
+                             {"matmul-coopmat", DType::Q6_K, 512, 4096, 4096},
+                             {"matmul-coopmat", DType::Q8_0, 512, 4096, 4096},
+                             {"matmul-coopmat", DType::F16, 4096, 4096, 4096},
                          };
-                         for (const Case& c : cases) run_case(device, c, *repeats);
+                         for (const Case& c : cases) {
+                             const std::string label = std::string(c.kernel) + " " + dtype_traits(c.type).name;
+                             if (only->empty() || label.find(*only) != std::string::npos)
+                                 run_case(device, c, *repeats, *knobs);
+                         }
                          return 0;
                      });
                  }};

@@ -32,10 +32,11 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
     check_binding_fits(caps, uint64_t(rows) * per_expert * 4, name + " output");
     const bool few_tokens = n <= matvec_max_rows(w.stacked.type);
     MatvecPipeline matvec;
-    vk::PipelineDesc desc;
+    MatmulPipeline matmul;
     // A token takes an expert at most once, so an expert's tile holds at most n rows.
-    if (few_tokens) desc = (matvec = matvec_pipeline(caps, w.stacked, true, sizeof(RoutedPush), n)).desc;
-    else desc = matmul_pipeline(caps, w.stacked, precision, true, sizeof(RoutedPush));
+    if (few_tokens) matvec = matvec_pipeline(caps, w.stacked, true, sizeof(RoutedPush), n);
+    else matmul = matmul_pipeline(caps, w.stacked, precision, true, sizeof(RoutedPush));
+    const vk::PipelineDesc& desc = few_tokens ? matvec.desc : matmul.desc;
     const auto& pipeline = device.pipeline(desc);
     const uint64_t row_bytes = weight_row_bytes(w.stacked.type, cols);
     for_each_chunk(caps, w.stacked.rows, {row_bytes}, "weight '" + w.stacked.buffer->name() + "'",
@@ -51,7 +52,7 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
                        } else {
                            commands.dispatch(pipeline,
                                              {input, weights, output, *routing.grouped_rows, *routing.tiles}, push,
-                                             (per_expert + kMoeTileRows - 1) / kMoeTileRows,
+                                             (per_expert + matmul.tile_columns - 1) / matmul.tile_columns,
                                              moe_max_tiles(spec, n));
                        }
                    });

@@ -58,8 +58,10 @@ uint32_t matvec_max_rows(DType) {
     return 2 * kMatvecVectors;
 }
 
-bool cooperative_matmul_available(const vk::DeviceCaps& caps) {
-    if (!caps.cooperative_matrix || !caps.storage_16bit || embedded_shader("matmul_coopmat_f16").empty()) return false;
+bool cooperative_matmul_available(const vk::DeviceCaps& caps, DType type) {
+    if (!caps.cooperative_matrix || !caps.storage_16bit) return false;
+    if (type != DType::F16 && !dtype_is_block(type)) return false;
+    if (embedded_shader("matmul_coopmat_" + std::string(dtype_traits(type).name)).empty()) return false;
     if (caps.subgroup_size * 4 > caps.max_workgroup_invocations) return false;
     for (const auto& s : caps.cooperative_matrix_shapes)
         if (s.m == 16 && s.n == 16 && s.k == 16 && s.a_type == "f16" && s.b_type == "f16" && s.c_type == "f32" &&
@@ -68,23 +70,41 @@ bool cooperative_matmul_available(const vk::DeviceCaps& caps) {
     return false;
 }
 
-vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
-                                 bool routed, uint32_t push_bytes) {
+MatmulPipeline matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
+                               bool routed, uint32_t push_bytes, uint32_t tile_columns) {
     const std::string suffix = routed ? "_experts" : "";
     // The routed kernels bind the grouped rows and, for the matmul, the tiles.
     const uint32_t bindings = routed ? 5 : 3;
-    const bool coopmat = precision == MatmulPrecision::F16Activations && w.type == DType::F16 &&
-                         cooperative_matmul_available(caps);
-    if (coopmat) {
+    if (precision == MatmulPrecision::F16Activations && cooperative_matmul_available(caps, w.type)) {
+        if (tile_columns == 0) tile_columns = 64;
+        if (tile_columns != 64 && tile_columns != 128)
+            throw Error("cooperative-matrix matmul: " + std::to_string(tile_columns) + " tile columns (64 or 128)");
         // Four subgroups per workgroup, each a full subgroup where the size can be fixed.
-        return {"matmul_coopmat_f16" + suffix, bindings, push_bytes, {caps.subgroup_size * 4},
-                caps.subgroup_size_control ? caps.subgroup_size : 0};
+        return {{"matmul_coopmat_" + std::string(dtype_traits(w.type).name) + suffix, bindings, push_bytes,
+                 {caps.subgroup_size * 4, tile_columns / 32},
+                 caps.subgroup_size_control ? caps.subgroup_size : 0},
+                tile_columns};
     }
-    return {"matmul_" + weight_variant(caps, w.type) + suffix, bindings, push_bytes, {}};
+    return {{"matmul_" + weight_variant(caps, w.type) + suffix, bindings, push_bytes, {}}, 64};
+}
+
+uint32_t default_matvec_rows(DType type) {
+    // Measured on an H200 (bench/RESULTS.md, kernel-bench --matvec-rows): two
+    // rows per x load help where the decode is cheap (f16 +6%, Q8_0 +10%,
+    // Q4_0 and Q6_K +4-8%); the K-quants of costly decode (Q4_K, Q5_K, and the
+    // formats alike) lose by it, at one vector and more.
+    switch (type) {
+        case DType::F16:
+        case DType::Q8_0:
+        case DType::Q4_0:
+        case DType::Q6_K: return 2;
+        default: return 1;
+    }
 }
 
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
-                               uint32_t vectors, MatvecFusion fusion) {
+                               uint32_t vectors, MatvecFusion fusion, uint32_t rows) {
+    if (rows == 0) rows = default_matvec_rows(w.type);
     uint32_t wg = reduction_workgroup(caps);
     // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
     // size must be fixed for the host to know how many rows a workgroup covers.
@@ -108,27 +128,28 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     while (per_group < std::min(vectors, kMatvecVectors)) per_group *= 2;
     // Constant 1 only matters to the subgroup variant.
     return {{name, bindings, push_bytes,
-             {wg, per_row, per_group, fusion.accumulate ? 1u : 0u, fusion.unit_offset ? 1u : 0u},
+             {wg, per_row, per_group, fusion.accumulate ? 1u : 0u, fusion.unit_offset ? 1u : 0u, rows, subgroups},
              by_subgroup ? caps.subgroup_size : 0},
-            by_subgroup ? subgroups / per_row : 1, per_group};
+            (by_subgroup ? subgroups / per_row : 1) * rows, per_group};
 }
 
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t m, MatmulPrecision precision) {
+                   const vk::Buffer& output, uint32_t m, MatmulPrecision precision, uint32_t tile_columns) {
     check_weight_matrix(w);
     const auto& caps = device.caps();
-    const auto& pipeline = device.pipeline(matmul_pipeline(caps, w, precision, false, sizeof(LinearPush)));
+    const MatmulPipeline plan = matmul_pipeline(caps, w, precision, false, sizeof(LinearPush), tile_columns);
+    const auto& pipeline = device.pipeline(plan.desc);
     for_each_tile(caps, w, m, [&](uint64_t m0, uint64_t mc, uint64_t n0, uint64_t nc) {
         LinearPush push{uint32_t(mc), uint32_t(nc), w.cols, w.rows, uint32_t(n0)};
         vk::BufferBinding in{input, m0 * w.cols * 4, mc * w.cols * 4};
         vk::BufferBinding out{output, m0 * w.rows * 4, mc * w.rows * 4};
-        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push, uint32_t((nc + 63) / 64),
-                          uint32_t((mc + 63) / 64));
+        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push,
+                          uint32_t((nc + plan.tile_columns - 1) / plan.tile_columns), uint32_t((mc + 63) / 64));
     });
 }
 
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t batch, bool accumulate, const InputNorm* norm) {
+                   const vk::Buffer& output, uint32_t batch, bool accumulate, const InputNorm* norm, uint32_t rows) {
     check_weight_matrix(w);
     if (accumulate && &input == &output)
         throw Error("weight '" + w.buffer->name() + "': an accumulating matrix-vector product cannot work in place");
@@ -138,7 +159,7 @@ void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
     const auto& caps = device.caps();
     const uint32_t push_bytes = norm ? sizeof(NormedMatvecPush) : sizeof(LinearPush);
     const MatvecPipeline plan =
-        matvec_pipeline(caps, w, false, push_bytes, batch, {accumulate, norm != nullptr, norm && norm->unit_offset});
+        matvec_pipeline(caps, w, false, push_bytes, batch, {accumulate, norm != nullptr, norm && norm->unit_offset}, rows);
     const auto& pipeline = device.pipeline(plan.desc);
     const uint32_t rows_per_group = plan.rows_per_group, vectors = plan.vectors_per_group;
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {

@@ -37,12 +37,13 @@ enum class MatmulPrecision { F32Activations, F16Activations };
 // (decode steps, batched decode); more rows go to record_matmul.
 uint32_t matvec_max_rows(DType type);
 
-// Whether the cooperative-matrix matmul variant exists in this build and fits the device.
-bool cooperative_matmul_available(const vk::DeviceCaps& caps);
+// Whether the cooperative-matrix matmul variant for weights of `type` (f16 or
+// a block format) exists in this build and fits the device.
+bool cooperative_matmul_available(const vk::DeviceCaps& caps, DType type = DType::F16);
 
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t m,
-                   MatmulPrecision precision = MatmulPrecision::F32Activations);
+                   MatmulPrecision precision = MatmulPrecision::F32Activations, uint32_t tile_columns = 0);
 // RMSNorm applied by the matrix-vector kernel to its input rows on the fly:
 // input / rms(input) * gain (or * (1 + gain)), gain f32 [cols].
 struct InputNorm {
@@ -52,9 +53,10 @@ struct InputNorm {
 };
 
 // `accumulate`: output += input W^T (output must not be input); `norm`: the
-// input rows are RMS-normalised first (every weight type).
+// input rows are RMS-normalised first (every weight type); `rows`: weight rows
+// sharing each x load, 0 for the type's default (a benchmark knob).
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t batch, bool accumulate = false,
-                   const InputNorm* norm = nullptr);
+                   const InputNorm* norm = nullptr, uint32_t rows = 0);
 
 }  // namespace vkllm::ops

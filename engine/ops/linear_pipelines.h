@@ -25,9 +25,18 @@ struct MatvecPipeline {
 struct MatvecFusion {
     bool accumulate = false, normed = false, unit_offset = false;
 };
+// `rows`: weight rows sharing each x load (matvec.comp's ROWS); 0 takes the
+// weight type's default (default_matvec_rows), other values are for benchmarks.
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
-                               uint32_t vectors, MatvecFusion fusion = {});
-vk::PipelineDesc matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
-                                 bool routed, uint32_t push_bytes);
+                               uint32_t vectors, MatvecFusion fusion = {}, uint32_t rows = 0);
+uint32_t default_matvec_rows(DType type);
+struct MatmulPipeline {
+    vk::PipelineDesc desc;
+    uint32_t tile_columns = 64;  // output columns of one workgroup (its rows are always 64)
+};
+// `tile_columns`: 64 or 128 for the cooperative-matrix variant (0: the
+// default; other values are for benchmarks); the other variants take 64.
+MatmulPipeline matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
+                               bool routed, uint32_t push_bytes, uint32_t tile_columns = 0);
 
 }  // namespace vkllm::ops

@@ -34,12 +34,21 @@ struct Shape {
     uint32_t m, n, blocks;  // K = blocks * the type's block values
 };
 
+// How a case runs: the kernel, and for the cooperative-matrix matmul its tile width.
+struct Kernel {
+    bool matmul = false;
+    ops::MatmulPrecision precision = ops::MatmulPrecision::F32Activations;
+    uint32_t tile_columns = 0;
+};
+const Kernel kMatvec{}, kMatmul{true};
+
 // `offset`: bytes of other data in front of the matrix in its buffer.
-void check_linear(bool matmul, DType type, Shape s, uint32_t seed, uint64_t offset = 0) {
+void check_linear(Kernel kernel, DType type, Shape s, uint32_t seed, uint64_t offset = 0) {
     ValidationGuard guard;
+    const bool matmul = kernel.matmul, f16 = kernel.precision == ops::MatmulPrecision::F16Activations;
     const uint32_t k = s.blocks * dtype_traits(type).block_values;
     INFO((matmul ? "matmul " : "matvec ") << dtype_traits(type).name << " M=" << s.m << " N=" << s.n << " K=" << k
-                                          << " offset=" << offset);
+                                          << " offset=" << offset << (f16 ? " f16 tiles " : "") << kernel.tile_columns);
     const std::vector<float> x = random_floats(size_t(s.m) * k, seed);
     const WeightData w = random_weights(type, s.n, k, seed + 1);
     std::vector<uint8_t> bytes(offset, 0xAB);
@@ -49,15 +58,20 @@ void check_linear(bool matmul, DType type, Shape s, uint32_t seed, uint64_t offs
     auto out = make_output(size_t(s.m) * s.n, "y");
     const ops::WeightMatrix matrix{weights.get(), offset, type, s.n, k};
     run_once([&](vk::CommandBuffer& c) {
-        if (matmul) ops::record_matmul(gpu(), c, *in, matrix, *out, s.m);
+        if (matmul) ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, kernel.precision, kernel.tile_columns);
         else ops::record_matvec(gpu(), c, *in, matrix, *out, s.m);
     });
     const std::vector<float> y = read_buffer(*out, size_t(s.m) * s.n);
-    const double tolerance = 2e-6 * std::sqrt(double(k)) + 1e-6;
+    // Through f16 tiles both x and the decoded w are rounded to f16 (2^-11
+    // relative each), so every term is off by at most ~2^-10 of itself: 1e-3
+    // of sum|x w| bounds the output. The extreme-scale rows decode to values
+    // past f16's range, which that path cannot carry; they are not checked.
+    const double tolerance = f16 ? 1e-3 + 2e-6 * std::sqrt(double(k)) : 2e-6 * std::sqrt(double(k)) + 1e-6;
     size_t bad = 0;
     double worst = 0;
     for (uint32_t r = 0; r < s.m; ++r)
         for (uint32_t c = 0; c < s.n; ++c) {
+            if (f16 && c % 4 == 1) continue;  // weight_blocks.h's extreme rows
             double sum = 0, magnitude = 0;
             for (uint32_t i = 0; i < k; ++i) {
                 const double term = double(x[size_t(r) * k + i]) * w.values[size_t(c) * k + i];
@@ -112,21 +126,36 @@ TEST_CASE("matvec decodes every weight type like the CPU decoder") {
     for (DType type : kernel_weight_types())
         // Rows not a multiple of a workgroup's; 9 vectors are more than one workgroup's 8.
         for (Shape s : {Shape{1, 1, 1}, Shape{1, 33, 3}, Shape{3, 130, 9}, Shape{9, 17, 2}, Shape{2, 5, 40}})
-            check_linear(false, type, s, seed += 2);
+            check_linear(kMatvec, type, s, seed += 2);
 }
 
 TEST_CASE("matmul decodes every weight type like the CPU decoder") {
     uint32_t seed = 6000;
     for (DType type : kernel_weight_types())
-        for (Shape s : {Shape{17, 33, 1}, Shape{70, 67, 3}, Shape{20, 5, 9}}) check_linear(true, type, s, seed += 2);
+        for (Shape s : {Shape{17, 33, 1}, Shape{70, 67, 3}, Shape{20, 5, 9}}) check_linear(kMatmul, type, s, seed += 2);
+}
+
+TEST_CASE("cooperative-matrix matmul decodes every block format like the CPU decoder where the device has it") {
+    uint32_t seed = 6500;
+    for (DType type : kernel_weight_types()) {
+        if (!dtype_is_block(type)) continue;
+        if (!ops::cooperative_matmul_available(gpu().caps(), type)) {
+            MESSAGE("skipped " << dtype_traits(type).name << ": no cooperative-matrix variant on " << gpu().caps().name);
+            continue;
+        }
+        // Edges in every direction of the 64 x 64 / 64 x 128 tiles.
+        for (uint32_t tile_columns : {64u, 128u})
+            for (Shape s : {Shape{17, 33, 1}, Shape{70, 130, 3}, Shape{129, 200, 2}})
+                check_linear({true, ops::MatmulPrecision::F16Activations, tile_columns}, type, s, seed += 2);
+    }
 }
 
 TEST_CASE("block weights at an aligned offset inside a larger buffer") {
     const uint64_t align = std::max<uint64_t>(gpu().caps().min_storage_buffer_alignment, 4);
     uint32_t seed = 6500;
     for (DType type : kernel_weight_types()) {
-        check_linear(false, type, {2, 45, 3}, seed += 2, align);
-        check_linear(true, type, {19, 45, 2}, seed += 2, align * 3);
+        check_linear(kMatvec, type, {2, 45, 3}, seed += 2, align);
+        check_linear(kMatmul, type, {19, 45, 2}, seed += 2, align * 3);
     }
 }
 
@@ -154,8 +183,8 @@ TEST_CASE("block weights larger than maxStorageBufferRange are split on row and 
         const uint32_t n = range <= (8u << 20) ? uint32_t(range * 5 / 2 / row_bytes) : 700;
         MESSAGE(dtype_traits(type).name << " split test: " << n << " rows of " << row_bytes << " bytes, limit "
                                         << range);
-        check_linear(false, type, {2, n, blocks}, seed += 3);
-        check_linear(true, type, {18, n, blocks}, seed += 3);
+        check_linear(kMatvec, type, {2, n, blocks}, seed += 3);
+        check_linear(kMatmul, type, {18, n, blocks}, seed += 3);
         auto ids = random_ids(200, n, seed);
         ids[0] = 0;
         check_embedding(type, n, blocks, ids, 1.0f, seed + 1);

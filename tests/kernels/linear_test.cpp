@@ -202,11 +202,13 @@ TEST_CASE("cooperative-matrix matmul (f16 activations) matches the CPU where the
         auto in = make_buffer(x, "x");
         auto out = make_output(size_t(s.m) * s.n, "y");
         ops::WeightMatrix matrix{w.buffer.get(), 0, DType::F16, s.n, s.k};
-        run_once([&](vk::CommandBuffer& c) {
-            ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, ops::MatmulPrecision::F16Activations);
-        });
-        double err = relative_error(read_buffer(*out, size_t(s.m) * s.n), reference_linear(x, w.values, s.m, s.n, s.k));
-        INFO("M=" << s.m << " N=" << s.n << " K=" << s.k);
-        CHECK(err <= 2e-3);
+        for (uint32_t tile_columns : {64u, 128u}) {
+            run_once([&](vk::CommandBuffer& c) {
+                ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, ops::MatmulPrecision::F16Activations, tile_columns);
+            });
+            double err = relative_error(read_buffer(*out, size_t(s.m) * s.n), reference_linear(x, w.values, s.m, s.n, s.k));
+            INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " tile columns " << tile_columns);
+            CHECK(err <= 2e-3);
+        }
     }
 }
