@@ -11,7 +11,7 @@
 #include "progress.h"
 #include "model/load.h"
 #include "moe_stats_report.h"
-#include "ops/eltwise.h"
+#include "ops/bandwidth.h"
 #include "plan/forward.h"
 #include "vk/buffer.h"
 #include "vk/commands.h"
@@ -31,48 +31,55 @@ struct BenchOptions {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Device-memory bandwidth (bytes read + written per second) of a copy of a
-// large buffer, the ceiling a decode step, which streams every weight once,
-// can approach: by the element-wise compute kernel (what our kernels reach
-// with one float per invocation) and by vkCmdCopyBuffer (the driver's own
-// copy, the closest to the device's real bandwidth).
+// Device-memory bandwidth, the ceiling a decode step (which streams every
+// weight once) can approach: the tuned read probe (bytes read per second) and
+// copy probe (bytes read + written) of ops/bandwidth.h, and vkCmdCopyBuffer
+// (the driver's own copy). Measured after 300 ms of the same work, so that an
+// idle GPU's clocks have come up (an H200 idles at a fraction of its clock).
 struct CopyBandwidth {
-    double compute = 0, transfer = 0;
-    double best() const { return std::max(compute, transfer); }
+    double read = 0, compute = 0, transfer = 0;
+    double best() const { return std::max({read, compute, transfer}); }
 };
 
 CopyBandwidth measure_copy_bandwidth(vk::Device& device) {
     const uint64_t limit = std::min(device.caps().max_memory_allocation_size, device.caps().max_storage_buffer_range);
-    const uint64_t floats = std::min<uint64_t>(1ull << 28, limit / 8) / 256 * 256;
-    vk::Buffer a(device, floats * 4, vk::BufferKind::Device, "bandwidth source");
-    vk::Buffer b(device, floats * 4, vk::BufferKind::Device, "bandwidth destination");
-    const uint64_t bytes = floats * 4;
+    const uint64_t bytes = std::min<uint64_t>(1ull << 30, limit / 2) / 256 * 256;
+    vk::Buffer a(device, bytes, vk::BufferKind::Device, "bandwidth source");
+    vk::Buffer b(device, bytes, vk::BufferKind::Device, "bandwidth destination");
+    const uint64_t read_out = uint64_t(ops::bandwidth_probe_outputs(device.caps())) * 16;
     constexpr int kRounds = 5;
-    vk::CommandBuffer commands(device, 2 * kRounds + 2);
+    vk::CommandBuffer commands(device, 3 * kRounds + 2);
     commands.begin();
     commands.fill(a, 0x3f800000u);
     commands.barrier();
     commands.timestamp("fill");
-    for (int i = 0; i < kRounds; ++i) {
-        ops::record_activation(device, commands, ops::Eltwise::ReLU, a, b, uint32_t(floats));
-        commands.barrier();
-        commands.timestamp("compute");
-    }
+    const std::pair<const char*, ops::BandwidthProbe> probes[] = {{"read", ops::BandwidthProbe::Read},
+                                                                  {"compute", ops::BandwidthProbe::Copy}};
+    for (const auto& [label, probe] : probes)
+        for (int i = 0; i < kRounds; ++i) {
+            ops::record_bandwidth_probe(device, commands, probe, a, b, bytes);
+            commands.barrier();
+            commands.timestamp(label);
+        }
     for (int i = 0; i < kRounds; ++i) {
         commands.copy(a, 0, b, 0, bytes);
         commands.barrier();
         commands.timestamp("transfer");
     }
     commands.end();
+    const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    do commands.submit_and_wait();
+    while (std::chrono::steady_clock::now() < warm_until);
     commands.submit_and_wait();
-    auto median_rate = [&](const char* label) {
+    auto median_rate = [&](const char* label, double moved) {
         std::vector<double> us;
         for (const auto& t : commands.timings())
             if (t.label == label) us.push_back(t.microseconds);
         std::sort(us.begin(), us.end());
-        return 2.0 * double(bytes) / (us[us.size() / 2] * 1e-6);
+        return moved / (us[us.size() / 2] * 1e-6);
     };
-    return {median_rate("compute"), median_rate("transfer")};
+    return {median_rate("read", double(bytes + read_out)), median_rate("compute", 2.0 * double(bytes)),
+            median_rate("transfer", 2.0 * double(bytes))};
 }
 
 double sum_us(const std::vector<plan::StepTiming>& t) {
@@ -199,6 +206,7 @@ int run(const BenchOptions& o) {
                               {"decode_tokens_per_second_wall", decode_tps},
                               {"decode_tokens_per_second_gpu", decode_tokens / best_decode_gpu},
                               {"decode_bytes_per_step", bytes_per_step},
+                              {"read_bandwidth_bytes_per_second", copy.read},
                               {"copy_bandwidth_bytes_per_second", copy.compute},
                               {"transfer_copy_bandwidth_bytes_per_second", copy.transfer},
                               {"roofline_bandwidth_bytes_per_second", bandwidth},
@@ -223,11 +231,12 @@ int run(const BenchOptions& o) {
                 o.generate, decode_tps, 1e3 * best_decode_wall / o.generate, decode_tokens / best_decode_gpu,
                 1e3 * best_decode_gpu / o.generate);
     if (copy.best() > 0)
-        std::printf("copy     %.0f GB/s by vkCmdCopyBuffer, %.0f GB/s by a compute shader (bytes read + written)\n",
-                    copy.transfer / 1e9, copy.compute / 1e9);
+        std::printf("memory   read %.0f GB/s (read probe); copy %.0f GB/s by vkCmdCopyBuffer, %.0f GB/s by the copy "
+                    "probe (bytes read + written)\n",
+                    copy.read / 1e9, copy.transfer / 1e9, copy.compute / 1e9);
     if (bandwidth > 0)
         std::printf("roofline %.2f MB read per decode step at %.0f GB/s%s: %.1f tokens/s; wall reaches %.0f%%\n",
-                    bytes_per_step / 1e6, bandwidth / 1e9, o.bandwidth > 0 ? " (given)" : " (best copy)", roofline_tps,
+                    bytes_per_step / 1e6, bandwidth / 1e9, o.bandwidth > 0 ? " (given)" : " (best measured)", roofline_tps,
                     100.0 * decode_tps / roofline_tps);
     if (moe && o.moe_stats) std::fputs(format_moe_report(moe_stats).c_str(), stdout);
     else if (moe) std::printf("routing  %s\n", format_moe_summary(summarize_moe(moe_stats), c.num_layers).c_str());
