@@ -30,13 +30,8 @@ uvec2 block_u64(uint byte) {
     return (lo >> 16) | (uvec2(lo.y, weights[w + 2u]) << 16);
 }
 
-// float(q) - offset for codes q < 2^23 and a whole offset, without an
-// integer-to-float conversion (a quarter-rate instruction on some GPUs, which
-// bounded the block matrix-vector kernels): q is placed in the mantissa of
-// 2^23 and 2^23 + offset subtracted, both exact.
-vec4 code_minus(uvec4 q, float offset) { return uintBitsToFloat(q | 0x4B000000u) - (8388608.0 + offset); }
-// The four bytes of a word, signed: unsigned bytes with the sign bit flipped are q + 128.
-vec4 word_sbytes(uint w) { return code_minus(((uvec4(w) >> uvec4(0, 8, 16, 24)) & 0xFFu) ^ 0x80u, 128.0); }
+// The four bytes of a word, signed.
+vec4 word_sbytes(uint w) { return vec4(ivec4(uvec4(w) << uvec4(24, 16, 8, 0)) >> 24); }
 // Nibble `shift / 4` (0: low, 4: high) of each byte of a word.
 uvec4 word_nibbles(uint w, uint shift) { return (uvec4(w) >> (uvec4(0, 8, 16, 24) + shift)) & 0xFu; }
 // Bit `first + k` of `bits` for k = 0 .. 3.

@@ -24,6 +24,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint sc = block_u8(4u * w0 + 8u * h + 2u * s + ((e & 3u) >> 1));
     const vec2 dm = unpackHalf2x16(weights[w0 + 20u]);
     const float dl = dm.x * float(sc & 0xFu), ml = dm.y * float(sc >> 4);
-    lo = dl * code_minus(word_pairs(weights[word], 2u * s), 0.0) - ml;
-    hi = dl * code_minus(word_pairs(weights[word + 1u], 2u * s), 0.0) - ml;
+    lo = dl * vec4(word_pairs(weights[word], 2u * s)) - ml;
+    hi = dl * vec4(word_pairs(weights[word + 1u], 2u * s)) - ml;
 }

@@ -35,7 +35,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uvec2 hm = block_u64(b + l);
     const float dl = block_f16(b + 108u) * float(q3_k_scale(q3_k_packed_scales(b), 8u * h + 2u * s + ((e & 3u) >> 1)));
     const uvec4 shifts = uvec4(0, 8, 16, 24) + 4u * h + s;
-    // q - 4 (1 - high bit) = (q | high << 2) - 4
-    lo = dl * code_minus(word_pairs(q.x, 2u * s) | (((uvec4(hm.x) >> shifts) & 1u) << 2), 4.0);
-    hi = dl * code_minus(word_pairs(q.y, 2u * s) | (((uvec4(hm.y) >> shifts) & 1u) << 2), 4.0);
+    lo = dl * (vec4(word_pairs(q.x, 2u * s)) - 4.0 * vec4(1u - ((uvec4(hm.x) >> shifts) & 1u)));
+    hi = dl * (vec4(word_pairs(q.y, 2u * s)) - 4.0 * vec4(1u - ((uvec4(hm.y) >> shifts) & 1u)));
 }

@@ -17,6 +17,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const float d = block_f16(b);
     const uvec2 q = block_u64(b + 2u + 8u * (e & 1u));
     const uint shift = 4u * (e >> 1);
-    lo = d * code_minus(word_nibbles(q.x, shift), 8.0);
-    hi = d * code_minus(word_nibbles(q.y, shift), 8.0);
+    lo = d * (vec4(word_nibbles(q.x, shift)) - 8.0);
+    hi = d * (vec4(word_nibbles(q.y, shift)) - 8.0);
 }

@@ -16,6 +16,6 @@ float load_weight(uint i) {
 void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint w0 = block * (BLOCK_BYTES / 4u), word = w0 + 1u + 2u * (e & 1u), shift = 4u * (e >> 1);
     const vec2 dm = unpackHalf2x16(weights[w0]);
-    lo = fma(vec4(dm.x), code_minus(word_nibbles(weights[word], shift), 0.0), vec4(dm.y));
-    hi = fma(vec4(dm.x), code_minus(word_nibbles(weights[word + 1u], shift), 0.0), vec4(dm.y));
+    lo = fma(vec4(dm.x), vec4(word_nibbles(weights[word], shift)), vec4(dm.y));
+    hi = fma(vec4(dm.x), vec4(word_nibbles(weights[word + 1u], shift)), vec4(dm.y));
 }

@@ -27,6 +27,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uvec2 sm = k_scale_min(head.yzw, s);
     const float d = dm.x * float(sm.x), m = dm.y * float(sm.y);
     const uint shift = 4u * (s & 1u);
-    lo = d * code_minus(word_nibbles(q.x, shift), 0.0) - m;
-    hi = d * code_minus(word_nibbles(q.y, shift), 0.0) - m;
+    lo = d * vec4(word_nibbles(q.x, shift)) - m;
+    hi = d * vec4(word_nibbles(q.y, shift)) - m;
 }

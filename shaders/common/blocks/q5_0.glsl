@@ -18,6 +18,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const float d = block_f16(b);
     const uint qh = block_u32(b + 2u);
     const uvec2 q = block_u64(b + 6u + 8u * (e & 1u));
-    lo = d * code_minus(word_nibbles(q.x, shift) | (bits4(qh, 8u * e) << 4), 16.0);
-    hi = d * code_minus(word_nibbles(q.y, shift) | (bits4(qh, 8u * e + 4u) << 4), 16.0);
+    lo = d * (vec4(word_nibbles(q.x, shift) | (bits4(qh, 8u * e) << 4)) - 16.0);
+    hi = d * (vec4(word_nibbles(q.y, shift) | (bits4(qh, 8u * e + 4u) << 4)) - 16.0);
 }

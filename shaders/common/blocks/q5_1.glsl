@@ -18,6 +18,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uint w0 = block * (BLOCK_BYTES / 4u), word = w0 + 2u + 2u * (e & 1u), shift = 4u * (e >> 1);
     const vec2 dm = unpackHalf2x16(weights[w0]);
     const uint qh = weights[w0 + 1u];
-    lo = fma(vec4(dm.x), code_minus(word_nibbles(weights[word], shift) | (bits4(qh, 8u * e) << 4), 0.0), vec4(dm.y));
-    hi = fma(vec4(dm.x), code_minus(word_nibbles(weights[word + 1u], shift) | (bits4(qh, 8u * e + 4u) << 4), 0.0), vec4(dm.y));
+    lo = fma(vec4(dm.x), vec4(word_nibbles(weights[word], shift) | (bits4(qh, 8u * e) << 4)), vec4(dm.y));
+    hi = fma(vec4(dm.x), vec4(word_nibbles(weights[word + 1u], shift) | (bits4(qh, 8u * e + 4u) << 4)), vec4(dm.y));
 }

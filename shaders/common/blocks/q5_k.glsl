@@ -26,6 +26,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const uvec2 sm = k_scale_min(head.yzw, s);
     const float d = dm.x * float(sm.x), m = dm.y * float(sm.y);
     const uint shift = 4u * (s & 1u);
-    lo = d * code_minus(word_nibbles(weights[qs], shift) | (((uvec4(weights[qh]) >> (uvec4(0, 8, 16, 24) + s)) & 1u) << 4), 0.0) - m;
-    hi = d * code_minus(word_nibbles(weights[qs + 1u], shift) | (((uvec4(weights[qh + 1u]) >> (uvec4(0, 8, 16, 24) + s)) & 1u) << 4), 0.0) - m;
+    lo = d * vec4(word_nibbles(weights[qs], shift) | (((uvec4(weights[qh]) >> (uvec4(0, 8, 16, 24) + s)) & 1u) << 4)) - m;
+    hi = d * vec4(word_nibbles(weights[qs + 1u], shift) | (((uvec4(weights[qh + 1u]) >> (uvec4(0, 8, 16, 24) + s)) & 1u) << 4)) - m;
 }

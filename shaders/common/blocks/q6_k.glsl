@@ -27,6 +27,6 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     const float d = block_f16(b + 208u) * float(scale);
     const uvec4 shifts = uvec4(0, 8, 16, 24);
     const uint low = 4u * (t >> 1), high = 2u * t;
-    lo = d * code_minus(((uvec4(ql.x) >> (shifts + low)) & 0xFu) | (((uvec4(qh.x) >> (shifts + high)) & 3u) << 4), 32.0);
-    hi = d * code_minus(((uvec4(ql.y) >> (shifts + low)) & 0xFu) | (((uvec4(qh.y) >> (shifts + high)) & 3u) << 4), 32.0);
+    lo = d * (vec4(((uvec4(ql.x) >> (shifts + low)) & 0xFu) | (((uvec4(qh.x) >> (shifts + high)) & 3u) << 4)) - 32.0);
+    hi = d * (vec4(((uvec4(ql.y) >> (shifts + low)) & 0xFu) | (((uvec4(qh.y) >> (shifts + high)) & 3u) << 4)) - 32.0);
 }
