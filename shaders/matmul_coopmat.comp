@@ -54,8 +54,11 @@ const uint BK = 64;    // k of one stage
 const uint STRIDE = BK + 8;  // halves per shared row
 const uint A_PIECES = TILE * BK / 4 / WG;    // four-float pieces of A per invocation and stage
 const uint W_PIECES = TILE_N * BK / 8 / WG;  // eight-value pieces of W per invocation and stage
-shared float16_t a_tile[TILE * STRIDE];    // [m][k]
-shared float16_t w_tile[TILE_N * STRIDE];  // [n][k]: B (k x n) in column-major order
+// Halves held four (A) and eight (W) to an element, so that a register piece
+// goes to shared memory in one store; fragment loads count offsets and
+// strides in these elements.
+shared uvec2 a_tile[TILE * STRIDE / 4];    // [m][k]
+shared uvec4 w_tile[TILE_N * STRIDE / 8];  // [n][k]: B (k x n) in column-major order
 shared float edge_tile[4 * F * F];       // one fragment per subgroup on its way to an edge of C
 
 // Rows and columns of this workgroup's tile, in one place for the routed and the plain kernel.
@@ -125,17 +128,11 @@ void fetch(Tile t, uint k0, out vec4 av[A_PIECES], out uvec4 wv[W_PIECES]) {
 void stash(vec4 av[A_PIECES], uvec4 wv[W_PIECES]) {
     [[unroll]] for (uint i = 0; i < A_PIECES; ++i) {
         const uint e = gl_LocalInvocationIndex + i * WG;
-        const uint at = (e / (BK / 4)) * STRIDE + 4 * (e % (BK / 4));
-        [[unroll]] for (uint j = 0; j < 4; ++j) a_tile[at + j] = float16_t(av[i][j]);
+        a_tile[(e / (BK / 4)) * (STRIDE / 4) + e % (BK / 4)] = uvec2(packHalf2x16(av[i].xy), packHalf2x16(av[i].zw));
     }
     [[unroll]] for (uint i = 0; i < W_PIECES; ++i) {
         const uint e = gl_LocalInvocationIndex + i * WG;
-        const uint at = (e / (BK / 8)) * STRIDE + 8 * (e % (BK / 8));
-        [[unroll]] for (uint j = 0; j < 4; ++j) {
-            const f16vec2 h = unpackFloat2x16(wv[i][j]);
-            w_tile[at + 2 * j] = h.x;
-            w_tile[at + 2 * j + 1] = h.y;
-        }
+        w_tile[(e / (BK / 8)) * (STRIDE / 8) + e % (BK / 8)] = wv[i];
     }
 }
 
@@ -180,9 +177,11 @@ void main() {
             coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseA> fa[2];
             coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseB> fb[COL_FRAGS];
             [[unroll]] for (uint i = 0; i < 2; ++i)
-                coopMatLoad(fa[i], a_tile, (sub_row + i * F) * STRIDE + kk, STRIDE, gl_CooperativeMatrixLayoutRowMajor);
+                coopMatLoad(fa[i], a_tile, ((sub_row + i * F) * STRIDE + kk) / 4, STRIDE / 4,
+                            gl_CooperativeMatrixLayoutRowMajor);
             [[unroll]] for (uint j = 0; j < COL_FRAGS; ++j)
-                coopMatLoad(fb[j], w_tile, (sub_col + j * F) * STRIDE + kk, STRIDE, gl_CooperativeMatrixLayoutColumnMajor);
+                coopMatLoad(fb[j], w_tile, ((sub_col + j * F) * STRIDE + kk) / 8, STRIDE / 8,
+                            gl_CooperativeMatrixLayoutColumnMajor);
             [[unroll]] for (uint i = 0; i < 2; ++i)
                 [[unroll]] for (uint j = 0; j < COL_FRAGS; ++j) acc[i][j] = coopMatMulAdd(fa[i], fb[j], acc[i][j]);
         }
