@@ -7,6 +7,8 @@
 // does it: NeoX pairs (i, i + HALF) or GPT-J pairs (2i, 2i + 1) of each head,
 // cos and sin scaled by ATTENTION_FACTOR), so a decode step needs no separate
 // rotation of K and no barrier between the two.
+// With KV_BLOCK the rows are encoded into a block format instead (q8_0, q4_0:
+// one pool, a slot's K blocks then its V blocks; see below).
 layout(constant_id = 0) const uint WG = 256;
 layout(constant_id = 1) const uint ROW = 64;  // kv_heads * head_dim
 layout(constant_id = 2) const uint HEAD_DIM = 64;
