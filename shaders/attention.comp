@@ -2,7 +2,8 @@
 #extension GL_GOOGLE_include_directive : require
 // Paged attention, one workgroup per (group of query heads that share a kv
 // head, query, key split). Keys and values are read through the sequence's
-// block table from pools laid out [slot, kv_heads, head_dim]; query heads share
+// block table from pools laid out [slot, kv_heads, head_dim] (or, for a block
+// format, both rows of a slot in one pool: kv/kv_type.h); query heads share
 // kv head head / (HEADS / KV_HEADS), and the HEADS_PER_GROUP heads of one
 // workgroup use every K and V row it loads once for all of them.
 // A tile is WG keys, one per invocation: each invocation reads its key's whole
@@ -42,9 +43,23 @@ layout(std430, binding = 1) readonly buffer SeqIndex { int seq_index[]; };
 layout(std430, binding = 2) readonly buffer Positions { int positions[]; };
 layout(std430, binding = 3) readonly buffer ContextLens { int context_lens[]; };
 layout(std430, binding = 4) readonly buffer BlockTable { int block_table[]; };
+#if defined(KV_BLOCK)
+// A block format (KV_BLOCK with its WEIGHT_<FORMAT>): bindings 5 and 6 are the
+// layer's one pool, whose slot holds the K row's blocks then the V row's
+// (kv/kv_type.h), read in place by the format's decoder. Element offsets count
+// values: a slot's K row of kv head g starts at (2 * slot * KV_HEADS + g) * HEAD_DIM
+// and its V row KV_HEADS * HEAD_DIM further.
+#define WEIGHT_BINDING 5
+#include "weights.glsl"
+#define KV_ROW(slot, kv_head) ((2u * (slot) * KV_HEADS + (kv_head)) * HEAD_DIM)
+#define KV_VALUE(i) load_weight((i) + KV_HEADS * HEAD_DIM)
+#else
 layout(std430, binding = 5) readonly buffer KPool { KV_TYPE k_pool[]; };
 layout(std430, binding = 5) readonly buffer KPool4 { KV_VEC4 k_pool4[]; };
 layout(std430, binding = 6) readonly buffer VPool { KV_TYPE v_pool[]; };
+#define KV_ROW(slot, kv_head) (((slot) * KV_HEADS + (kv_head)) * HEAD_DIM)
+#define KV_VALUE(i) float(v_pool[i])
+#endif
 layout(std430, binding = 7) readonly buffer Slopes { float slopes[]; };
 layout(std430, binding = 8) writeonly buffer Out { float o[]; };
 layout(push_constant) uniform Params {
@@ -63,7 +78,7 @@ const float NO_SCORE = -3.402823466e38;
 
 shared vec4 q_shared[HPG * CHUNKS];  // zero-padded past HEAD_DIM
 shared float weight_shared[HPG * WG];  // [head][key of the tile]
-shared uint row_shared[WG];  // element offset of each tile key's kv-head row in the pools
+shared uint row_shared[WG];  // element offset of each tile key's kv-head K row in the pools
 
 float soft_cap(float s) {
     // tanh saturates to +-1 in float32 well before |x| = 15; clamping keeps
@@ -71,6 +86,7 @@ float soft_cap(float s) {
     return SOFTCAP * tanh(clamp(s / SOFTCAP, -15.0, 15.0));
 }
 
+#if !defined(KV_BLOCK)
 // Values [4c, 4c + 4) of the K row starting at element `row` (zeros past HEAD_DIM).
 vec4 key_chunk(uint row, uint c) {
     if (HEAD_DIM % 4 == 0) return vec4(k_pool4[(row >> 2) + c]);
@@ -79,6 +95,7 @@ vec4 key_chunk(uint row, uint c) {
         if (4 * c + i < HEAD_DIM) k[i] = float(k_pool[row + 4 * c + i]);
     return k;
 }
+#endif
 
 void main() {
     const uint head0 = gl_WorkGroupID.x * HPG, query = gl_WorkGroupID.y, split = gl_WorkGroupID.z;
@@ -135,13 +152,23 @@ void main() {
         const bool valid = block >= 0 && uint(block) < p.pool_blocks;
         if (valid) {
             const uint slot = uint(block) * BLOCK_SIZE + uint(key) % BLOCK_SIZE;
-            row = (slot * KV_HEADS + kv_head) * HEAD_DIM;
+            row = KV_ROW(slot, kv_head);
             float dots[HPG];
             for (uint h = 0; h < HPG; ++h) dots[h] = 0.0;
+#if defined(KV_BLOCK)
+            // Eight values a step, decoded from the row's blocks (HEAD_DIM is whole blocks).
+            for (uint c = 0; c < HEAD_DIM / 8; ++c) {
+                vec4 lo, hi;
+                decode8(row / BLOCK_VALUES + c / (BLOCK_VALUES / 8), c % (BLOCK_VALUES / 8), lo, hi);
+                for (uint h = 0; h < HPG; ++h)
+                    dots[h] += dot(q_shared[h * CHUNKS + 2 * c], lo) + dot(q_shared[h * CHUNKS + 2 * c + 1], hi);
+            }
+#else
             for (uint c = 0; c < CHUNKS; ++c) {
                 const vec4 k = key_chunk(row, c);
                 for (uint h = 0; h < HPG; ++h) dots[h] += dot(q_shared[h * CHUNKS + c], k);
             }
+#endif
             for (uint h = 0; h < HPG; ++h) {
                 float s = dots[h] * SCALE;
                 if (SOFTCAP > 0.0) s = soft_cap(s);
@@ -169,7 +196,7 @@ void main() {
             // the loads are in flight together), then the weighted sums; keys
             // past the range read nothing and weigh zero.
             float values[WG];
-            for (uint j = 0; j < WG; ++j) values[j] = j < count ? float(v_pool[row_shared[j] + d]) : 0.0;
+            for (uint j = 0; j < WG; ++j) values[j] = j < count ? KV_VALUE(row_shared[j] + d) : 0.0;
             float a[HPG];
             for (uint h = 0; h < HPG; ++h) a[h] = acc[h * DIMS_PER_INVOCATION + i] * rescale[h];
             for (uint j = 0; j < WG; ++j)

@@ -22,7 +22,7 @@ namespace vkllm::cli {
 namespace {
 
 struct BenchOptions {
-    std::string model, storage = "auto";
+    std::string model, storage = "auto", kv_type = "auto";
     uint32_t prompt = 512, generate = 128, repeats = 1, batch = 1;
     bool profile = false, json = false, moe_stats = false;
     double bandwidth = 0;  // bytes/s for the roofline; 0: measured
@@ -109,7 +109,9 @@ int run(const BenchOptions& o) {
     options.max_step_tokens = std::max(o.prompt, o.batch);
     options.max_sequences = o.batch;
     options.profile = true;  // GPU timestamps per dispatch family
-    kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), options.kv_block_size, 2};
+    options.kv_type = kv_type_option(o.kv_type);
+    const DType kv_type = kv_type_on(o.kv_type, device.caps());
+    kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), options.kv_block_size, kv_type};
     options.kv_budget_bytes =
         g.bytes_per_block() * 2 * o.batch * ((o.prompt + o.generate) / options.kv_block_size + 2);
     announce("bench: uploading weights", announce_phases);
@@ -180,7 +182,7 @@ int run(const BenchOptions& o) {
 
     // Bytes a decode step must read: every weight once (of the routed experts
     // only those its tokens pick), plus each sequence's KV cache at the mean context.
-    const double kv_per_token = double(g.bytes_per_block()) / options.kv_block_size;
+    const double kv_per_token = double(g.bytes_per_token());
     const double mean_context = o.prompt + o.generate / 2.0;
     const double bytes_per_step = double(forward.decode_weight_bytes(o.batch)) + o.batch * kv_per_token * mean_context;
     const bool moe = c.moe.num_experts > 0;
@@ -198,6 +200,8 @@ int run(const BenchOptions& o) {
                               {"prompt_tokens", o.prompt},
                               {"generated_tokens", o.generate},
                               {"batch", o.batch},
+                              {"kv_type", dtype_traits(kv_type).name},
+                              {"kv_bytes_per_token", g.bytes_per_token()},
                               {"weights_bytes", forward.weight_bytes()},
                               {"decode_weight_bytes", forward.decode_weight_bytes(o.batch)},
                               {"load_seconds", load_s},
@@ -224,6 +228,8 @@ int run(const BenchOptions& o) {
                     "its tokens pick, %u of %u per token and layer)\n",
                     o.batch, forward.decode_weight_bytes(o.batch) / 1048576.0,
                     c.moe.dense ? c.moe.num_experts : c.moe.top_k, c.moe.num_experts);
+    std::printf("kv cache %s, %.1f KiB per token (K and V of every layer)\n", dtype_traits(kv_type).name,
+                g.bytes_per_token() / 1024.0);
     if (o.batch > 1) std::printf("batch    %u sequences, each its own prompt and decode\n", o.batch);
     std::printf("prefill  %u tokens: %.1f tokens/s wall, %.1f tokens/s GPU\n", o.prompt,
                 prefill_tokens / best_prefill_wall, prefill_tokens / best_prefill_gpu);
@@ -262,6 +268,7 @@ Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI:
                      sub.add_option("-b,--batch", o->batch, "Sequences decoded together (each with its own prompt)")
                          ->check(CLI::Range(1u, 256u));
                      sub.add_option("--weights", o->storage, "Matrix storage on the GPU: auto, f16, f32");
+                     add_kv_type_option(sub, o->kv_type);
                      sub.add_flag("--profile", o->profile, "GPU time per kernel family");
                      sub.add_option("--bandwidth", o->bandwidth,
                                     "Memory bandwidth for the roofline, bytes/s (default: the faster measured copy)")

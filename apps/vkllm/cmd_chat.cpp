@@ -43,6 +43,7 @@ struct ChatOptions {
     bool ignore_eos = false;
     bool quiet = false;
     std::string weights = "auto";
+    std::string kv_type = "auto";
 };
 
 std::string default_model() {
@@ -79,7 +80,9 @@ public:
         ProgressBar bar("loading weights", !o.quiet);
         options.on_upload_progress = bar.callback();
         const uint32_t wanted = choose_context(model.config, o.context);
-        options.kv_budget_bytes = kv_budget_for_context(model.config, wanted, options.kv_block_size);
+        options.kv_type = kv_type_option(o.kv_type);
+        options.kv_budget_bytes = kv_budget_for_context(model.config, wanted, options.kv_block_size,
+                                                        kv_type_on(o.kv_type, device_->caps()));
         forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
         context_ = std::min(forward_->max_context(), wanted);
         if (std::string eot = template_.end_of_turn(); !eot.empty()) {
@@ -262,6 +265,7 @@ Registration reg{"chat", "Talk with a model, one message per line on stdin", [](
                      sub.add_option("--system", o->system, "System message at the start of the conversation");
                      sub.add_option("-n,--max-tokens", o->max_tokens, "Most tokens per reply")->check(CLI::Range(1u, 1u << 20));
                      add_context_option(sub, o->context);
+                     add_kv_type_option(sub, o->kv_type);
                      add_sampling_options(sub, o->sampling);
                      sub.add_flag("--greedy", o->greedy, "Always take the most likely token");
                      sub.add_flag("--ignore-eos", o->ignore_eos, "Replies go on past end-of-turn and end-of-sequence tokens (up to -n)");

@@ -8,10 +8,23 @@
 #include "model_tokenizer.h"
 #include "model/config_names.h"
 #include "model/load.h"
+#include "kv/kv_cache.h"
+#include "kv/kv_type.h"
 #include "model/param_count.h"
 
 namespace vkllm::cli {
 namespace {
+
+// K and V bytes per token for every KV cache type the model's head size allows (--kv-type).
+std::vector<std::pair<std::string, uint64_t>> kv_bytes_per_token(const ModelConfig& c) {
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (DType type : kv::cache_types()) {
+        if (c.head_size() % dtype_traits(type).block_values != 0) continue;
+        const kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), 16, type};
+        out.emplace_back(dtype_traits(type).name, g.bytes_per_token());
+    }
+    return out;
+}
 
 using nlohmann::ordered_json;
 
@@ -72,7 +85,8 @@ ordered_json summary_json(const LoadedModel& model, bool with_weights) {
                        {"embedding", params.embedding}};
     if (with_weights)
         j["weights"] = {{"tensors", model.weights.tensors().size()}, {"bytes", total_bytes}, {"bytes_by_dtype", bytes}};
-    j["kv_cache_bytes_per_token"] = {{"f16", kv_cache_bytes_per_token(c, 2)}, {"f32", kv_cache_bytes_per_token(c, 4)}};
+    j["kv_cache_bytes_per_token"] = nlohmann::json::object();
+    for (const auto& [type, bytes] : kv_bytes_per_token(c)) j["kv_cache_bytes_per_token"][type] = bytes;
     return j;
 }
 
@@ -154,8 +168,10 @@ void print_text(const LoadedModel& model, bool with_weights) {
         std::printf("weights      %zu tensors, %s (%s)\n", model.weights.tensors().size(),
                     human_bytes(total_bytes).c_str(), by_dtype.c_str());
     }
-    std::printf("kv cache     %s per token in f16, %s in f32\n", human_bytes(kv_cache_bytes_per_token(c, 2)).c_str(),
-                human_bytes(kv_cache_bytes_per_token(c, 4)).c_str());
+    std::string kv;
+    for (const auto& [type, bytes] : kv_bytes_per_token(c))
+        kv += (kv.empty() ? "" : ", ") + human_bytes(bytes) + " in " + type;
+    std::printf("kv cache     per token %s\n", kv.c_str());
 }
 
 Registration info_command{

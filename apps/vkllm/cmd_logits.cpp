@@ -18,7 +18,7 @@ namespace vkllm::cli {
 namespace {
 
 struct LogitsOptions {
-    std::string model, tokens, out, storage = "auto";
+    std::string model, tokens, out, storage = "auto", kv_type = "auto";
     bool decode = false;
     uint32_t chunk = 64;
 };
@@ -51,6 +51,7 @@ int run(const LogitsOptions& o) {
     plan::ForwardOptions options;
     options.storage = plan::parse_matrix_storage(o.storage);
     options.max_step_tokens = o.chunk;
+    options.kv_type = kv_type_option(o.kv_type);
     plan::GpuForward forward(device, model.config, model.weights, options);
     std::vector<float> rows;
     if (o.decode) {
@@ -74,6 +75,7 @@ Registration reg{"logits", "Run the GPU forward pass and write the logits of eve
                      sub.add_option("-o,--out", o->out, "Output file (float32 little-endian)")->required();
                      sub.add_flag("--decode", o->decode, "One token per step through the KV cache");
                      sub.add_option("--weights", o->storage, "Matrix storage on the GPU: auto, f16, f32");
+                     add_kv_type_option(sub, o->kv_type);
                      sub.add_option("--chunk", o->chunk, "Most tokens per prefill step")->check(CLI::Range(1u, 8192u));
                      add_device_options(sub);
                      return std::function<int()>([o] { return run(*o); });

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "context_options.h"
 #include "common/input_file.h"
 #include "model_tokenizer.h"
 #include "model/load.h"
@@ -28,6 +29,7 @@ struct PerplexityOptions {
     std::string model, file, tokenizer;
     uint32_t window = 0;
     std::string backend = "gpu";
+    std::string kv_type = "auto";
     bool json = false;
 };
 
@@ -48,7 +50,7 @@ int run(const PerplexityOptions& o) {
     const uint64_t chunks = tokens.empty() ? 0 : (tokens.size() + window - 1) / window;
     ProgressBar bar("perplexity", !o.json);
     uint64_t chunks_done = 0;
-    std::string backend_name = "CPU reference";
+    std::string backend_name = "CPU reference", kv_name = "none";
     runtime::ForwardFn forward;
     std::shared_ptr<vk::Instance> instance;
     std::unique_ptr<vk::Device> device;
@@ -59,7 +61,9 @@ int run(const PerplexityOptions& o) {
         backend_name = device->caps().name;
         plan::ForwardOptions options;
         options.max_step_tokens = std::min<uint32_t>(window, 512);
+        options.kv_type = kv_type_option(o.kv_type);
         gpu = std::make_unique<plan::GpuForward>(*device, model.config, model.weights, options);
+        kv_name = dtype_traits(gpu->kv_type()).name;
         forward = [&](const std::vector<int32_t>& t) {
             gpu->reset();  // every chunk is predicted from its own start token only
             return gpu->step(t);
@@ -80,12 +84,14 @@ int run(const PerplexityOptions& o) {
                                            {"tokens_predicted", r.predicted},
                                            {"window", window},
                                            {"backend", o.backend == "gpu" ? "gpu" : "cpu-reference"},
-                                           {"device", backend_name}}
+                                           {"device", backend_name},
+                                           {"kv_type", kv_name}}
                                 .dump()
                                 .c_str());
     } else {
-        std::printf("perplexity %.4f over %llu tokens (window %u, %s)\n", r.perplexity,
-                    static_cast<unsigned long long>(r.predicted), window, backend_name.c_str());
+        std::printf("perplexity %.4f over %llu tokens (window %u, %s%s)\n", r.perplexity,
+                    static_cast<unsigned long long>(r.predicted), window, backend_name.c_str(),
+                    gpu ? (", " + kv_name + " KV cache").c_str() : "");
     }
     return 0;
 }
@@ -98,6 +104,7 @@ Registration reg{"perplexity", "Perplexity of a model on a text file", [](CLI::A
                      sub.add_option("--window", o->window, "Tokens per chunk including the start token (default: the context)");
                      sub.add_option("--backend", o->backend, "gpu (default) or reference (CPU oracle, slow)")
                          ->capture_default_str();
+                     add_kv_type_option(sub, o->kv_type);
                      sub.add_flag("--json", o->json, "Print JSON");
                      return std::function<int()>([o] { return run(*o); });
                  }};

@@ -42,6 +42,7 @@ struct RunOptions {
     bool json = false;
     bool moe_stats = false;
     std::string backend = "gpu";
+    std::string kv_type = "auto";
     std::string weights = "auto";
     std::vector<std::string> stop;
 };
@@ -73,7 +74,9 @@ public:
         ProgressBar bar("loading weights", !o.quiet && !o.json);
         options.on_upload_progress = bar.callback();
         options.top_k = std::min(gpu_candidates(params), model.config.vocab_size);
-        options.kv_budget_bytes = kv_budget_for_context(model.config, context, options.kv_block_size);
+        options.kv_type = kv_type_option(o.kv_type);
+        options.kv_budget_bytes = kv_budget_for_context(model.config, context, options.kv_block_size,
+                                                        kv_type_on(o.kv_type, device_->caps()));
         forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
         context_ = std::min(context_, forward_->max_context());
         max_step_tokens_ = options.max_step_tokens;
@@ -86,6 +89,8 @@ public:
     void feed(std::span<const int32_t> tokens) { forward_->step(tokens, true); }
     std::string backend_name() const { return forward_ ? device_->caps().name : "CPU reference"; }
     // KV-cache bytes in use and allocated (GPU backend only).
+    // Element type of the KV cache ("none" on the CPU reference).
+    std::string kv_type() const { return forward_ ? dtype_traits(forward_->kv_type()).name : "none"; }
     std::pair<uint64_t, uint64_t> kv_bytes() const {
         if (!forward_) return {0, 0};
         auto usage = forward_->kv_usage();
@@ -250,6 +255,7 @@ int run(const RunOptions& o) {
                               {"seed", params.seed},
                               {"context", generator.context()},
                               {"load_seconds", load_s},
+                              {"kv_type", generator.kv_type()},
                               {"kv_bytes_used", generator.kv_bytes().first},
                               {"kv_bytes_allocated", generator.kv_bytes().second},
                               {"prompt_tokens_per_second", prompt_tps},
@@ -260,7 +266,8 @@ int run(const RunOptions& o) {
         std::fprintf(stderr, "vkllm: prompt %zu tokens at %.1f tokens/s, generated %u tokens at %.1f tokens/s (%s)\n",
                      prompt_tokens, prompt_tps, produced, gen_tps, stop_reason.c_str());
         if (auto [used, total] = generator.kv_bytes(); total > 0)
-            std::fprintf(stderr, "vkllm: KV cache %.2f MiB in use of %.2f MiB allocated\n", used / 1048576.0,
+            std::fprintf(stderr, "vkllm: KV cache (%s) %.2f MiB in use of %.2f MiB allocated\n",
+                         generator.kv_type().c_str(), used / 1048576.0,
                          total / 1048576.0);
     }
     if (o.moe_stats && !o.json) report_moe_stats(model_path, model, generator, nullptr);
@@ -274,6 +281,7 @@ Registration reg{"run", "Generate text from a prompt", [](CLI::App& sub) {
                      sub.add_option("--tokenizer", o->tokenizer, "tokenizer.json to use instead of the model's");
                      sub.add_option("-n,--max-tokens", o->max_tokens, "New tokens to generate")->check(CLI::Range(1u, 1u << 20));
                      add_context_option(sub, o->context);
+                     add_kv_type_option(sub, o->kv_type);
                      add_sampling_options(sub, o->sampling);
                      sub.add_option("--stop", o->stop, "Stop when this text is generated (repeatable)");
                      sub.add_flag("--greedy", o->greedy, "Always take the most likely token");

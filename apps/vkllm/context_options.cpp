@@ -1,6 +1,7 @@
 #include "context_options.h"
 
 #include "kv/kv_cache.h"
+#include "kv/kv_type.h"
 #include "vkllm/error.h"
 
 namespace vkllm::cli {
@@ -20,9 +21,24 @@ uint32_t choose_context(const ModelConfig& model, uint32_t requested) {
     return requested;
 }
 
-uint64_t kv_budget_for_context(const ModelConfig& model, uint32_t context, uint32_t block_size) {
+void add_kv_type_option(CLI::App& sub, std::string& kv_type) {
+    sub.add_option("--kv-type", kv_type,
+                   "KV cache element type: auto (f16 where the device has 16-bit storage, else f32), f32, f16, "
+                   "q8_0 (blocks of 32 values with one f16 scale, 8.5 bits a value: 0.53x the memory of f16) or "
+                   "q4_0 (4.5 bits a value); block types need a head size that is a multiple of 32")
+        ->check(CLI::IsMember(kv::cache_type_choices()))
+        ->capture_default_str();
+}
+
+std::optional<DType> kv_type_option(const std::string& kv_type) { return kv::parse_cache_type(kv_type); }
+
+DType kv_type_on(const std::string& kv_type, const vk::DeviceCaps& caps) {
+    return kv::resolve_cache_type(kv_type_option(kv_type), caps.storage_16bit);
+}
+
+uint64_t kv_budget_for_context(const ModelConfig& model, uint32_t context, uint32_t block_size, DType type) {
     if (context >= model.max_position) return 0;
-    const kv::KvGeometry geometry{model.num_layers, model.kv_heads(), model.head_size(), block_size, 4};
+    const kv::KvGeometry geometry{model.num_layers, model.kv_heads(), model.head_size(), block_size, type};
     return geometry.bytes_per_block() * ((uint64_t(context) + block_size - 1) / block_size);
 }
 

@@ -3,19 +3,17 @@
 #include <algorithm>
 #include <string>
 
+#include "kv/kv_type.h"
 #include "vkllm/error.h"
 
 namespace vkllm::kv {
 
-bool use_f16_pools(const vk::DeviceCaps& caps) { return caps.storage_16bit; }
-
 GpuKvPools::GpuKvPools(vk::Device& device, const KvGeometry& geometry, uint32_t num_blocks)
     : geometry_(geometry), num_blocks_(num_blocks) {
     const auto& caps = device.caps();
-    if (geometry.elem_bytes != 2 && geometry.elem_bytes != 4)
-        throw Error("KV pools hold f16 or f32 elements, not " + std::to_string(geometry.elem_bytes) + "-byte ones");
-    if (geometry.elem_bytes == 2 && !caps.storage_16bit)
-        throw DeviceError("f16 KV pools need 16-bit storage, which " + caps.name + " lacks; use f32 pools");
+    check_cache_type(geometry.type, geometry.head_dim);
+    if (geometry.type == DType::F16 && !caps.storage_16bit)
+        throw DeviceError("f16 KV pools need 16-bit storage, which " + caps.name + " lacks; use f32 or q8_0 pools");
     const uint64_t bytes = pool_bytes();
     if (bytes == 0) throw Error("KV pools of zero size (no blocks or a zero dimension)");
     const uint64_t limit = std::min(caps.max_storage_buffer_range, caps.max_memory_allocation_size);
@@ -26,14 +24,20 @@ GpuKvPools::GpuKvPools(vk::Device& device, const KvGeometry& geometry, uint32_t 
                           " blocks)");
     for (uint32_t layer = 0; layer < geometry.layers; ++layer) {
         const std::string prefix = "kv layer " + std::to_string(layer);
+        if (fused()) {
+            keys_.push_back(std::make_unique<vk::Buffer>(device, bytes, vk::BufferKind::Device, prefix + " keys and values"));
+            continue;
+        }
         keys_.push_back(std::make_unique<vk::Buffer>(device, bytes, vk::BufferKind::Device, prefix + " keys"));
         values_.push_back(std::make_unique<vk::Buffer>(device, bytes, vk::BufferKind::Device, prefix + " values"));
     }
 }
 
+bool GpuKvPools::fused() const { return fused_rows(geometry_.type); }
+
 uint64_t GpuKvPools::pool_bytes() const {
-    return uint64_t(num_blocks_) * geometry_.block_size * geometry_.kv_heads * geometry_.head_dim *
-           geometry_.elem_bytes;
+    return uint64_t(num_blocks_) * geometry_.block_size *
+           slot_bytes(geometry_.type, uint64_t(geometry_.kv_heads) * geometry_.head_dim);
 }
 
 }  // namespace vkllm::kv

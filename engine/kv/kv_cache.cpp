@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <string>
 
+#include "kv/kv_type.h"
 #include "vkllm/error.h"
 
 namespace vkllm::kv {
 
-uint64_t KvGeometry::bytes_per_block() const {
-    return 2ull * layers * kv_heads * block_size * head_dim * elem_bytes;
+uint64_t KvGeometry::bytes_per_token() const {
+    return 2ull * layers * row_bytes(type, uint64_t(kv_heads) * head_dim);
 }
 
 uint32_t blocks_for_budget(const KvGeometry& geometry, uint64_t budget_bytes) {
@@ -24,6 +25,7 @@ uint32_t blocks_for_budget(const KvGeometry& geometry, uint64_t budget_bytes) {
 
 KvCache::KvCache(const KvGeometry& geometry, uint32_t num_blocks) : geometry_(geometry), pool_(num_blocks) {
     if (geometry.block_size == 0) throw InputError("KV cache block size must be at least 1");
+    check_cache_type(geometry.type, geometry.head_dim);
 }
 
 std::vector<int32_t> KvCache::append(int32_t id, uint32_t count) {

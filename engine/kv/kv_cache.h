@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "common/weight_types.h"
 #include "kv/block_pool.h"
 
 namespace vkllm::kv {
@@ -19,10 +20,12 @@ struct KvGeometry {
     uint32_t kv_heads = 1;
     uint32_t head_dim = 1;
     uint32_t block_size = 16;  // tokens per block
-    uint32_t elem_bytes = 2;   // 2: f16 pools, 4: f32 pools
+    DType type = DType::F16;   // element type of the pools (kv/kv_type.h)
 
+    // K and V of every layer for one token, in `type`.
+    uint64_t bytes_per_token() const;
     // K and V of every layer for block_size tokens.
-    uint64_t bytes_per_block() const;
+    uint64_t bytes_per_block() const { return bytes_per_token() * block_size; }
 };
 
 // Blocks that fit in `budget_bytes`; throws InputError when not even one fits.

@@ -21,10 +21,6 @@ ParameterCount count_parameters(const ModelConfig& config) {
     return count;
 }
 
-uint64_t kv_cache_bytes_per_token(const ModelConfig& config, uint64_t bytes_per_element) {
-    return 2ull * config.num_layers * config.kv_heads() * config.head_size() * bytes_per_element;
-}
-
 std::map<std::string, uint64_t> bytes_by_dtype(const ModelWeights& weights) {
     std::map<std::string, uint64_t> out;
     for (const auto& [name, view] : weights.tensors()) out[dtype_name(view.dtype)] += view.bytes;

@@ -19,8 +19,6 @@ struct ParameterCount {
 
 ParameterCount count_parameters(const ModelConfig& config);
 
-// Bytes the K and V caches grow by per token: 2 * layers * kv_heads * head_dim * element size.
-uint64_t kv_cache_bytes_per_token(const ModelConfig& config, uint64_t bytes_per_element);
 
 // Stored bytes of the given weights, by dtype name ("f16" -> bytes).
 std::map<std::string, uint64_t> bytes_by_dtype(const ModelWeights& weights);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "kv/kv_type.h"
 #include "ops/variants.h"
 #include "vk/pipeline.h"
 #include "vkllm/error.h"
@@ -84,7 +85,8 @@ void check_spec(const vk::DeviceCaps& caps, const AttentionSpec& spec, const Att
         throw Error("attention: " + std::to_string(spec.kv_heads) + " kv heads do not divide " +
                     std::to_string(spec.heads) + " heads");
     if (spec.head_dim == 0 || spec.block_size == 0) throw Error("attention: zero head_dim or block_size");
-    if (spec.f16_pools && !caps.storage_16bit)
+    kv::check_cache_type(spec.kv_type, spec.head_dim);
+    if (spec.kv_type == DType::F16 && !caps.storage_16bit)
         throw DeviceError("attention: f16 KV pools need 16-bit storage, which " + caps.name + " lacks");
     if (spec.heads > caps.max_workgroup_count[0] || shape.queries > caps.max_workgroup_count[1])
         throw DeviceError("attention: " + std::to_string(shape.queries) + " queries x " + std::to_string(spec.heads) +
@@ -134,14 +136,17 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     const uint64_t rows = uint64_t(shape.queries) * spec.heads;
     const uint32_t ml_offset = uint32_t(rows * plan.splits * spec.head_dim);
     const std::string name =
-        std::string("attention_") + (spec.f16_pools ? "f16" : "f32") + reduction_variant(caps);
+        std::string("attention_") + dtype_traits(spec.kv_type).name + reduction_variant(caps);
     const auto& pipeline = device.pipeline({name,
                                             9,
                                             sizeof(AttentionPush),
                                             {wg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
                                              vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
                                              vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, split ? 1u : 0u, hpg}});
-    const uint64_t block_bytes = uint64_t(spec.block_size) * spec.kv_heads * spec.head_dim * (spec.f16_pools ? 2 : 4);
+    if (kv::fused_rows(spec.kv_type) && b.k_pool != b.v_pool)
+        throw Error(std::string("attention: a ") + dtype_traits(spec.kv_type).name +
+                    " KV cache keeps K and V in one pool buffer; pass it as both");
+    const uint64_t block_bytes = spec.block_size * kv::slot_bytes(spec.kv_type, uint64_t(spec.kv_heads) * spec.head_dim);
     const uint32_t pool_blocks = uint32_t(std::min(b.k_pool->size(), b.v_pool->size()) / block_bytes);
     const AttentionPush push{shape.max_blocks, plan.splits, ml_offset, shape.sequences, pool_blocks};
     if (!split) {

@@ -6,6 +6,7 @@
 // the GPU.
 #include <cstdint>
 
+#include "common/weight_types.h"
 #include "vk/buffer.h"
 #include "vk/commands.h"
 #include "vk/device.h"
@@ -22,7 +23,7 @@ struct AttentionSpec {
     uint32_t sliding_window = 0;   // > 0: query i sees key j only if |i - j| < window
     float softcap = 0.f;           // > 0: score = softcap * tanh(score / softcap)
     bool alibi = false;            // score += slope[h] * (key_pos - query_pos)
-    bool f16_pools = false;        // KV pools in f16 (needs 16-bit storage), else f32
+    DType kv_type = DType::F32;    // element type of the KV pools (kv/kv_type.h); f16 needs 16-bit storage
     uint32_t splits = 0;           // key splits per query; 0: chosen from the shape
 };
 
@@ -42,8 +43,8 @@ struct AttentionBuffers {
     const vk::Buffer* positions = nullptr;     // int32 [queries]: position of the query token
     const vk::Buffer* context_lens = nullptr;  // int32 [sequences]: keys held (including this step's)
     const vk::Buffer* block_table = nullptr;   // int32 [sequences, max_blocks]
-    const vk::Buffer* k_pool = nullptr;        // [blocks, block_size, kv_heads, head_dim]
-    const vk::Buffer* v_pool = nullptr;
+    const vk::Buffer* k_pool = nullptr;        // [blocks, block_size, kv_heads, head_dim] (kv/gpu_pools.h)
+    const vk::Buffer* v_pool = nullptr;        // block formats: the same buffer as k_pool
     const vk::Buffer* alibi_slopes = nullptr;  // f32 [heads]; only read when spec.alibi
     const vk::Buffer* out = nullptr;           // f32 [queries, heads, head_dim]
     const vk::Buffer* scratch = nullptr;       // attention_scratch_bytes(); may be null when that is 0

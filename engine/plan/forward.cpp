@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kv/kv_type.h"
 #include "model/expected_tensors.h"
 #include "ops/attention.h"
 #include "ops/eltwise.h"
@@ -58,12 +59,11 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     const uint32_t seqs = options_.max_sequences;
     lengths_.assign(seqs, 0);
 
-    bool f16_kv = kv::use_f16_pools(device.caps());
-    if (options_.kv_storage == ForwardOptions::KvStorage::F32) f16_kv = false;
-    if (options_.kv_storage == ForwardOptions::KvStorage::F16) {
-        if (!f16_kv) throw DeviceError(device.caps().name + " has no 16-bit storage for an f16 KV cache");
-    }
-    kv::KvGeometry geometry{config_.num_layers, kvh, hd, options_.kv_block_size, f16_kv ? 2u : 4u};
+    const DType kv_type = kv::resolve_cache_type(options_.kv_type, device.caps().storage_16bit);
+    kv::check_cache_type(kv_type, hd);
+    if (kv_type == DType::F16 && !device.caps().storage_16bit)
+        throw DeviceError(device.caps().name + " has no 16-bit storage for an f16 KV cache; use f32 or q8_0");
+    kv::KvGeometry geometry{config_.num_layers, kvh, hd, options_.kv_block_size, kv_type};
     max_blocks_ = (config_.max_position + geometry.block_size - 1) / geometry.block_size;
     // Default budget: the whole context of every sequence, but at most half of
     // the device-local memory the weights leave free.

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -34,7 +35,9 @@ struct ForwardOptions {
     uint32_t max_sequences = 1;     // sequences step_batch may hold (ids 0 .. max_sequences - 1)
     uint64_t kv_budget_bytes = 0;   // 0: every sequence's whole context, capped at half the device memory the weights leave
     uint32_t kv_block_size = 16;
-    enum class KvStorage { Auto, F32, F16 } kv_storage = KvStorage::Auto;  // Auto: f16 where 16-bit storage exists
+    // Element type of the KV cache (kv/kv_type.h: f32, f16, q8_0, q4_0);
+    // nullopt: f16 where the device has 16-bit storage, else f32.
+    std::optional<DType> kv_type;
     bool profile = false;           // GPU timestamps per dispatch family
     uint32_t top_k = 0;             // > 0: step_top_k() selects this many candidates on the GPU
     // Prefill of f16 weights may round activations to f16 to use cooperative-matrix
@@ -91,6 +94,7 @@ public:
     uint32_t max_context() const { return max_context_; }
     const ModelConfig& config() const { return config_; }
     kv::KvUsage kv_usage() const { return cache_->usage(); }
+    DType kv_type() const { return pools_->type(); }
     uint64_t weight_bytes() const { return weights_.device_bytes(); }
     // Weight bytes a decode step of `batch` tokens must read: every weight, but
     // of each MoE layer's N routed experts only those its tokens pick (k for one

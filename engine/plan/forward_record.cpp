@@ -63,7 +63,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     spec.sliding_window = c.attention.sliding_window;
     spec.softcap = float(c.attention.logit_softcap);
     spec.alibi = c.position == PositionEncoding::ALiBi;
-    spec.f16_pools = pools_->f16();
+    spec.kv_type = pools_->type();
     const ops::AttentionShape shape{n, batch, max_blocks_, max_context_};
     ops::RopeSpec rope{hd, c.position == PositionEncoding::RoPE ? ref::rotary_dims(c) : 0,
                        c.rope.style == RopeStyle::GPTJ ? ops::RopeStyle::GPTJ : ops::RopeStyle::NeoX,
@@ -95,7 +95,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
             ops::record_rope(device_, commands, rope, *s.q, *in.positions, *in.inv_freq, n, heads);
         const ops::KvRope key_rope{rope, in.positions.get(), in.inv_freq.get()};
         ops::record_kv_write(device_, commands, *s.k, *s.v, *in.slots, pools_->keys(layer), pools_->values(layer), n,
-                             kvh * hd, pools_->f16(), &key_rope);
+                             kvh * hd, pools_->type(), &key_rope);
         r.done("rope_kv_write");
         ops::AttentionBuffers buffers;
         buffers.q = s.q.get();

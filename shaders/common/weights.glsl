@@ -9,7 +9,8 @@
 //                      of block i / BLOCK_VALUES (rows are whole blocks).
 // Arithmetic is always float32. Declares binding WEIGHT_BINDING as `weights`
 // and `float load_weight(uint i)`; block formats also define WEIGHT_BLOCKS and
-// the matrix-vector group decode described in blocks/bytes.glsl.
+// the matrix-vector group decode described in blocks/bytes.glsl, and with
+// BLOCK_ENCODER the encoder of blocks/encode.glsl where the format has one.
 #if defined(WEIGHT_F16)
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : enable
@@ -24,6 +25,9 @@ float load_weight(uint i) { return weights[i]; }
 #else
 #define WEIGHT_BLOCKS
 #include "blocks/bytes.glsl"
+#if defined(BLOCK_ENCODER)
+#include "blocks/encode.glsl"
+#endif
 #if defined(WEIGHT_Q4_0)
 #include "blocks/q4_0.glsl"
 #elif defined(WEIGHT_Q4_1)

@@ -23,7 +23,7 @@ namespace {
 plan::ForwardOptions batch_options() {
     plan::ForwardOptions o;
     o.storage = plan::MatrixStorage::F32;
-    o.kv_storage = plan::ForwardOptions::KvStorage::F32;
+    o.kv_type = DType::F32;
     o.max_step_tokens = 32;
     o.max_sequences = 3;
     o.f16_prefill_activations = false;

@@ -23,7 +23,7 @@ namespace {
 plan::ForwardOptions as_stored_options() {
     plan::ForwardOptions o;
     o.storage = plan::MatrixStorage::AsStored;
-    o.kv_storage = plan::ForwardOptions::KvStorage::F32;
+    o.kv_type = DType::F32;
     o.max_step_tokens = 16;
     o.f16_prefill_activations = false;
     return o;

@@ -43,7 +43,7 @@ std::vector<float> run_decode(const LoadedModel& m, plan::ForwardOptions o, cons
 plan::ForwardOptions f32_options() {
     plan::ForwardOptions o;
     o.storage = plan::MatrixStorage::F32;
-    o.kv_storage = plan::ForwardOptions::KvStorage::F32;
+    o.kv_type = DType::F32;
     o.max_step_tokens = 20;  // 48 tokens go in three chunks: chunked prefill is exercised too
     o.f16_prefill_activations = false;
     return o;
@@ -89,7 +89,7 @@ TEST_CASE("f16 KV cache and f16 weights stay within their rounding") {
         plan::ForwardOptions o = f32_options();
         o.storage = plan::MatrixStorage::F16;  // packed-f16 variants where 16-bit storage is missing
         o.f16_prefill_activations = true;      // cooperative-matrix prefill where the device has it
-        if (has_f16) o.kv_storage = plan::ForwardOptions::KvStorage::F16;
+        if (has_f16) o.kv_type = DType::F16;
         for (bool decode : {false, true}) {
             auto out = decode ? run_decode(m, o, c.input_ids) : run_prefill(m, o, c.input_ids);
             Errors e = compare(out, c.expected);

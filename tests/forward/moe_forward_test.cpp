@@ -30,7 +30,7 @@ namespace {
 plan::ForwardOptions f32_options(uint32_t step_tokens) {
     plan::ForwardOptions o;
     o.storage = plan::MatrixStorage::F32;
-    o.kv_storage = plan::ForwardOptions::KvStorage::F32;
+    o.kv_type = DType::F32;
     o.max_step_tokens = step_tokens;
     o.f16_prefill_activations = false;
     return o;

@@ -68,7 +68,7 @@ TEST_CASE("GPU forward matches the CPU reference on random-weight variants") {
 
         plan::ForwardOptions o;
         o.storage = plan::MatrixStorage::F32;
-        o.kv_storage = plan::ForwardOptions::KvStorage::F32;
+        o.kv_type = DType::F32;
         o.max_step_tokens = 64;
         plan::GpuForward prefill(forward_device(), m.config, m.weights, o);
         Errors e = compare(prefill.step(tokens), expected);

@@ -1,9 +1,13 @@
 // Paged KV writes and paged attention vs a float64 CPU attention.
 // Tolerance: relative error <= 1e-5. Each output is a float32 online softmax
-// over <= 300 keys of float32 dot products over <= 80 dims (rounding
+// over <= 300 keys of float32 dot products over <= 128 dims (rounding
 // ~ sqrt(n) * 2^-24 per sum, a few e-7 here), far inside the bound. f16 KV
 // pools are compared against a reference that reads the same f16-rounded K/V,
-// so the storage rounding itself is not counted against the kernel.
+// and block-format pools (q8_0, q4_0) against one that reads K/V encoded and
+// decoded by the weight-type table's CPU encoder and decoder, so the storage
+// rounding itself is not counted against the kernels: a block the GPU encoded
+// differently from the CPU (a scale or code off by one step, 1/127 of a q8_0
+// block's largest value) or decoded wrongly would cost far more than 1e-5.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -16,6 +20,7 @@
 #include "kernels/gpu_test_context.h"
 #include "kv/gpu_pools.h"
 #include "kv/kv_cache.h"
+#include "kv/kv_type.h"
 #include "kv/step_inputs.h"
 #include "ops/attention.h"
 #include "ops/kv_write.h"
@@ -39,7 +44,10 @@ struct Case {
     uint32_t context_bound = 0;          // > 0: max_context passed to the op (an upper bound)
     uint32_t table_width = 0;            // > 0: fixed block-table row length
     uint32_t seed = 1;
+    std::optional<DType> kv_type;        // nullopt: f16 where the device has 16-bit storage, else f32
 };
+
+DType pool_type(const Case& c) { return kv::resolve_cache_type(c.kv_type, gpu().caps().storage_16bit); }
 
 // Slopes as in ALiBi; any positive slopes would do for the kernel.
 std::vector<float> alibi_slopes(uint32_t heads) {
@@ -92,6 +100,20 @@ std::vector<float> round_to_half(std::vector<float> v) {
     return v;
 }
 
+// The K/V values a pool of `type` holds for rows `v` (whole blocks): f16
+// rounded, or encoded and decoded by the weight-type table's CPU codec.
+std::vector<float> as_stored(DType type, std::vector<float> v) {
+    if (type == DType::F32) return v;
+    if (type == DType::F16) return round_to_half(v);
+    const DTypeTraits& t = dtype_traits(type);
+    REQUIRE(v.size() % t.block_values == 0);
+    const uint64_t blocks = v.size() / t.block_values;
+    std::vector<uint8_t> bytes(blocks * t.block_bytes);
+    t.encode(v.data(), blocks, bytes.data());
+    t.decode(bytes.data(), blocks, v.data());
+    return v;
+}
+
 // Makes the pool hand out block ids in a shuffled order, so block tables are not contiguous.
 void scramble(kv::KvCache& cache, uint32_t num_blocks, uint32_t seed) {
     std::vector<int32_t> ids(num_blocks);
@@ -108,11 +130,11 @@ std::unique_ptr<vk::Buffer> make_int_buffer(const std::vector<int32_t>& values, 
 void check_attention(const Case& c) {
     ValidationGuard guard;
     const auto& caps = gpu().caps();
-    const bool f16 = kv::use_f16_pools(caps);
+    const DType type = pool_type(c);
     const uint32_t row = c.kv_heads * c.head_dim;
     const uint32_t num_seqs = uint32_t(c.lengths.size());
 
-    kv::KvGeometry geometry{1, c.kv_heads, c.head_dim, c.block_size, f16 ? 2u : 4u};
+    kv::KvGeometry geometry{1, c.kv_heads, c.head_dim, c.block_size, type};
     uint32_t needed = 0;
     for (uint32_t len : c.lengths) needed += (len + c.block_size - 1) / c.block_size;
     const uint32_t num_blocks = needed + 5;
@@ -132,7 +154,7 @@ void check_attention(const Case& c) {
         slots.insert(slots.end(), new_slots.begin(), new_slots.end());
         all_k.insert(all_k.end(), keys[s].begin(), keys[s].end());
         all_v.insert(all_v.end(), values[s].begin(), values[s].end());
-        if (f16) keys[s] = round_to_half(keys[s]), values[s] = round_to_half(values[s]);
+        keys[s] = as_stored(type, keys[s]), values[s] = as_stored(type, values[s]);
     }
     auto k_in = make_buffer(all_k, "k rows"), v_in = make_buffer(all_v, "v rows");
     auto slot_buffer = make_int_buffer(slots, "slots");
@@ -159,7 +181,7 @@ void check_attention(const Case& c) {
     spec.sliding_window = c.window;
     spec.softcap = c.softcap;
     spec.alibi = c.alibi;
-    spec.f16_pools = f16;
+    spec.kv_type = type;
     spec.splits = c.splits;
     ops::AttentionShape shape{queries, num_seqs, uint32_t(table.size() / num_seqs),
                               std::max(c.context_bound, *std::max_element(c.lengths.begin(), c.lengths.end()))};
@@ -187,7 +209,7 @@ void check_attention(const Case& c) {
     buffers.scratch = scratch.get();
     run_once([&](vk::CommandBuffer& commands) {
         ops::record_kv_write(gpu(), commands, *k_in, *v_in, *slot_buffer, pools.keys(0), pools.values(0),
-                             uint32_t(slots.size()), row, f16);
+                             uint32_t(slots.size()), row, type);
         commands.barrier();
         ops::record_attention(gpu(), commands, spec, shape, buffers);
     });
@@ -201,7 +223,7 @@ void check_attention(const Case& c) {
     }
     INFO("heads=" << c.heads << " kv_heads=" << c.kv_heads << " head_dim=" << c.head_dim << " queries=" << queries
                   << " max_context=" << shape.max_context << " splits=" << ops::attention_splits(caps, spec, shape)
-                  << " f16 pools=" << f16);
+                  << " pools=" << dtype_traits(type).name);
     CHECK(relative_error(read_buffer(*out, q.size()), expected) <= 1e-5);
 }
 
@@ -231,8 +253,8 @@ Case decode(uint32_t heads, uint32_t kv_heads, uint32_t head_dim, std::vector<ui
 
 TEST_CASE("kv write puts each token row at its slot") {
     ValidationGuard guard;
-    const bool f16 = kv::use_f16_pools(gpu().caps());
-    kv::KvGeometry geometry{1, 2, 8, 4, f16 ? 2u : 4u};
+    const bool f16 = gpu().caps().storage_16bit;
+    kv::KvGeometry geometry{1, 2, 8, 4, f16 ? DType::F16 : DType::F32};
     const uint32_t row = 16, tokens = 13;
     kv::GpuKvPools pools(gpu(), geometry, 6);
     // -1: padding; 24 and 1000 lie past the 24 slots of the pools: all skipped.
@@ -244,9 +266,10 @@ TEST_CASE("kv write puts each token row at its slot") {
         commands.fill(pools.keys(0), 0);
         commands.fill(pools.values(0), 0);
         commands.barrier();
-        ops::record_kv_write(gpu(), commands, *kb, *vb, *sb, pools.keys(0), pools.values(0), tokens, row, f16);
+        ops::record_kv_write(gpu(), commands, *kb, *vb, *sb, pools.keys(0), pools.values(0), tokens, row,
+                             geometry.type);
     });
-    const size_t elements = pools.pool_bytes() / geometry.elem_bytes;
+    const size_t elements = pools.pool_bytes() / (f16 ? 2 : 4);
     std::vector<uint8_t> kraw(pools.pool_bytes()), vraw(pools.pool_bytes());
     vk::download(gpu(), pools.keys(0), kraw.data(), kraw.size());
     vk::download(gpu(), pools.values(0), vraw.data(), vraw.size());
@@ -365,7 +388,7 @@ TEST_CASE("paged attention: logit softcap") {
 
 TEST_CASE("KV pools larger than a binding allows are refused clearly") {
     const auto& caps = gpu().caps();
-    kv::KvGeometry geometry{1, 8, 128, 16, 4};
+    kv::KvGeometry geometry{1, 8, 128, 16, DType::F32};
     const uint64_t per_block = uint64_t(16) * 8 * 128 * 4;
     const uint64_t limit = std::min(caps.max_storage_buffer_range, caps.max_memory_allocation_size);
     const uint64_t too_many = limit / per_block + 1;
@@ -373,26 +396,28 @@ TEST_CASE("KV pools larger than a binding allows are refused clearly") {
     CHECK_THROWS_AS(std::make_unique<kv::GpuKvPools>(gpu(), geometry, uint32_t(too_many)), DeviceError);
 }
 
-TEST_CASE("paged attention: decode steps with a sliding window reuse released blocks") {
-    // Prefill 10 tokens, then decode one token per step. Before each step the
-    // blocks the window has left behind go back to the pool, so 30 tokens fit
-    // in 6 blocks of 4 and the block table holds released (-1) entries that
-    // the shader must never read.
+namespace {
+// Prefill 10 tokens, then decode one token per step. Before each step the
+// blocks the window has left behind go back to the pool, so 30 tokens fit
+// in 6 blocks of 4 and the block table holds released (-1) entries that
+// the shader must never read.
+void check_window_decode(std::optional<DType> kv_type) {
     ValidationGuard guard;
     const auto& caps = gpu().caps();
-    const bool f16 = kv::use_f16_pools(caps);
     Case c;
+    c.kv_type = kv_type;
+    const DType type = pool_type(c);
     c.heads = 4;
     c.kv_heads = 2;
     c.head_dim = 64;
     c.block_size = 4;
     c.window = 8;
     const uint32_t row = c.kv_heads * c.head_dim, prefill_tokens = 10, total = 30, num_blocks = 6;
-    kv::KvGeometry geometry{1, c.kv_heads, c.head_dim, c.block_size, f16 ? 2u : 4u};
+    kv::KvGeometry geometry{1, c.kv_heads, c.head_dim, c.block_size, type};
     kv::KvCache cache(geometry, num_blocks);
     kv::GpuKvPools pools(gpu(), geometry, num_blocks);
     const auto all_k = random_floats(size_t(total) * row, 61), all_v = random_floats(size_t(total) * row, 62);
-    const auto keys = f16 ? round_to_half(all_k) : all_k, values = f16 ? round_to_half(all_v) : all_v;
+    const auto keys = as_stored(type, all_k), values = as_stored(type, all_v);
     const std::vector<float> slopes(c.heads, 0.f);
     const int32_t seq = 0;
 
@@ -402,7 +427,7 @@ TEST_CASE("paged attention: decode steps with a sliding window reuse released bl
     spec.head_dim = c.head_dim;
     spec.block_size = c.block_size;
     spec.sliding_window = c.window;
-    spec.f16_pools = f16;
+    spec.kv_type = type;
 
     uint32_t done = 0;
     bool saw_released_entry = false;
@@ -438,7 +463,7 @@ TEST_CASE("paged attention: decode steps with a sliding window reuse released bl
         buffers.out = out.get();
         REQUIRE(ops::attention_scratch_bytes(caps, spec, shape) == 0);
         run_once([&](vk::CommandBuffer& commands) {
-            ops::record_kv_write(gpu(), commands, *kb, *vb, *sb, pools.keys(0), pools.values(0), step, row, f16);
+            ops::record_kv_write(gpu(), commands, *kb, *vb, *sb, pools.keys(0), pools.values(0), step, row, type);
             commands.barrier();
             ops::record_attention(gpu(), commands, spec, shape, buffers);
         });
@@ -446,9 +471,81 @@ TEST_CASE("paged attention: decode steps with a sliding window reuse released bl
         for (uint32_t i = 0; i < step; ++i)
             reference_query(c, &q[size_t(i) * c.heads * c.head_dim], keys, values, done + step, done + i, slopes,
                             &expected[size_t(i) * c.heads * c.head_dim]);
-        INFO("tokens so far: " << done + step);
+        INFO("tokens so far: " << done + step << ", pools " << dtype_traits(type).name);
         CHECK(relative_error(read_buffer(*out, q.size()), expected) <= 1e-5);
         done += step;
     }
     CHECK(saw_released_entry);
+}
+}  // namespace
+
+TEST_CASE("paged attention: decode steps with a sliding window reuse released blocks") { check_window_decode(std::nullopt); }
+
+// Block-format pools: the KV write encodes, attention decodes in place. Head
+// sizes 32, 64, 96 and 128 with 1 to 4 kv heads: rows of one to eight blocks,
+// odd counts among them, so a block pair written as whole words spans a K
+// row's end and a V row's start.
+TEST_CASE("paged attention over q8_0 and q4_0 pools: prefill, decode, splits, batches") {
+    for (DType type : {DType::Q8_0, DType::Q4_0}) {
+        CAPTURE(dtype_traits(type).name);
+        auto with = [&](Case c) {
+            c.kv_type = type;
+            return c;
+        };
+        for (uint32_t tokens : {1u, 33u, 100u}) check_attention(with(prefill(4, 4, 64, tokens, tokens + 200)));
+        check_attention(with(prefill(8, 2, 128, 40, 201)));
+        check_attention(with(prefill(6, 1, 96, 37, 202)));
+        check_attention(with(prefill(4, 1, 32, 20, 203)));
+        for (uint32_t context : {1u, 17u, 300u}) {
+            check_attention(with(decode(8, 2, 64, {context}, context + 210)));
+            check_attention(with(decode(3, 3, 96, {context}, context + 211)));
+        }
+        Case mixed = with(decode(8, 2, 128, {20, 150}, 220));
+        mixed.query_counts = {20, 1};
+        check_attention(mixed);
+        Case chunked = with(decode(6, 1, 64, {70, 5, 129}, 221));
+        chunked.query_counts = {9, 5, 3};
+        chunked.splits = 4;
+        check_attention(chunked);
+        Case bound = with(decode(8, 2, 64, {3, 130}, 222));
+        bound.context_bound = 2048;
+        bound.table_width = 128;
+        check_attention(bound);
+    }
+}
+
+TEST_CASE("paged attention over q8_0 pools: window, bidirectional, ALiBi, softcap, released blocks") {
+    auto q8 = [](Case c) {
+        c.kv_type = DType::Q8_0;
+        return c;
+    };
+    Case window = q8(prefill(4, 2, 64, 48, 231));
+    window.window = 8;
+    check_attention(window);
+    Case encoder = q8(prefill(8, 2, 64, 100, 232));
+    encoder.causal = false;
+    encoder.splits = 2;
+    check_attention(encoder);
+    Case alibi = q8(decode(6, 6, 64, {17, 300}, 233));
+    alibi.alibi = true;
+    check_attention(alibi);
+    Case cap = q8(decode(4, 2, 128, {300}, 234));
+    cap.softcap = 5.f;
+    cap.q_magnitude = 8.f;
+    check_attention(cap);
+    check_window_decode(DType::Q8_0);
+}
+
+TEST_CASE("q8_0 KV pools refuse head sizes that are not whole blocks, naming the head size") {
+    ValidationGuard guard;
+    kv::KvGeometry geometry{1, 2, 80, 16, DType::Q8_0};
+    CHECK_THROWS_WITH_AS(kv::GpuKvPools(gpu(), geometry, 4), doctest::Contains("head_dim 80"), InputError);
+    ops::AttentionSpec spec;
+    spec.head_dim = 80;
+    spec.kv_type = DType::Q8_0;
+    vk::CommandBuffer commands(gpu());
+    commands.begin();
+    CHECK_THROWS_WITH_AS(ops::record_attention(gpu(), commands, spec, {1, 1, 1, 1}, {}),
+                         doctest::Contains("head_dim 80 is not a multiple of 32"), InputError);
+    commands.end();
 }

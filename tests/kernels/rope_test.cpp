@@ -137,7 +137,8 @@ void check_kv_write_rope(const Case& k, uint32_t seed) {
     vk::Buffer k_pool(gpu(), pool_bytes, vk::BufferKind::Device, "k pool"), v_pool(gpu(), pool_bytes, vk::BufferKind::Device, "v pool");
     const ops::KvRope rope{{k.head_dim, k.rotary_dims, k.style, k.attention_factor}, pb.get(), fb.get()};
     run_once([&](vk::CommandBuffer& c) {
-        ops::record_kv_write(gpu(), c, *kb, *vb, *sb, k_pool, v_pool, k.tokens, row, f16, &rope);
+        ops::record_kv_write(gpu(), c, *kb, *vb, *sb, k_pool, v_pool, k.tokens, row, f16 ? DType::F16 : DType::F32,
+                             &rope);
     });
     auto read_pool = [&](const vk::Buffer& pool) {
         std::vector<float> out(size_t(slots) * row);

@@ -1,11 +1,13 @@
 // Paged KV cache bookkeeping: block allocation, slots, freeing, sliding-window
-// release, the out-of-blocks error and usage accounting.
+// release, the out-of-blocks error and usage accounting; the KV element types
+// and their bytes per token.
 #include <doctest/doctest.h>
 
 #include <set>
 #include <string>
 
 #include "kv/kv_cache.h"
+#include "kv/kv_type.h"
 #include "vkllm/error.h"
 
 using namespace vkllm;
@@ -18,7 +20,7 @@ KvGeometry small_geometry(uint32_t block_size = 4) {
     g.kv_heads = 2;
     g.head_dim = 8;
     g.block_size = block_size;
-    g.elem_bytes = 2;
+    g.type = DType::F16;
     return g;
 }
 }  // namespace
@@ -44,6 +46,46 @@ TEST_CASE("bytes per block and blocks for a budget") {
     CHECK(g.bytes_per_block() == 2ull * 2 * 2 * 16 * 8 * 2);
     CHECK(blocks_for_budget(g, g.bytes_per_block() * 10 + 5) == 10);
     CHECK_THROWS_AS(blocks_for_budget(g, g.bytes_per_block() - 1), InputError);
+}
+
+TEST_CASE("KV element types: bytes per token from the weight-type table, the choices, bad input") {
+    KvGeometry g = small_geometry(16);
+    g.head_dim = 64;
+    // K and V of 2 layers and 2 kv heads: 2 * 2 * 2 = 8 rows of 64 values a token.
+    g.type = DType::F32;
+    CHECK(g.bytes_per_token() == 8 * 64 * 4);
+    g.type = DType::F16;
+    CHECK(g.bytes_per_token() == 8 * 64 * 2);
+    g.type = DType::Q8_0;  // two blocks of 34 bytes per row
+    CHECK(g.bytes_per_token() == 8 * 2 * 34);
+    CHECK(g.bytes_per_block() == 16 * 8 * 2 * 34);
+    g.type = DType::Q4_0;  // two blocks of 18 bytes per row
+    CHECK(g.bytes_per_token() == 8 * 2 * 18);
+    // Block formats keep both rows of a slot in one buffer; the floats do not.
+    CHECK(slot_bytes(DType::Q8_0, 64) == 2 * 2 * 34);
+    CHECK(slot_bytes(DType::F16, 64) == 64 * 2);
+
+    CHECK(cache_type_choices() == std::vector<std::string>{"auto", "f32", "f16", "q8_0", "q4_0"});
+    CHECK(parse_cache_type("q8_0") == DType::Q8_0);
+    CHECK_FALSE(parse_cache_type("auto").has_value());
+    CHECK(resolve_cache_type(std::nullopt, true) == DType::F16);
+    CHECK(resolve_cache_type(std::nullopt, false) == DType::F32);
+    try {
+        parse_cache_type("q5_k");
+        FAIL("q5_k accepted");
+    } catch (const InputError& e) {
+        CHECK(std::string(e.what()).find("'q5_k' is not one of auto, f32, f16, q8_0, q4_0") != std::string::npos);
+    }
+    // Heads that do not fill 32-value blocks are refused, naming the head size.
+    g.type = DType::Q8_0;
+    g.head_dim = 80;
+    try {
+        KvCache cache(g, 4);
+        FAIL("head_dim 80 accepted for q8_0");
+    } catch (const InputError& e) {
+        CHECK(std::string(e.what()).find("head_dim 80 is not a multiple of 32") != std::string::npos);
+    }
+    CHECK_THROWS_AS(check_cache_type(DType::Q4_K, 256), InputError);  // a weight type, not a KV type
 }
 
 TEST_CASE("appending allocates blocks as a sequence grows, slots follow the table") {

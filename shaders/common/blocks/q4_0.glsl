@@ -20,3 +20,20 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     lo = d * (vec4(word_nibbles(q.x, shift)) - 8.0);
     hi = d * (vec4(word_nibbles(q.y, shift)) - 8.0);
 }
+
+#if defined(BLOCK_ENCODER)
+// Encoding (blocks/encode.glsl), as encode_q4_0: the value of largest
+// magnitude (the first of equals) maps to code 0, d = -max / 8; codes x / d + 8
+// rounded into [0, 15], value j in the low nibble of byte j, value j + 16 in its high one.
+float encode_scale(const float x[BLOCK_VALUES]) {
+    float m = 0.0;
+    for (uint j = 0u; j < BLOCK_VALUES; ++j)
+        if (abs(x[j]) > abs(m)) m = x[j];
+    return m / -8.0;
+}
+uint encode_byte(const float x[BLOCK_VALUES], float inv, uint j) {
+    const uint lo = uint(round_clamp(x[j] * inv, -8, 7) + 8);
+    const uint hi = uint(round_clamp(x[j + 16u] * inv, -8, 7) + 8);
+    return lo | (hi << 4);
+}
+#endif

@@ -16,3 +16,15 @@ void decode8(uint block, uint e, out vec4 lo, out vec4 hi) {
     lo = d * word_sbytes(q.x);
     hi = d * word_sbytes(q.y);
 }
+
+#if defined(BLOCK_ENCODER)
+// Encoding (blocks/encode.glsl), as encode_q8_0: d = max |x| / 127, q = x / d rounded.
+float encode_scale(const float x[BLOCK_VALUES]) {
+    float m = 0.0;
+    for (uint j = 0u; j < BLOCK_VALUES; ++j) m = max(m, abs(x[j]));
+    return m / 127.0;
+}
+uint encode_byte(const float x[BLOCK_VALUES], float inv, uint j) {
+    return uint(round_clamp(x[j] * inv, -127, 127)) & 0xFFu;
+}
+#endif
