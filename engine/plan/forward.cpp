@@ -239,11 +239,11 @@ void GpuForward::check_step(uint32_t sequence, std::span<const int32_t> tokens) 
         throw InputError("an encoder-only model takes all its tokens in one step");
 }
 
-std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_only) {
-    check_step(0, tokens);
+std::vector<float> GpuForward::step(uint32_t sequence, std::span<const int32_t> tokens, bool last_only) {
+    check_step(sequence, tokens);
     const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
     std::vector<float> out;
-    run_chunks(tokens, last_only ? Output::LastRow : Output::AllRows, last_only ? nullptr : &out);
+    run_chunks(sequence, tokens, last_only ? Output::LastRow : Output::AllRows, last_only ? nullptr : &out);
     if (last_only) {
         out.resize(cols);
         vk::download(device_, *scratch_->out, out.data(), out.size() * 4);
@@ -251,11 +251,11 @@ std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_o
     return out;
 }
 
-Candidates GpuForward::step_top_k(std::span<const int32_t> tokens) {
+Candidates GpuForward::step_top_k(uint32_t sequence, std::span<const int32_t> tokens) {
     if (options_.top_k == 0) throw Error("step_top_k needs ForwardOptions::top_k > 0");
     if (config_.kind == ModelKind::EncoderOnly) throw InputError("an encoder-only model has no next-token candidates");
-    check_step(0, tokens);
-    run_chunks(tokens, Output::TopK, nullptr);
+    check_step(sequence, tokens);
+    run_chunks(sequence, tokens, Output::TopK, nullptr);
     Candidates c;
     const uint32_t k = std::min(options_.top_k, config_.vocab_size);
     c.ids.resize(k);
@@ -265,13 +265,13 @@ Candidates GpuForward::step_top_k(std::span<const int32_t> tokens) {
     return c;
 }
 
-void GpuForward::run_chunks(std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows) {
+void GpuForward::run_chunks(uint32_t sequence, std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows) {
     const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
     for (size_t first = 0; first < tokens.size(); first += options_.max_step_tokens) {
         size_t count = std::min<size_t>(options_.max_step_tokens, tokens.size() - first);
         bool last_chunk = first + count == tokens.size();
         // Chunks before the last only fill the KV cache, unless every row is wanted.
-        run_chunk(tokens.subspan(first, count),
+        run_chunk(sequence, tokens.subspan(first, count),
                   last_chunk || output == Output::AllRows ? output : Output::LastRow);
         if (all_rows) {
             size_t at = all_rows->size();
@@ -311,8 +311,8 @@ std::vector<float> GpuForward::step_batch(std::span<const SequenceTokens> batch)
     return out;
 }
 
-void GpuForward::run_chunk(std::span<const int32_t> tokens, Output output) {
-    const SequenceTokens only{0, tokens};
+void GpuForward::run_chunk(uint32_t sequence, std::span<const int32_t> tokens, Output output) {
+    const SequenceTokens only{sequence, tokens};
     run_batch(std::span<const SequenceTokens>(&only, 1), output);
 }
 
