@@ -5,7 +5,10 @@
 #include <cmath>
 #include <cstring>
 
+#include "model/alibi_slopes.h"
 #include "model/expected_tensors.h"
+#include "model/rope_frequencies.h"
+#include "model/sinusoidal.h"
 #include "ops/attention.h"
 #include "ops/eltwise.h"
 #include "ops/embedding.h"
@@ -15,9 +18,6 @@
 #include "ops/rope.h"
 #include "ops/rows.h"
 #include "ops/topk.h"
-#include "reference/alibi.h"
-#include "reference/embeddings.h"
-#include "reference/rope.h"
 #include "vkllm/error.h"
 
 namespace vkllm::plan {
@@ -139,7 +139,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
         in.sinusoidal_rows = host_buffer(device, uint64_t(t) * hidden, "sinusoidal positions");
     std::memset(in.type_ids->mapped(), 0, in.type_ids->size());
     if (config_.position == PositionEncoding::ALiBi) {
-        auto slopes = ref::alibi_slopes(heads);
+        auto slopes = alibi_slopes(heads);
         auto* dst = static_cast<float*>(in.alibi_slopes->mapped());
         for (uint32_t h = 0; h < heads; ++h) dst[h] = float(slopes[h]);
     }
@@ -203,7 +203,7 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
                 // Rows of the fixed table, computed here rather than stored for the whole context.
                 float* dst = sinusoidal + size_t(row) * config_.hidden_size;
                 std::fill(dst, dst + config_.hidden_size, 0.0f);
-                ref::add_sinusoidal_position(dst, config_.hidden_size, length + i);
+                add_sinusoidal_position(dst, config_.hidden_size, length + i);
             }
         }
         context[b] = int32_t(length + n);
@@ -220,7 +220,7 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
 }
 
 void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
-    std::vector<double> inv = ref::rope_inverse_frequencies(config_.rope, ref::rotary_dims(config_), sequence_length);
+    std::vector<double> inv = rope_inverse_frequencies(config_.rope, rotary_dims(config_), sequence_length);
     auto* dst = static_cast<float*>(inputs_->inv_freq->mapped());
     for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
 }
