@@ -11,6 +11,7 @@
 #include "device_options.h"
 #include "context_options.h"
 #include "progress.h"
+#include "throughput_bench.h"
 #include "model/load.h"
 #include "moe_stats_report.h"
 #include "ops/eltwise.h"
@@ -29,6 +30,7 @@ struct BenchOptions {
     uint32_t prompt = 512, generate = 128, repeats = 1, batch = 1;
     bool profile = false, json = false, moe_stats = false;
     double bandwidth = 0;  // bytes/s for the roofline; 0: measured
+    ThroughputOptions throughput;  // --requests > 0: the serving benchmark (throughput_bench.h)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -85,6 +87,14 @@ double sum_us(const std::vector<StepTiming>& t) {
 }
 
 int run(const BenchOptions& o) {
+    if (o.throughput.requests > 0) {  // serving throughput instead of one prefill and decode
+        ThroughputOptions t = o.throughput;
+        t.model = o.model;
+        t.storage = o.storage;
+        t.json = o.json;
+        t.max_sequences = o.batch;
+        return run_throughput(t);
+    }
     const bool announce_phases = !o.json;  // on a terminal only (see announce)
     announce("bench: loading " + o.model, announce_phases);
     LoadedModel model = load_model(o.model);
@@ -266,6 +276,16 @@ Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI:
                          ->check(CLI::PositiveNumber);
                      sub.add_flag("--moe-stats", o->moe_stats, "MoE routing per layer and expert of the last round");
                      sub.add_flag("--json", o->json, "Print JSON");
+                     sub.add_option("--requests", o->throughput.requests,
+                                    "Serving benchmark: this many requests batched continuously (-b: at once)")
+                         ->check(CLI::Range(0u, 1u << 20));
+                     sub.add_option("--prompt-len", o->throughput.prompt_len, "--requests: prompt tokens, N or A-B");
+                     sub.add_option("--gen-len", o->throughput.gen_len, "--requests: output tokens, N or A-B");
+                     sub.add_option("--rate", o->throughput.rate, "--requests: Poisson arrivals per second (0: all at once)")
+                         ->check(CLI::NonNegativeNumber);
+                     sub.add_option("--step-tokens", o->throughput.step_tokens, "--requests: token budget of one step")
+                         ->check(CLI::Range(1u, 1u << 16));
+                     sub.add_option("--seed", o->throughput.seed, "--requests: seed of the lengths, prompts and arrivals");
                      add_device_options(sub);
                      return std::function<int()>([o] { return run(*o); });
                  }};
