@@ -1,5 +1,6 @@
-// `vkllm bench`: prefill and decode speed of a model on the GPU, measured
-// with GPU timestamps and wall time, against the device's memory roofline.
+// `vkllm bench`: prefill and decode speed of a model on the GPU through the
+// engine (-b requests at once, continuous batching), measured with GPU
+// timestamps and wall time, against the device's memory roofline.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -7,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "device_options.h"
 #include "context_options.h"
 #include "progress.h"
+#include "throughput_bench.h"
 #include "model/load.h"
 #include "moe_stats_report.h"
 #include "ops/bandwidth.h"
@@ -16,6 +19,7 @@
 #include "vk/buffer.h"
 #include "vk/commands.h"
 #include "vk/device.h"
+#include "vkllm/engine.h"
 #include "vkllm/error.h"
 
 namespace vkllm::cli {
@@ -26,6 +30,7 @@ struct BenchOptions {
     uint32_t prompt = 512, generate = 128, repeats = 1, batch = 1;
     bool profile = false, json = false, moe_stats = false;
     double bandwidth = 0;  // bytes/s for the roofline; 0: measured
+    ThroughputOptions throughput;  // --requests > 0: the serving benchmark (throughput_bench.h)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -82,13 +87,21 @@ CopyBandwidth measure_copy_bandwidth(vk::Device& device) {
             median_rate("transfer", 2.0 * double(bytes))};
 }
 
-double sum_us(const std::vector<plan::StepTiming>& t) {
+double sum_us(const std::vector<StepTiming>& t) {
     double s = 0;
     for (const auto& x : t) s += x.microseconds;
     return s;
 }
 
 int run(const BenchOptions& o) {
+    if (o.throughput.requests > 0) {  // serving throughput instead of one prefill and decode
+        ThroughputOptions t = o.throughput;
+        t.model = o.model;
+        t.storage = o.storage;
+        t.json = o.json;
+        t.max_sequences = o.batch;
+        return run_throughput(t);
+    }
     const bool announce_phases = !o.json;  // on a terminal only (see announce)
     announce("bench: loading " + o.model, announce_phases);
     LoadedModel model = load_model(o.model);
@@ -96,89 +109,93 @@ int run(const BenchOptions& o) {
     require_fits_context(uint64_t(o.prompt) + o.generate, c.max_position,
                          "-p " + std::to_string(o.prompt) + " plus -n " + std::to_string(o.generate),
                          "lower -p or -n");
-    auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    vk::Device device(instance);
+    auto instance = std::make_shared<vk::Instance>(instance_options());
+    vk::Device device(instance, device_options());
     announce("bench: measuring copy bandwidth on " + device.caps().name, announce_phases && device.caps().timestamps);
     const CopyBandwidth copy = device.caps().timestamps ? measure_copy_bandwidth(device) : CopyBandwidth{};
     // The roofline's bandwidth: given, else the faster of the two copies.
     const double bandwidth = o.bandwidth > 0 ? o.bandwidth : copy.best();
 
-    plan::ForwardOptions options;
-    options.storage = plan::parse_matrix_storage(o.storage);
-    // Each sequence's prompt is one step; decode steps carry one token of every sequence.
-    options.max_step_tokens = std::max(o.prompt, o.batch);
+    EngineOptions options;
+    options.weights = o.storage;
+    // Every request's prompt is one step, beside the decodes of those already running.
+    options.step_tokens = std::min(o.prompt + o.batch, c.max_position);
     options.max_sequences = o.batch;
     options.profile = true;  // GPU timestamps per dispatch family
-    options.kv_type = kv_type_option(o.kv_type);
+    const uint32_t block_size = plan::ForwardOptions{}.kv_block_size;
+    options.kv_type = o.kv_type;
     const DType kv_type = kv_type_on(o.kv_type, device.caps());
-    kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), options.kv_block_size, kv_type};
-    options.kv_budget_bytes =
-        g.bytes_per_block() * 2 * o.batch * ((o.prompt + o.generate) / options.kv_block_size + 2);
+    kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), block_size, kv_type};
+    options.kv_budget_bytes = g.bytes_per_block() * 2 * o.batch * ((o.prompt + o.generate) / block_size + 2);
     announce("bench: uploading weights", announce_phases);
     auto t_load = Clock::now();
-    plan::GpuForward forward(device, c, model.weights, options);
+    Engine engine(device, model, options);
+    plan::GpuForward& forward = *engine.gpu_forward();
     const double load_s = seconds_since(t_load);
 
     std::vector<int32_t> prompt(o.prompt);
     for (uint32_t i = 0; i < o.prompt; ++i) prompt[i] = int32_t((i * 7919u + 13u) % c.vocab_size);
 
     // GPU time per dispatch family, summed over steps.
-    auto add_timings = [](std::vector<plan::StepTiming>& into, const std::vector<plan::StepTiming>& step) {
+    auto add_timings = [](std::vector<StepTiming>& into, const std::vector<StepTiming>& step) {
         for (const auto& s : step) {
             auto it = std::find_if(into.begin(), into.end(), [&](auto& p) { return p.label == s.label; });
             if (it == into.end()) into.push_back(s);
             else it->microseconds += s.microseconds;
         }
     };
-    const size_t vocab = c.vocab_size;
     double best_prefill_wall = 1e30, best_prefill_gpu = 1e30, best_decode_wall = 1e30, best_decode_gpu = 1e30;
-    std::vector<plan::StepTiming> prefill_profile, decode_profile;
+    uint64_t decode_tokens_measured = 0, decode_steps = 0;
+    std::vector<StepTiming> prefill_profile, decode_profile;
     for (uint32_t rep = 0; rep < o.repeats + 1; ++rep) {  // the first round warms up pipelines and clocks
         announce(rep == 0 ? "bench: warm-up round (" + std::to_string(o.prompt) + " prompt tokens, " +
                                 std::to_string(o.generate) + " decode steps)"
                           : "bench: measured round " + std::to_string(rep) + "/" + std::to_string(o.repeats),
                  announce_phases);
-        forward.reset();
         forward.reset_moe_stats();  // every round routes the same tokens; the last one is reported
-        // Prefill: one step per sequence.
-        std::vector<float> logits(o.batch * vocab);
-        double prefill_wall = 0, prefill_gpu = 0;
-        std::vector<plan::StepTiming> prefill;
+        // Each request: its prompt, then one greedy token per decode step (the
+        // first new token comes from the prompt's step, so -n steps feed -n tokens).
         for (uint32_t s = 0; s < o.batch; ++s) {
-            const plan::SequenceTokens item{s, prompt};
-            auto t = Clock::now();
-            std::vector<float> row = forward.step_batch(std::span<const plan::SequenceTokens>(&item, 1));
-            prefill_wall += seconds_since(t);
-            prefill_gpu += sum_us(forward.last_timings()) * 1e-6;
-            add_timings(prefill, forward.last_timings());
-            std::copy(row.begin(), row.end(), logits.begin() + s * vocab);
+            Request r;
+            r.prompt = prompt;
+            r.sampling.temperature = 0;
+            r.max_tokens = o.generate + 1;
+            r.stop_at_eos = false;
+            engine.submit(std::move(r));
         }
-        // Decode: every step one greedy token of each sequence.
-        double decode_wall = 0, decode_gpu = 0;
-        std::vector<plan::StepTiming> profile;
-        std::vector<int32_t> next(o.batch);
-        std::vector<plan::SequenceTokens> step(o.batch);
-        for (uint32_t i = 0; i < o.generate; ++i) {
-            for (uint32_t s = 0; s < o.batch; ++s) {
-                next[s] = int32_t(std::max_element(logits.begin() + s * vocab, logits.begin() + (s + 1) * vocab) -
-                                  (logits.begin() + s * vocab));
-                step[s] = {s, std::span<const int32_t>(&next[s], 1)};
+        // Steps that carry a prompt count as prefill; the rest, decode of every running request.
+        double prefill_wall = 0, prefill_gpu = 0, decode_wall = 0, decode_gpu = 0;
+        uint64_t decode_tokens = 0, steps = 0;
+        std::vector<StepTiming> prefill, profile;
+        while (engine.step()) {
+            const StepStats& st = engine.last_step();
+            double gpu_s = 0;
+            for (const auto& t : st.gpu) gpu_s += t.microseconds * 1e-6;
+            if (st.prefill_tokens > 0) {
+                prefill_wall += st.wall_s;
+                prefill_gpu += gpu_s;
+                add_timings(prefill, st.gpu);
+            } else {
+                decode_wall += st.wall_s;
+                decode_gpu += gpu_s;
+                decode_tokens += st.decode_tokens;
+                ++steps;
+                add_timings(profile, st.gpu);
             }
-            auto t = Clock::now();
-            logits = forward.step_batch(step);
-            decode_wall += seconds_since(t);
-            decode_gpu += sum_us(forward.last_timings()) * 1e-6;
-            add_timings(profile, forward.last_timings());
         }
         if (rep == 0) continue;
         if (prefill_wall < best_prefill_wall) prefill_profile = prefill;
         best_prefill_wall = std::min(best_prefill_wall, prefill_wall);
         best_prefill_gpu = std::min(best_prefill_gpu, prefill_gpu);
-        if (decode_wall < best_decode_wall) decode_profile = profile;
+        if (decode_wall < best_decode_wall) {
+            decode_profile = profile;
+            decode_tokens_measured = decode_tokens;
+            decode_steps = steps;
+        }
         best_decode_wall = std::min(best_decode_wall, decode_wall);
         best_decode_gpu = std::min(best_decode_gpu, decode_gpu);
     }
-    const double prefill_tokens = double(o.prompt) * o.batch, decode_tokens = double(o.generate) * o.batch;
+    const double prefill_tokens = double(o.prompt) * o.batch, decode_tokens = double(decode_tokens_measured);
 
     // Bytes a decode step must read: every weight once (of the routed experts
     // only those its tokens pick), plus each sequence's KV cache at the mean context.
@@ -233,9 +250,9 @@ int run(const BenchOptions& o) {
     if (o.batch > 1) std::printf("batch    %u sequences, each its own prompt and decode\n", o.batch);
     std::printf("prefill  %u tokens: %.1f tokens/s wall, %.1f tokens/s GPU\n", o.prompt,
                 prefill_tokens / best_prefill_wall, prefill_tokens / best_prefill_gpu);
-    std::printf("decode   %u steps: %.1f tokens/s wall (%.3f ms/step), %.1f tokens/s GPU (%.3f ms/step)\n",
-                o.generate, decode_tps, 1e3 * best_decode_wall / o.generate, decode_tokens / best_decode_gpu,
-                1e3 * best_decode_gpu / o.generate);
+    std::printf("decode   %llu steps: %.1f tokens/s wall (%.3f ms/step), %.1f tokens/s GPU (%.3f ms/step)\n",
+                static_cast<unsigned long long>(decode_steps), decode_tps, 1e3 * best_decode_wall / double(decode_steps),
+                decode_tokens / best_decode_gpu, 1e3 * best_decode_gpu / double(decode_steps));
     if (copy.best() > 0)
         std::printf("memory   read %.0f GB/s (read probe); copy %.0f GB/s by vkCmdCopyBuffer, %.0f GB/s by the copy "
                     "probe (bytes read + written)\n",
@@ -275,6 +292,16 @@ Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI:
                          ->check(CLI::PositiveNumber);
                      sub.add_flag("--moe-stats", o->moe_stats, "MoE routing per layer and expert of the last round");
                      sub.add_flag("--json", o->json, "Print JSON");
+                     sub.add_option("--requests", o->throughput.requests,
+                                    "Serving benchmark: this many requests batched continuously (-b: at once)")
+                         ->check(CLI::Range(0u, 1u << 20));
+                     sub.add_option("--prompt-len", o->throughput.prompt_len, "--requests: prompt tokens, N or A-B");
+                     sub.add_option("--gen-len", o->throughput.gen_len, "--requests: output tokens, N or A-B");
+                     sub.add_option("--rate", o->throughput.rate, "--requests: Poisson arrivals per second (0: all at once)")
+                         ->check(CLI::NonNegativeNumber);
+                     sub.add_option("--step-tokens", o->throughput.step_tokens, "--requests: token budget of one step")
+                         ->check(CLI::Range(1u, 1u << 16));
+                     sub.add_option("--seed", o->throughput.seed, "--requests: seed of the lengths, prompts and arrivals");
                      add_device_options(sub);
                      return std::function<int()>([o] { return run(*o); });
                  }};

@@ -1,6 +1,7 @@
 // `vkllm chat`: a multi-turn conversation on stdin/stdout. Each user line is
 // formatted with the model's chat template and only the new tokens of the turn
-// go through the GPU forward pass: the KV cache holds the conversation so far.
+// go through the engine: a runtime::Conversation keeps the conversation in one
+// sequence of the KV cache.
 // Ctrl-C while a reply is generated stops that reply (the cache keeps what was
 // produced); Ctrl-C at the prompt, Ctrl-D or /exit ends the session.
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include <string>
 
 #include "command.h"
+#include "device_options.h"
+#include "environment.h"
 #include "context_options.h"
 #include "interrupt.h"
 #include "output.h"
@@ -22,10 +25,9 @@
 #include "plan/forward.h"
 #include "progress.h"
 #include "runtime/chat_template.h"
-#include "runtime/sampler.h"
-#include "tokenizer/stream_decoder.h"
+#include "runtime/conversation.h"
 #include "tokenizer/tokenizer.h"
-#include "vk/device.h"
+#include "vkllm/engine.h"
 #include "vkllm/error.h"
 
 namespace vkllm::cli {
@@ -46,10 +48,7 @@ struct ChatOptions {
     std::string kv_type = "auto";
 };
 
-std::string default_model() {
-    if (const char* env = std::getenv("VKLLM_DEFAULT_MODEL")) return env;
-    return VKLLM_DEFAULT_MODEL_DIR;
-}
+std::string default_model() { return env::default_model(VKLLM_DEFAULT_MODEL_DIR); }
 
 // The template family: --template, else the tokenizer_config.json next to the
 // tokenizer, else the special tokens the vocabulary has.
@@ -68,24 +67,24 @@ runtime::ChatFamily choose_family(const ChatOptions& o, const std::string& token
         [&](std::string_view text) { return tok.find_token(text).has_value(); });
 }
 
+// The engine and the conversation it holds; this class only prints.
 class ChatSession {
 public:
     ChatSession(const ChatOptions& o, const LoadedModel& model, tokenizer::Tokenizer& tok, runtime::ChatFamily family)
-        : o_(o), model_(model), tok_(tok), template_(family), params_(sampling_params(o)), sampler_(params_),
-          stream_(tok, true) {
-        instance_ = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-        device_ = std::make_unique<vk::Device>(instance_);
-        plan::ForwardOptions options;
-        options.storage = plan::parse_matrix_storage(o.weights);
+        : o_(o), params_(sampling_params(o)) {
+        EngineOptions options;
+        set_device_options(options);
+        options.weights = o.weights;
+        options.tokenizer = &tok;
         ProgressBar bar("loading weights", !o.quiet);
         options.on_upload_progress = bar.callback();
         const uint32_t wanted = choose_context(model.config, o.context);
-        options.kv_type = kv_type_option(o.kv_type);
-        options.kv_budget_bytes = kv_budget_for_context(model.config, wanted, options.kv_block_size,
-                                                        kv_type_on(o.kv_type, device_->caps()));
-        forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
-        context_ = std::min(forward_->max_context(), wanted);
-        if (std::string eot = template_.end_of_turn(); !eot.empty()) {
+        options.context = wanted;
+        options.kv_type = o.kv_type;
+        engine_ = std::make_unique<Engine>(model, options);
+        runtime::ChatTemplate chat_template(family);
+        conversation_ = std::make_unique<runtime::Conversation>(*engine_, tok, model.config.vocab_size, chat_template, o.system);
+        if (std::string eot = chat_template.end_of_turn(); !eot.empty()) {
             end_of_turn_ = tok.find_token(eot);
             if (!end_of_turn_ && !o.quiet)
                 std::fprintf(stderr, "vkllm: '%s' is not a token of %s; replies end only at EOS or --max-tokens\n",
@@ -93,68 +92,60 @@ public:
         }
     }
 
-    std::string device_name() const { return device_->caps().name; }
+    std::string device_name() const { return engine_->device_name(); }
     const runtime::SamplingParams& sampling() const { return params_; }
-    uint32_t context() const { return context_; }
+    uint32_t context() const { return engine_->context(); }
 
-    void reset() {
-        forward_->reset();
-        history_.clear();
-        unfed_.clear();
-        fresh_ = true;
-    }
+    void reset() { conversation_->reset(); }
 
     // One user message in, the reply streamed to stdout.
     void turn(const std::string& user) {
-        std::vector<int32_t> feed = turn_tokens(user);
-        if (!fits(feed)) {
-            if (!fresh_) {
+        const uint32_t context = engine_->context();
+        std::vector<int32_t> feed = conversation_->turn_tokens(user);
+        if (!conversation_->fits(feed)) {
+            if (!conversation_->fresh()) {
                 std::fprintf(stderr, "vkllm: the conversation is too long for the context of %u tokens; starting a new one\n",
-                             context_);
+                             context);
                 reset();
-                feed = turn_tokens(user);
+                feed = conversation_->turn_tokens(user);
             }
-            if (!fits(feed)) {
+            if (!conversation_->fits(feed)) {
                 std::fprintf(stderr, "vkllm: this message (%zu tokens) is too long for the context of %u tokens; skipped\n",
-                             feed.size(), context_);
+                             feed.size(), context);
                 reset();
                 return;
             }
         }
-        fresh_ = false;
-        const size_t turn_size = feed.size();
-        uint32_t replied = 0;
-        stream_.reset();  // each reply starts its own line, so its leading space is dropped like a text start
-        bool overflow = false, stopped = false;
-        for (uint32_t produced = 0; produced < o_.max_tokens; ++produced) {
+        const uint32_t turn_size = conversation_->new_tokens(feed);
+        Request reply;
+        reply.sampling = params_;
+        reply.max_tokens = o_.max_tokens;
+        reply.stop_at_eos = !o_.ignore_eos;
+        if (!o_.ignore_eos && end_of_turn_) reply.stop_tokens.push_back(*end_of_turn_);
+        const uint64_t id = conversation_->send(feed, reply, [](const TokenEvent& e) { write_stdout(e.text); });
+        bool stopped = false;
+        while (!engine_->finished(id)) {
             if (interrupted()) {  // Ctrl-C: this reply ends; what it produced stays in the cache
+                engine_->cancel(id);
                 stopped = true;
                 break;
             }
-            if (forward_->length() + feed.size() > context_) {
-                overflow = true;
-                break;
-            }
-            std::vector<float> logits = forward_->step(feed, true);
-            history_.insert(history_.end(), feed.begin(), feed.end());
-            feed.clear();
-            int32_t next = sampler_.sample(logits, history_);
-            if (!o_.ignore_eos && (next == end_of_turn_ || next == tok_.eos_id())) break;
-            print(stream_.push(next));
-            feed.push_back(next);
-            ++replied;
+            engine_->step();
         }
-        unfed_ = std::move(feed);  // the reply's last token, given to the cache with the next turn
-        print(stream_.flush() + "\n");
+        write_stdout("\n");
+        const RequestResult& r = engine_->result(id);
+        // A reply that ended at EOS or end-of-turn counts only the tokens it printed.
+        const bool ended = r.reason == FinishReason::Eos || r.reason == FinishReason::StopToken;
+        const uint32_t replied = r.timings.generated - (ended ? 1 : 0);
         if (!o_.quiet)
-            std::fprintf(stderr, "vkllm: turn of %zu new tokens, reply of %u tokens, %u of %u context tokens in use\n",
-                         turn_size, replied, forward_->length(), context_);
+            std::fprintf(stderr, "vkllm: turn of %u new tokens, reply of %u tokens, %u of %u context tokens in use\n",
+                         turn_size, replied, conversation_->tokens_in_use(), context);
         if (stopped) {
             clear_interrupt();
             std::fprintf(stderr, "vkllm: reply stopped (Ctrl-C); Ctrl-C at the prompt, Ctrl-D or /exit quits\n");
         }
-        if (overflow) {
-            std::fprintf(stderr, "vkllm: the context of %u tokens is full; the conversation starts over\n", context_);
+        if (r.reason == FinishReason::ContextFull) {
+            std::fprintf(stderr, "vkllm: the context of %u tokens is full; the conversation starts over\n", context);
             reset();
         }
     }
@@ -166,39 +157,11 @@ private:
         return p;
     }
 
-    // Tokens that bring the cache from where it stands to the assistant header of this turn.
-    std::vector<int32_t> turn_tokens(const std::string& user) const {
-        std::vector<int32_t> out = unfed_;
-        if (fresh_ && !template_.spells_bos()) out.insert(out.end(), tok_.prefix_ids().begin(), tok_.prefix_ids().end());
-        std::vector<int32_t> text = tok_.encode(template_.user_turn(user, fresh_, o_.system), false);
-        out.insert(out.end(), text.begin(), text.end());
-        for (int32_t id : out)
-            if (uint32_t(id) >= model_.config.vocab_size)
-                throw InputError("token id " + std::to_string(id) + " from the tokenizer is outside the model's vocabulary of " +
-                                 std::to_string(model_.config.vocab_size) + " (tokenizer and model do not match)");
-        return out;
-    }
-
-    // Room for the turn and at least one reply token.
-    bool fits(const std::vector<int32_t>& feed) const { return forward_->length() + feed.size() + 1 <= context_; }
-
-    static void print(const std::string& text) { write_stdout(text); }
-
     const ChatOptions& o_;
-    const LoadedModel& model_;
-    tokenizer::Tokenizer& tok_;
-    runtime::ChatTemplate template_;
     runtime::SamplingParams params_;
-    runtime::Sampler sampler_;
-    tokenizer::StreamDecoder stream_;
-    std::shared_ptr<vk::Instance> instance_;
-    std::unique_ptr<vk::Device> device_;
-    std::unique_ptr<plan::GpuForward> forward_;
+    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<runtime::Conversation> conversation_;
     std::optional<int32_t> end_of_turn_;
-    uint32_t context_ = 0;
-    bool fresh_ = true;
-    std::vector<int32_t> history_;  // every token in the cache, for the sampler's penalties
-    std::vector<int32_t> unfed_;
 };
 
 // What the chat prompt understands besides messages.

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "device_options.h"
 #include "vk/device.h"
 
 namespace vkllm::cli {
@@ -111,12 +112,11 @@ Registration reg{"devices", "List Vulkan devices and their capabilities", [](CLI
                      sub.add_flag("--json", *json, "Print JSON for scripts");
                      add_device_options(sub);
                      return std::function<int()>([json] {
-                         auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
+                         auto instance = std::make_shared<vk::Instance>(instance_options());
                          auto devices = vk::list_devices(*instance);
-                         const char* selector = std::getenv("VKLLM_DEVICE");
-                         size_t selected = devices.empty() ? 0 : vk::select_device(devices, selector ? selector : "");
-                         if (const char* limits = std::getenv("VKLLM_DEVICE_LIMITS"))
-                             if (!devices.empty()) vk::apply_limits(devices[selected].caps, limits);
+                         const vk::DeviceOptions chosen = device_options();
+                         size_t selected = devices.empty() ? 0 : vk::select_device(devices, chosen.selector);
+                         if (!chosen.limits.empty() && !devices.empty()) vk::apply_limits(devices[selected].caps, chosen.limits);
                          if (*json) {
                              nlohmann::json out = nlohmann::json::array();
                              for (size_t i = 0; i < devices.size(); ++i)

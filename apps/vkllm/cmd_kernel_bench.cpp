@@ -8,6 +8,7 @@
 #include <random>
 
 #include "command.h"
+#include "device_options.h"
 #include "common/half.h"
 #include "ops/linear.h"
 #include "vk/buffer.h"
@@ -113,8 +114,8 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                      add_device_options(sub);
                      return std::function<int()>([repeats, knobs, only] {
                          std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows appear as they are measured
-                         auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-                         vk::Device device(instance);
+                         auto instance = std::make_shared<vk::Instance>(instance_options());
+                         vk::Device device(instance, device_options());
                          if (!device.caps().timestamps) {
                              std::fprintf(stderr, "vkllm: %s has no GPU timestamps on its compute queue\n",
                                           device.caps().name.c_str());

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "device_options.h"
 #include "context_options.h"
 #include "output.h"
 #include "model/load.h"
@@ -46,8 +47,8 @@ int run(const LogitsOptions& o) {
     LoadedModel model = load_model(o.model);
     require_fits_context(ids.size(), model.config.max_position, "--tokens (" + std::to_string(ids.size()) + " ids)",
                          "give at most " + std::to_string(model.config.max_position) + " token ids");  // before any GPU work
-    auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    vk::Device device(instance);
+    auto instance = std::make_shared<vk::Instance>(instance_options());
+    vk::Device device(instance, device_options());
     plan::ForwardOptions options;
     options.storage = plan::parse_matrix_storage(o.storage);
     options.max_step_tokens = o.chunk;

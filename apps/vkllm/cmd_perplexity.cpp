@@ -1,6 +1,7 @@
-// `vkllm perplexity`: how well a model predicts a text file, on the GPU by
-// default (each chunk a fresh sequence through the paged KV cache, weights as
-// stored), or on the CPU reference with `--backend reference`.
+// `vkllm perplexity`: how well a model predicts a text file through the
+// engine's scoring (each chunk a fresh sequence), on the GPU by default
+// (through the paged KV cache, weights as stored), or on the CPU reference
+// with `--backend reference`.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -10,16 +11,15 @@
 
 #include "command.h"
 #include "context_options.h"
+#include "device_options.h"
 #include "common/input_file.h"
 #include "model_tokenizer.h"
 #include "model/load.h"
-#include "plan/forward.h"
 #include "progress.h"
-#include "reference/reference.h"
+#include "reference_executor.h"
 #include "runtime/perplexity.h"
 #include "tokenizer/tokenizer.h"
-#include "vk/device.h"
-#include "vk/instance.h"
+#include "vkllm/engine.h"
 #include "vkllm/error.h"
 
 namespace vkllm::cli {
@@ -50,27 +50,20 @@ int run(const PerplexityOptions& o) {
     const uint64_t chunks = tokens.empty() ? 0 : (tokens.size() + window - 1) / window;
     ProgressBar bar("perplexity", !o.json);
     uint64_t chunks_done = 0;
-    std::string backend_name = "CPU reference", kv_name = "none";
-    runtime::ForwardFn forward;
-    std::shared_ptr<vk::Instance> instance;
-    std::unique_ptr<vk::Device> device;
-    std::unique_ptr<plan::GpuForward> gpu;
+    EngineOptions options;
+    options.step_tokens = std::min<uint32_t>(window, 512);
+    std::unique_ptr<Engine> engine;
     if (o.backend == "gpu") {
-        instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-        device = std::make_unique<vk::Device>(instance);
-        backend_name = device->caps().name;
-        plan::ForwardOptions options;
-        options.max_step_tokens = std::min<uint32_t>(window, 512);
-        options.kv_type = kv_type_option(o.kv_type);
-        gpu = std::make_unique<plan::GpuForward>(*device, model.config, model.weights, options);
-        kv_name = dtype_traits(gpu->kv_type()).name;
-        forward = [&](const std::vector<int32_t>& t) {
-            gpu->reset();  // every chunk is predicted from its own start token only
-            return gpu->step(t);
-        };
+        set_device_options(options);
+        options.kv_type = o.kv_type;
+        engine = std::make_unique<Engine>(model, options);
     } else {
-        forward = [&](const std::vector<int32_t>& t) { return reference_forward(model.config, model.weights, t); };
+        engine = std::make_unique<Engine>(std::make_unique<ReferenceExecutor>(model), model.config, options);
     }
+    const std::string backend_name = engine->device_name(), kv_name = engine->kv_type();
+    const bool gpu = o.backend == "gpu";
+    // Every chunk is a fresh sequence, predicted from its own start token only.
+    runtime::ForwardFn forward = [&](const std::vector<int32_t>& t) { return engine->score(t); };
     auto with_progress = [&](const std::vector<int32_t>& t) {
         std::vector<float> logits = forward(t);
         bar.update_count(++chunks_done, chunks, "chunks");

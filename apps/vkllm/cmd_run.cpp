@@ -1,14 +1,17 @@
 // `vkllm run`: generate text from a prompt, streaming tokens as they come.
-// The prompt is one prefill through the GPU forward pass, then one decode step
-// per token through the paged KV cache. `--backend reference` runs the CPU
-// reference instead (a full pass per token: slow, for checking). Ctrl-C stops
-// generating after the current step: the timing line still comes, exit 130.
+// One request through the engine (vkllm/engine.h): the prompt in steps of the
+// engine's token budget, then one decode step per token through the paged KV
+// cache. `--backend reference` runs the same loop over the CPU reference (a
+// full pass per token: slow, for checking). Ctrl-C cancels the request after
+// the current step: the timing line still comes, exit 130.
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "device_options.h"
+#include "environment.h"
 #include "context_options.h"
 #include "interrupt.h"
 #include "output.h"
@@ -19,11 +22,10 @@
 #include "ops/topk.h"
 #include "plan/forward.h"
 #include "progress.h"
-#include "vk/device.h"
-#include "reference/reference.h"
-#include "runtime/sampler.h"
-#include "tokenizer/stream_decoder.h"
+#include "reference_executor.h"
+#include "runtime/shortlist.h"
 #include "tokenizer/tokenizer.h"
+#include "vkllm/engine.h"
 #include "vkllm/error.h"
 
 namespace vkllm::cli {
@@ -47,117 +49,45 @@ struct RunOptions {
     std::vector<std::string> stop;
 };
 
-// How many candidates the GPU must hand back for the sampler to see everything
-// it could pick: 0 when it needs the whole row (no top-k). Penalties can pull a
-// candidate below others, so then a margin past top-k is fetched.
-uint32_t gpu_candidates(const runtime::SamplingParams& p) {
-    const bool penalties =
-        p.repetition_penalty != 1.0f || p.frequency_penalty != 0.0f || p.presence_penalty != 0.0f;
-    uint32_t k = p.greedy() ? 1 : uint32_t(std::max(p.top_k, 0));
-    if (k == 0) return 0;
-    if (penalties) k = std::max(2 * k, k + 16);
-    return std::min<uint32_t>(k, ops::kMaxTopK);
+// The engine that generates: on the GPU (top-k candidates selected there
+// when sampling allows), or over the CPU reference with --backend reference.
+std::unique_ptr<Engine> make_engine(const RunOptions& o, const LoadedModel& model, const tokenizer::Tokenizer& tok,
+                                    const runtime::SamplingParams& params, uint32_t context) {
+    EngineOptions options;
+    options.tokenizer = &tok;
+    options.context = context;
+    if (o.backend == "reference")
+        return std::make_unique<Engine>(std::make_unique<ReferenceExecutor>(model), model.config, options);
+    if (o.backend != "gpu") throw InputError("--backend must be gpu or reference, not '" + o.backend + "'");
+    set_device_options(options);
+    options.weights = o.weights;
+    ProgressBar bar("loading weights", !o.quiet && !o.json);
+    options.on_upload_progress = bar.callback();
+    options.gpu_shortlist = runtime::shortlist_size(params, ops::kMaxTopK);
+    options.kv_type = o.kv_type;
+    return std::make_unique<Engine>(model, options);
 }
 
-// The next token of a growing sequence, from the GPU (top-k candidates
-// selected there when sampling allows) or the CPU reference.
-class Generator {
-public:
-    Generator(const RunOptions& o, const LoadedModel& model, const runtime::SamplingParams& params, uint32_t context)
-        : model_(model), context_(context) {
-        if (o.backend == "reference") return;
-        if (o.backend != "gpu") throw InputError("--backend must be gpu or reference, not '" + o.backend + "'");
-        instance_ = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-        device_ = std::make_unique<vk::Device>(instance_);
-        plan::ForwardOptions options;
-        options.storage = plan::parse_matrix_storage(o.weights);
-        ProgressBar bar("loading weights", !o.quiet && !o.json);
-        options.on_upload_progress = bar.callback();
-        options.top_k = std::min(gpu_candidates(params), model.config.vocab_size);
-        options.kv_type = kv_type_option(o.kv_type);
-        options.kv_budget_bytes = kv_budget_for_context(model.config, context, options.kv_block_size,
-                                                        kv_type_on(o.kv_type, device_->caps()));
-        forward_ = std::make_unique<plan::GpuForward>(*device_, model.config, model.weights, options);
-        context_ = std::min(context_, forward_->max_context());
-        max_step_tokens_ = options.max_step_tokens;
-    }
-    // Tokens the sequence may hold: -c, the model's context, or what the KV cache fits.
-    uint32_t context() const { return context_; }
-    // Most tokens the GPU takes in one step (a longer prompt is fed in pieces).
-    uint32_t max_step_tokens() const { return forward_ ? max_step_tokens_ : 0; }
-    // Appends `tokens` without sampling from them (GPU backend: a prompt piece).
-    void feed(std::span<const int32_t> tokens) { forward_->step(tokens, true); }
-    std::string backend_name() const { return forward_ ? device_->caps().name : "CPU reference"; }
-    // KV-cache bytes in use and allocated (GPU backend only).
-    // Element type of the KV cache ("none" on the CPU reference).
-    std::string kv_type() const { return forward_ ? dtype_traits(forward_->kv_type()).name : "none"; }
-    std::pair<uint64_t, uint64_t> kv_bytes() const {
-        if (!forward_) return {0, 0};
-        auto usage = forward_->kv_usage();
-        return {usage.bytes_used, usage.bytes_total};
-    }
-    // Routing statistics of every MoE layer so far (GPU backend only; empty for dense models).
-    std::vector<ops::MoeStats> moe_stats() const { return forward_ ? forward_->moe_stats() : std::vector<ops::MoeStats>{}; }
-    // The token after `new_tokens`, the tokens appended since the last call (`all` holds every token so far).
-    int32_t next(runtime::Sampler& sampler, std::span<const int32_t> new_tokens, const std::vector<int32_t>& all) {
-        if (forward_ && forward_->top_k() > 0) {
-            plan::Candidates c = forward_->step_top_k(new_tokens);
-            return sampler.sample_shortlist(c.ids, c.logits, all);
-        }
-        if (forward_) return sampler.sample(forward_->step(new_tokens, true), all);
-        std::vector<float> logits = reference_forward(model_.config, model_.weights, all);
-        const size_t vocab = model_.config.vocab_size;
-        return sampler.sample(std::span<const float>(logits.data() + logits.size() - vocab, vocab), all);
-    }
-
-private:
-    const LoadedModel& model_;
-    uint32_t context_ = 0;
-    uint32_t max_step_tokens_ = 0;
-    std::shared_ptr<vk::Instance> instance_;
-    std::unique_ptr<vk::Device> device_;
-    std::unique_ptr<plan::GpuForward> forward_;
-};
-
-std::string default_model() {
-    if (const char* env = std::getenv("VKLLM_DEFAULT_MODEL")) return env;
-    return VKLLM_DEFAULT_MODEL_DIR;
-}
+std::string default_model() { return env::default_model(VKLLM_DEFAULT_MODEL_DIR); }
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // What --moe-stats adds after generation: a report on stderr, or fields of the JSON output.
-void report_moe_stats(const std::string& model_path, const LoadedModel& model, const Generator& generator, nlohmann::json* json) {
+void report_moe_stats(const std::string& model_path, const LoadedModel& model, Engine& engine, nlohmann::json* json) {
     if (model.config.moe.num_experts == 0) {
         std::fprintf(stderr, "vkllm: --moe-stats: %s has no MoE layers (a dense model), so there are no routing statistics\n",
                      model_path.c_str());
         if (json) (*json)["moe"] = nlohmann::json::array();
         return;
     }
-    std::vector<ops::MoeStats> stats = generator.moe_stats();
+    std::vector<ops::MoeStats> stats = engine.gpu_forward() ? engine.gpu_forward()->moe_stats() : std::vector<ops::MoeStats>{};
     if (json) {
         (*json)["moe"] = moe_stats_json(stats);
         add_moe_summary_json(*json, summarize_moe(stats));
     } else {
         std::fputs(format_moe_report(stats).c_str(), stderr);
     }
-}
-
-// A prompt of more tokens than one step takes is fed in pieces (all but its
-// last), with a progress bar on a terminal; returns how many tokens it fed.
-size_t feed_long_prompt(Generator& generator, const std::vector<int32_t>& tokens, bool show) {
-    const size_t step = generator.max_step_tokens();
-    if (step == 0 || tokens.size() <= step) return 0;
-    const size_t upto = (tokens.size() - 1) / step * step;  // the last piece goes with the first sample
-    ProgressBar bar("prompt", show);
-    size_t fed = 0;
-    while (fed < upto && !interrupted()) {  // Ctrl-C: the generation loop sees the flag next
-        generator.feed(std::span<const int32_t>(tokens.data() + fed, step));
-        fed += step;
-        bar.update_count(fed, tokens.size(), "tokens");
-    }
-    return fed;
 }
 
 int run(const RunOptions& o) {
@@ -186,91 +116,73 @@ int run(const RunOptions& o) {
 
     runtime::SamplingParams params = o.sampling;
     if (o.greedy) params.temperature = 0.f;
-    runtime::Sampler sampler(params);
-    tokenizer::StreamDecoder stream(tok, true);
-    Generator generator(o, model, params, wanted_context);
-    if (generator.context() < wanted_context)  // the KV cache that fits in device memory is smaller
-        require_fits_context(tokens.size() + o.max_tokens, generator.context(), what + " (the KV cache that fits this device)", "lower -n or -c");
+    std::unique_ptr<Engine> engine = make_engine(o, model, tok, params, wanted_context);
+    if (engine->context() < wanted_context)  // the KV cache that fits in device memory is smaller
+        require_fits_context(tokens.size() + o.max_tokens, engine->context(), what + " (the KV cache that fits this device)", "lower -n or -c");
     if (!o.quiet) {
         std::string sampling = params.greedy() ? "greedy" : "seed " + std::to_string(params.seed);
         std::fprintf(stderr, "vkllm: %s on %s, context %u tokens, %s\n", model_path.c_str(),
-                     generator.backend_name().c_str(), generator.context(), sampling.c_str());
+                     engine->device_name().c_str(), engine->context(), sampling.c_str());
     }
     if (!o.json) write_stdout(o.prompt);
 
-    const size_t prompt_tokens = tokens.size();
-    std::string generated;
-    double prompt_s = 0, gen_s = 0;
-    uint32_t produced = 0;
-    std::string stop_reason = "length";
-    auto t_prompt = Clock::now();
-    size_t fed = feed_long_prompt(generator, tokens, !o.quiet && !o.json);  // tokens already given to the generator
-    prompt_s += seconds_since(t_prompt);
-    while (produced < o.max_tokens) {
-        if (interrupted()) {
-            stop_reason = "interrupted";
+    Request request;
+    request.prompt = tokens;
+    request.sampling = params;
+    request.max_tokens = o.max_tokens;
+    request.stop_at_eos = !o.ignore_eos;
+    request.stop = o.stop;
+    const uint64_t id = engine->submit(std::move(request), [&](const TokenEvent& e) {
+        if (!o.json) write_stdout(e.text);
+    });
+    // A prompt longer than one step goes in pieces: a progress bar on a terminal.
+    ProgressBar bar("prompt", !o.quiet && !o.json && tokens.size() > plan::ForwardOptions{}.max_step_tokens);
+    while (!engine->finished(id)) {
+        if (interrupted()) {  // Ctrl-C: stop after the current step
+            engine->cancel(id);
             break;
         }
-        auto t = Clock::now();
-        int32_t next =
-            generator.next(sampler, std::span<const int32_t>(tokens.data() + fed, tokens.size() - fed), tokens);
-        fed = tokens.size();
-        (produced == 0 ? prompt_s : gen_s) += seconds_since(t);
-        tokens.push_back(next);
-        ++produced;
-        if (!o.ignore_eos && tok.eos_id() && next == *tok.eos_id()) {
-            stop_reason = "eos";
-            break;
-        }
-        std::string piece = stream.push(next);
-        generated += piece;
-        if (!o.json) write_stdout(piece);
-        // Only the window that the new piece can complete needs searching.
-        bool stopped = false;
-        for (const auto& stop : o.stop) {
-            size_t window = piece.size() + stop.size();
-            size_t from = generated.size() > window ? generated.size() - window : 0;
-            if (!stop.empty() && generated.find(stop, from) != std::string::npos) stopped = true;
-        }
-        if (stopped) {
-            stop_reason = "stop";
-            break;
-        }
+        engine->step();
+        if (auto [done, total] = engine->prompt_progress(id); done < total) bar.update_count(done, total, "tokens");
     }
-    std::string tail = stream.flush();
-    generated += tail;
-    if (!o.json) write_stdout(tail + "\n");  // flushed: the status lines on stderr come after the text
+    bar.finish();
+    if (!o.json) write_stdout("\n");  // flushed: the status lines on stderr come after the text
 
+    const RequestResult& r = engine->result(id);
+    const std::string stop_reason = finish_reason_name(r.reason);
+    const size_t prompt_tokens = tokens.size();
+    const uint32_t produced = r.timings.generated;
     // The first step processes the prompt; each later step one more token.
-    double prompt_tps = prompt_s > 0 ? prompt_tokens / prompt_s : 0;
+    const double prompt_s = r.timings.queued_s + r.timings.prefill_s, gen_s = r.timings.decode_s;
+    double prompt_tps = prompt_s > 0 && produced > 0 ? prompt_tokens / prompt_s : 0;
     double gen_tps = gen_s > 0 && produced > 1 ? (produced - 1) / gen_s : 0;
+    const uint64_t kv_used = r.kv_bytes, kv_total = engine->kv_bytes().second;
     if (o.json) {
         nlohmann::json out = {{"model", model_path},
-                              {"backend", generator.backend_name()},
+                              {"backend", engine->device_name()},
                               {"prompt", o.prompt},
                               {"prompt_tokens", prompt_tokens},
-                              {"text", generated},
-                              {"tokens", std::vector<int32_t>(tokens.begin() + long(prompt_tokens), tokens.end())},
+                              {"text", r.text},
+                              {"tokens", r.tokens},
                               {"stop_reason", stop_reason},
                               {"seed", params.seed},
-                              {"context", generator.context()},
+                              {"context", engine->context()},
                               {"load_seconds", load_s},
-                              {"kv_type", generator.kv_type()},
-                              {"kv_bytes_used", generator.kv_bytes().first},
-                              {"kv_bytes_allocated", generator.kv_bytes().second},
+                              {"kv_type", engine->kv_type()},
+                              {"kv_bytes_used", kv_used},
+                              {"kv_bytes_allocated", kv_total},
                               {"prompt_tokens_per_second", prompt_tps},
                               {"generation_tokens_per_second", gen_tps}};
-        if (o.moe_stats) report_moe_stats(model_path, model, generator, &out);
+        if (o.moe_stats) report_moe_stats(model_path, model, *engine, &out);
         write_stdout(out.dump() + "\n");
     } else if (!o.quiet) {
         std::fprintf(stderr, "vkllm: prompt %zu tokens at %.1f tokens/s, generated %u tokens at %.1f tokens/s (%s)\n",
                      prompt_tokens, prompt_tps, produced, gen_tps, stop_reason.c_str());
-        if (auto [used, total] = generator.kv_bytes(); total > 0)
+        if (kv_total > 0)
             std::fprintf(stderr, "vkllm: KV cache (%s) %.2f MiB in use of %.2f MiB allocated\n",
-                         generator.kv_type().c_str(), used / 1048576.0,
-                         total / 1048576.0);
+                         engine->kv_type().c_str(), kv_used / 1048576.0, kv_total / 1048576.0);
     }
-    if (o.moe_stats && !o.json) report_moe_stats(model_path, model, generator, nullptr);
+    if (o.moe_stats && !o.json) report_moe_stats(model_path, model, *engine, nullptr);
     return stop_reason == "interrupted" ? kInterruptedExit : 0;
 }
 

@@ -36,12 +36,6 @@ DType kv_type_on(const std::string& kv_type, const vk::DeviceCaps& caps) {
     return kv::resolve_cache_type(kv_type_option(kv_type), caps.storage_16bit);
 }
 
-uint64_t kv_budget_for_context(const ModelConfig& model, uint32_t context, uint32_t block_size, DType type) {
-    if (context >= model.max_position) return 0;
-    const kv::KvGeometry geometry{model.num_layers, model.kv_heads(), model.head_size(), block_size, type};
-    return geometry.bytes_per_block() * ((uint64_t(context) + block_size - 1) / block_size);
-}
-
 void require_fits_context(uint64_t needed, uint64_t context, const std::string& what, const std::string& hint) {
     if (needed <= context) return;
     throw InputError(what + " needs " + std::to_string(needed) + " tokens, more than the context of " +

@@ -29,11 +29,6 @@ std::optional<DType> kv_type_option(const std::string& kv_type);
 // The type the cache will really have on `caps` (auto resolved).
 DType kv_type_on(const std::string& kv_type, const vk::DeviceCaps& caps);
 
-// KV-cache bytes that hold `context` tokens of one sequence in blocks of
-// `block_size` in `type`; 0 (the engine's default budget) when `context` is
-// the model's whole context.
-uint64_t kv_budget_for_context(const ModelConfig& model, uint32_t context, uint32_t block_size, DType type);
-
 // Throws InputError "<what> needs N tokens, more than the context of C tokens (<why C>); <hint>".
 void require_fits_context(uint64_t needed, uint64_t context, const std::string& what, const std::string& hint);
 

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "command.h"
+#include "environment.h"
 #include "output.h"
 #include "vkllm/error.h"
 
@@ -89,7 +90,9 @@ int main(int argc, char** argv) {
         return status;
     } catch (const vkllm::Error& e) {
         std::fflush(stdout);  // what was printed stays ahead of the error
-        return report_error(e.what());
+        std::string message = e.what();
+        if (message.find("no usable Vulkan driver") != std::string::npos) message += vkllm::env::driver_files_note();
+        return report_error(message);
     } catch (const std::bad_alloc&) {
         return report_error("out of memory");
     } catch (const std::exception& e) {

@@ -1,7 +1,7 @@
 #pragma once
 // Rotary position embedding on the GPU, in place on f32 [tokens, heads, head_dim].
 // Inverse frequencies (with any scaling method) are computed on the CPU (see
-// reference/rope.h, rope_inverse_frequencies) and uploaded as f32.
+// model/rope_frequencies.h, rope_inverse_frequencies) and uploaded as f32.
 #include <cstdint>
 
 #include "vk/buffer.h"

@@ -6,7 +6,10 @@
 #include <cstring>
 
 #include "kv/kv_type.h"
+#include "model/alibi_slopes.h"
 #include "model/expected_tensors.h"
+#include "model/rope_frequencies.h"
+#include "model/sinusoidal.h"
 #include "ops/attention.h"
 #include "ops/eltwise.h"
 #include "ops/embedding.h"
@@ -16,9 +19,6 @@
 #include "ops/rope.h"
 #include "ops/rows.h"
 #include "ops/topk.h"
-#include "reference/alibi.h"
-#include "reference/embeddings.h"
-#include "reference/rope.h"
 #include "vkllm/error.h"
 
 namespace vkllm::plan {
@@ -139,7 +139,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
         in.sinusoidal_rows = host_buffer(device, uint64_t(t) * hidden, "sinusoidal positions");
     std::memset(in.type_ids->mapped(), 0, in.type_ids->size());
     if (config_.position == PositionEncoding::ALiBi) {
-        auto slopes = ref::alibi_slopes(heads);
+        auto slopes = alibi_slopes(heads);
         auto* dst = static_cast<float*>(in.alibi_slopes->mapped());
         for (uint32_t h = 0; h < heads; ++h) dst[h] = float(slopes[h]);
     }
@@ -203,7 +203,7 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
                 // Rows of the fixed table, computed here rather than stored for the whole context.
                 float* dst = sinusoidal + size_t(row) * config_.hidden_size;
                 std::fill(dst, dst + config_.hidden_size, 0.0f);
-                ref::add_sinusoidal_position(dst, config_.hidden_size, length + i);
+                add_sinusoidal_position(dst, config_.hidden_size, length + i);
             }
         }
         context[b] = int32_t(length + n);
@@ -220,7 +220,7 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
 }
 
 void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
-    std::vector<double> inv = ref::rope_inverse_frequencies(config_.rope, ref::rotary_dims(config_), sequence_length);
+    std::vector<double> inv = rope_inverse_frequencies(config_.rope, rotary_dims(config_), sequence_length);
     auto* dst = static_cast<float*>(inputs_->inv_freq->mapped());
     for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
 }
@@ -239,11 +239,11 @@ void GpuForward::check_step(uint32_t sequence, std::span<const int32_t> tokens) 
         throw InputError("an encoder-only model takes all its tokens in one step");
 }
 
-std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_only) {
-    check_step(0, tokens);
+std::vector<float> GpuForward::step(uint32_t sequence, std::span<const int32_t> tokens, bool last_only) {
+    check_step(sequence, tokens);
     const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
     std::vector<float> out;
-    run_chunks(tokens, last_only ? Output::LastRow : Output::AllRows, last_only ? nullptr : &out);
+    run_chunks(sequence, tokens, last_only ? Output::LastRow : Output::AllRows, last_only ? nullptr : &out);
     if (last_only) {
         out.resize(cols);
         vk::download(device_, *scratch_->out, out.data(), out.size() * 4);
@@ -251,11 +251,11 @@ std::vector<float> GpuForward::step(std::span<const int32_t> tokens, bool last_o
     return out;
 }
 
-Candidates GpuForward::step_top_k(std::span<const int32_t> tokens) {
+Candidates GpuForward::step_top_k(uint32_t sequence, std::span<const int32_t> tokens) {
     if (options_.top_k == 0) throw Error("step_top_k needs ForwardOptions::top_k > 0");
     if (config_.kind == ModelKind::EncoderOnly) throw InputError("an encoder-only model has no next-token candidates");
-    check_step(0, tokens);
-    run_chunks(tokens, Output::TopK, nullptr);
+    check_step(sequence, tokens);
+    run_chunks(sequence, tokens, Output::TopK, nullptr);
     Candidates c;
     const uint32_t k = std::min(options_.top_k, config_.vocab_size);
     c.ids.resize(k);
@@ -265,13 +265,13 @@ Candidates GpuForward::step_top_k(std::span<const int32_t> tokens) {
     return c;
 }
 
-void GpuForward::run_chunks(std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows) {
+void GpuForward::run_chunks(uint32_t sequence, std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows) {
     const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
     for (size_t first = 0; first < tokens.size(); first += options_.max_step_tokens) {
         size_t count = std::min<size_t>(options_.max_step_tokens, tokens.size() - first);
         bool last_chunk = first + count == tokens.size();
         // Chunks before the last only fill the KV cache, unless every row is wanted.
-        run_chunk(tokens.subspan(first, count),
+        run_chunk(sequence, tokens.subspan(first, count),
                   last_chunk || output == Output::AllRows ? output : Output::LastRow);
         if (all_rows) {
             size_t at = all_rows->size();
@@ -311,8 +311,8 @@ std::vector<float> GpuForward::step_batch(std::span<const SequenceTokens> batch)
     return out;
 }
 
-void GpuForward::run_chunk(std::span<const int32_t> tokens, Output output) {
-    const SequenceTokens only{0, tokens};
+void GpuForward::run_chunk(uint32_t sequence, std::span<const int32_t> tokens, Output output) {
+    const SequenceTokens only{sequence, tokens};
     run_batch(std::span<const SequenceTokens>(&only, 1), output);
 }
 

@@ -71,10 +71,12 @@ public:
     // Appends `tokens` to the sequence and returns row-major logits [n, vocab]
     // for every new token (encoder-only models: final hidden states [n, hidden],
     // and all tokens must come in one call). `last_only` returns just the last row.
-    std::vector<float> step(std::span<const int32_t> tokens, bool last_only = false);
+    std::vector<float> step(std::span<const int32_t> tokens, bool last_only = false) { return step(0, tokens, last_only); }
+    std::vector<float> step(uint32_t sequence, std::span<const int32_t> tokens, bool last_only);
     // Like step(.., true), but reads back only ForwardOptions::top_k candidates
     // for the last token instead of the whole vocabulary row.
-    Candidates step_top_k(std::span<const int32_t> tokens);
+    Candidates step_top_k(std::span<const int32_t> tokens) { return step_top_k(0, tokens); }
+    Candidates step_top_k(uint32_t sequence, std::span<const int32_t> tokens);
     // Forgets the sequence; its KV blocks return to the pool.
     void reset();
 
@@ -87,7 +89,7 @@ public:
     void reset_sequence(uint32_t sequence);
     uint32_t sequence_length(uint32_t sequence) const;
 
-    // The single-sequence calls above (step, step_top_k, reset) drive sequence 0.
+    // The single-sequence calls above without a sequence (step, step_top_k, reset) drive sequence 0.
     uint32_t length() const { return lengths_[0]; }
     uint32_t top_k() const { return options_.top_k; }
     // Most tokens the sequence can hold: the model's context or the KV pool, whichever is smaller.
@@ -95,6 +97,8 @@ public:
     const ModelConfig& config() const { return config_; }
     kv::KvUsage kv_usage() const { return cache_->usage(); }
     DType kv_type() const { return pools_->type(); }
+    // The KV bookkeeping, for a scheduler to count free blocks before a step.
+    const kv::KvCache& kv_cache() const { return *cache_; }
     uint64_t weight_bytes() const { return weights_.device_bytes(); }
     // Weight bytes a decode step of `batch` tokens must read: every weight, but
     // of each MoE layer's N routed experts only those its tokens pick (k for one
@@ -124,8 +128,8 @@ private:
     void write_rope_frequencies(uint32_t sequence_length);
     void check_step(uint32_t sequence, std::span<const int32_t> tokens) const;
     // Runs the tokens in chunks of at most max_step_tokens; the last chunk with `output`.
-    void run_chunks(std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows);
-    void run_chunk(std::span<const int32_t> tokens, Output output);
+    void run_chunks(uint32_t sequence, std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows);
+    void run_chunk(uint32_t sequence, std::span<const int32_t> tokens, Output output);
     void run_batch(std::span<const SequenceTokens> batch, Output output);
 
     vk::Device& device_;

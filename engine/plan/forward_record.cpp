@@ -14,7 +14,7 @@
 #include "plan/forward.h"
 #include "plan/forward_state.h"
 #include "plan/recorder.h"
-#include "reference/rope.h"
+#include "model/rope_frequencies.h"
 
 namespace vkllm::plan {
 
@@ -65,9 +65,9 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     spec.alibi = c.position == PositionEncoding::ALiBi;
     spec.kv_type = pools_->type();
     const ops::AttentionShape shape{n, batch, max_blocks_, max_context_};
-    ops::RopeSpec rope{hd, c.position == PositionEncoding::RoPE ? ref::rotary_dims(c) : 0,
+    ops::RopeSpec rope{hd, c.position == PositionEncoding::RoPE ? rotary_dims(c) : 0,
                        c.rope.style == RopeStyle::GPTJ ? ops::RopeStyle::GPTJ : ops::RopeStyle::NeoX,
-                       float(ref::rope_attention_factor(c.rope))};
+                       float(rope_attention_factor(c.rope))};
 
     // Attention block: `src` [n, hidden] -> s.proj [n, hidden], or added to `*residual` when given.
     // `norm`: the products normalise `src` themselves (Recorder::fusable_norm).

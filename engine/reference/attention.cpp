@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "reference/alibi.h"
+#include "model/alibi_slopes.h"
 #include "reference/norms.h"
 #include "reference/rope.h"
 

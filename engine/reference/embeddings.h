@@ -13,7 +13,4 @@ namespace vkllm::ref {
 Matrix embed(const ModelConfig& config, const ModelWeights& weights, const std::vector<int32_t>& tokens,
              const std::vector<int32_t>& token_types);
 
-// Transformer sinusoidal encoding: [2i] = sin(p / 10000^(2i/d)), [2i+1] = cos(same).
-void add_sinusoidal_position(float* row, size_t hidden, uint32_t position);
-
 }  // namespace vkllm::ref

@@ -55,7 +55,6 @@ void throw_result(VkResult result, const char* what) {
         case VK_ERROR_INCOMPATIBLE_DRIVER:
             message += " (no usable Vulkan driver was found: install 'mesa-vulkan-drivers' for lavapipe, which runs on any CPU, "
                        "or your GPU vendor's Vulkan driver";
-            if (const char* files = std::getenv("VK_DRIVER_FILES")) message += std::string("; VK_DRIVER_FILES is set to '") + files + "'";
             message += ")";
             break;
         case VK_ERROR_LAYER_NOT_PRESENT:

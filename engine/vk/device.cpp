@@ -4,7 +4,6 @@
 #include <cstring>
 #include <optional>
 
-#include "common/parse_number.h"
 #include "vk/check.h"
 #include "vk/cooperative_matrix_khr.h"
 #include "vk/pipeline.h"
@@ -13,16 +12,10 @@
 
 namespace vkllm::vk {
 
-namespace {
-std::string env_or(const char* name, const std::string& fallback) {
-    const char* v = std::getenv(name);
-    return v ? std::string(v) : fallback;
-}
-}  // namespace
-
-Device::Device(std::shared_ptr<Instance> instance, const DeviceOptions& options) : instance_(std::move(instance)) {
+Device::Device(std::shared_ptr<Instance> instance, const DeviceOptions& options)
+    : instance_(std::move(instance)), pipeline_cache_dir_(options.pipeline_cache_dir) {
     auto devices = list_devices(*instance_);
-    size_t index = select_device(devices, options.selector.empty() ? env_or("VKLLM_DEVICE", "") : options.selector);
+    size_t index = select_device(devices, options.selector);
     physical_ = devices[index].handle;
     caps_ = std::move(devices[index].caps);
     if (caps_.compute_queue_family == UINT32_MAX)
@@ -32,14 +25,12 @@ Device::Device(std::shared_ptr<Instance> instance, const DeviceOptions& options)
                           std::to_string(VK_API_VERSION_MAJOR(caps_.api_version)) + "." +
                           std::to_string(VK_API_VERSION_MINOR(caps_.api_version)) +
                           " only; vkllm needs 1.2 (update the driver)");
-    apply_limits(caps_, options.limits.empty() ? env_or("VKLLM_DEVICE_LIMITS", "") : options.limits);
+    apply_limits(caps_, options.limits);
     vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
-    if (const char* t = std::getenv("VKLLM_GPU_TIMEOUT")) {
-        const std::optional<double> seconds = parse_finite(t);
-        if (!seconds || *seconds <= 0)
-            throw InputError(std::string("VKLLM_GPU_TIMEOUT: '") + t + "' is not a positive number of seconds");
-        submit_timeout_s_ = std::max(1.0, *seconds);
-    }
+    if (!(options.submit_timeout_s > 0))
+        throw InputError("the GPU submission timeout must be a positive number of seconds, not " +
+                         std::to_string(options.submit_timeout_s));
+    submit_timeout_s_ = std::max(1.0, options.submit_timeout_s);
     create_device();
 }
 
@@ -97,7 +88,7 @@ void Device::create_device() {
     pool_info.queueFamilyIndex = caps_.compute_queue_family;
     VK_CHECK(vkCreateCommandPool(device_, &pool_info, nullptr, &command_pool_));
 
-    std::vector<uint8_t> cache_data = load_pipeline_cache(caps_);
+    std::vector<uint8_t> cache_data = load_pipeline_cache(pipeline_cache_dir_, caps_);
     VkPipelineCacheCreateInfo cache_info{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
     cache_info.initialDataSize = cache_data.size();
     cache_info.pInitialData = cache_data.empty() ? nullptr : cache_data.data();
@@ -117,7 +108,7 @@ Device::~Device() {
         if (vkGetPipelineCacheData(device_, pipeline_cache_, &size, nullptr) == VK_SUCCESS && size) {
             std::vector<uint8_t> data(size);
             if (vkGetPipelineCacheData(device_, pipeline_cache_, &size, data.data()) == VK_SUCCESS)
-                save_pipeline_cache(caps_, data);
+                save_pipeline_cache(pipeline_cache_dir_, caps_, data);
         }
         vkDestroyPipelineCache(device_, pipeline_cache_, nullptr);
     }

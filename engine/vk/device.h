@@ -17,13 +17,18 @@ namespace vkllm::vk {
 class Pipeline;
 struct PipelineDesc;
 
+// Every choice is explicit: the engine reads no environment variables (the
+// CLI and the tests turn theirs into these fields).
 struct DeviceOptions {
     // Index into the device list or a case-insensitive substring of the name.
-    // Empty: the environment variable VKLLM_DEVICE, else the best device
-    // (discrete > integrated > virtual > cpu).
+    // Empty: the best device (discrete > integrated > virtual > cpu).
     std::string selector;
-    // Weaker-device override (see apply_limits). Empty: VKLLM_DEVICE_LIMITS.
+    // Weaker-device override (see apply_limits). Empty: none.
     std::string limits;
+    // Seconds a submission may take before it is reported as hung (at least 1).
+    double submit_timeout_s = 600.0;
+    // Folder for the driver's pipeline cache between runs. Empty: none kept.
+    std::string pipeline_cache_dir;
 };
 
 struct PhysicalDeviceEntry {
@@ -59,7 +64,7 @@ public:
     // Returns every descriptor set allocated so far to the pools.
     void reset_descriptor_pools();
 
-    // Seconds a submission may take before it is reported as hung (VKLLM_GPU_TIMEOUT).
+    // Seconds a submission may take before it is reported as hung (DeviceOptions::submit_timeout_s).
     double submit_timeout_seconds() const { return submit_timeout_s_; }
 
 private:
@@ -78,6 +83,7 @@ private:
     std::unordered_map<std::string, std::unique_ptr<Pipeline>> pipelines_;
     std::mutex mutex_;
     double submit_timeout_s_ = 600.0;
+    std::string pipeline_cache_dir_;
 };
 
 }  // namespace vkllm::vk

@@ -9,13 +9,6 @@
 
 namespace vkllm::vk {
 
-InstanceOptions InstanceOptions::from_environment() {
-    InstanceOptions options;
-    const char* v = std::getenv("VKLLM_VALIDATION");
-    options.validation = v && *v && std::strcmp(v, "0") != 0;
-    return options;
-}
-
 void ValidationLog::add(std::string message) {
     std::lock_guard lock(mutex_);
     messages_.push_back(std::move(message));

@@ -11,10 +11,8 @@
 namespace vkllm::vk {
 
 struct InstanceOptions {
-    // Enable VK_LAYER_KHRONOS_validation. Default: on when the environment
-    // variable VKLLM_VALIDATION is set to a non-zero value.
+    // Enable VK_LAYER_KHRONOS_validation (the caller decides; the engine reads no environment).
     bool validation = false;
-    static InstanceOptions from_environment();
 };
 
 // Messages from the validation layer (warnings and errors), collected for tests.

@@ -1,6 +1,6 @@
 #include "vk/pipeline_cache_file.h"
 
-#include <cstdlib>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -10,12 +10,9 @@
 namespace vkllm::vk {
 
 namespace {
-std::filesystem::path cache_path(const DeviceCaps& caps) {
-    std::filesystem::path dir;
-    if (const char* d = std::getenv("VKLLM_CACHE_DIR")) dir = d;
-    else if (const char* x = std::getenv("XDG_CACHE_HOME")) dir = std::filesystem::path(x) / "vkllm";
-    else if (const char* h = std::getenv("HOME")) dir = std::filesystem::path(h) / ".cache" / "vkllm";
-    else return {};
+std::filesystem::path cache_path(const std::string& folder, const DeviceCaps& caps) {
+    if (folder.empty()) return {};
+    const std::filesystem::path dir(folder);
     char name[96];
     std::snprintf(name, sizeof name, "pipelines-%04x-%04x-%08x.bin", caps.vendor_id, caps.device_id,
                   unsigned(std::hash<std::string>{}(caps.driver_info + caps.name)));
@@ -23,8 +20,8 @@ std::filesystem::path cache_path(const DeviceCaps& caps) {
 }
 }  // namespace
 
-std::vector<uint8_t> load_pipeline_cache(const DeviceCaps& caps) {
-    auto path = cache_path(caps);
+std::vector<uint8_t> load_pipeline_cache(const std::string& dir, const DeviceCaps& caps) {
+    auto path = cache_path(dir, caps);
     if (path.empty()) return {};
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return {};
@@ -36,8 +33,8 @@ std::vector<uint8_t> load_pipeline_cache(const DeviceCaps& caps) {
     }
 }
 
-void save_pipeline_cache(const DeviceCaps& caps, const std::vector<uint8_t>& data) {
-    auto path = cache_path(caps);
+void save_pipeline_cache(const std::string& dir, const DeviceCaps& caps, const std::vector<uint8_t>& data) {
+    auto path = cache_path(dir, caps);
     if (path.empty()) return;
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);

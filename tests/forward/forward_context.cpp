@@ -1,4 +1,5 @@
 #include "forward/forward_context.h"
+#include "environment.h"
 
 #include <doctest/doctest.h>
 
@@ -6,11 +7,14 @@
 #include <memory>
 #include <span>
 
+#include "runtime/gpu_executor.h"
+#include "vkllm/engine.h"
+
 namespace vkllm::test {
 
 vk::Device& forward_device() {
-    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    static vk::Device device(instance);
+    static auto instance = std::make_shared<vk::Instance>(env::instance_options());
+    static vk::Device device(instance, env::device_options());
     return device;
 }
 
@@ -47,15 +51,18 @@ std::vector<float> decode_rows(plan::GpuForward& forward, const std::vector<int3
     return rows;
 }
 
-std::vector<int32_t> greedy_tokens(plan::GpuForward& forward, const std::vector<int32_t>& prompt, size_t count) {
-    std::vector<float> logits = forward.step(prompt, true);
-    std::vector<int32_t> generated;
-    for (size_t i = 0; i < count; ++i) {
-        int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
-        generated.push_back(next);
-        logits = forward.step(std::span<const int32_t>(&next, 1), true);
-    }
-    return generated;
+std::vector<int32_t> greedy_tokens(const LoadedModel& model, const plan::ForwardOptions& options,
+                                   const std::vector<int32_t>& prompt, size_t count) {
+    Engine engine(std::make_unique<runtime::GpuExecutor>(forward_device(), model.config, model.weights, options),
+                  model.config, EngineOptions{});
+    Request request;
+    request.prompt = prompt;
+    request.sampling.temperature = 0;
+    request.max_tokens = uint32_t(count);
+    request.stop_at_eos = false;
+    const uint64_t id = engine.submit(request);
+    engine.run_until_done();
+    return engine.result(id).tokens;
 }
 
 }  // namespace vkllm::test

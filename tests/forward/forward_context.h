@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/load.h"
 #include "plan/forward.h"
 #include "vk/device.h"
 
@@ -29,7 +30,9 @@ std::string small_model_toml(const std::string& extra);
 
 // Feeds `ids` one step each and returns every step's logits row, concatenated.
 std::vector<float> decode_rows(plan::GpuForward& forward, const std::vector<int32_t>& ids);
-// Prefills `prompt`, then picks the highest logit `count` times, feeding each pick back.
-std::vector<int32_t> greedy_tokens(plan::GpuForward& forward, const std::vector<int32_t>& prompt, size_t count);
+// `count` greedy tokens after `prompt`: one request through the engine's
+// generation loop over a GPU forward pass built with `options`.
+std::vector<int32_t> greedy_tokens(const LoadedModel& model, const plan::ForwardOptions& options,
+                                   const std::vector<int32_t>& prompt, size_t count);
 
 }  // namespace vkllm::test

@@ -104,9 +104,8 @@ TEST_CASE("greedy generation through the KV cache reproduces transformers' token
         ValidationCheck check;
         HfCase c = load_hf_case(name);
         LoadedModel m = load_model(c.dir);
-        plan::GpuForward forward(forward_device(), m.config, m.weights, f32_options());
         INFO(name);
-        CHECK(greedy_tokens(forward, c.prompt_ids, c.generated_ids.size()) == c.generated_ids);
+        CHECK(greedy_tokens(m, f32_options(), c.prompt_ids, c.generated_ids.size()) == c.generated_ids);
     }
 }
 

@@ -1,4 +1,5 @@
 #include "kernels/gpu_test_context.h"
+#include "environment.h"
 
 #include <cstring>
 #include <limits>
@@ -6,8 +7,8 @@
 namespace vkllm::test {
 
 vk::Device& gpu() {
-    static auto instance = std::make_shared<vk::Instance>(vk::InstanceOptions::from_environment());
-    static vk::Device device(instance);
+    static auto instance = std::make_shared<vk::Instance>(env::instance_options());
+    static vk::Device device(instance, env::device_options());
     static bool announced = [] {
         std::string text = "device: " + device.caps().name;
         if (instance->validation_enabled()) text += " (validation on)";

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "reference/alibi.h"
+#include "model/alibi_slopes.h"
 #include "reference/attention.h"
 #include "reference/moe.h"
 #include "reference/norms.h"

@@ -12,13 +12,15 @@
 #include "vk/embedded_shaders.h"
 #include "vk/pipeline.h"
 #include "vkllm/error.h"
+#include "environment.h"
 
 using namespace vkllm;
 using namespace vkllm::vk;
+namespace env = vkllm::env;
 
 namespace {
 std::shared_ptr<Instance> shared_instance() {
-    static auto instance = std::make_shared<Instance>(InstanceOptions::from_environment());
+    static auto instance = std::make_shared<Instance>(env::instance_options());
     return instance;
 }
 
@@ -102,4 +104,20 @@ TEST_CASE("a device selector that matches nothing lists the devices") {
     DeviceOptions options{"no-such-gpu-anywhere", ""};
     CHECK_THROWS_WITH_AS(Device(shared_instance(), options),
                          doctest::Contains("no Vulkan device matches"), InputError);
+}
+
+TEST_CASE("the engine reads no environment: a device is what its options say") {
+    ValidationCheck check;
+    const char* old = std::getenv("VKLLM_DEVICE");
+    const std::string saved = old ? old : "";
+    ::setenv("VKLLM_DEVICE", "no-such-gpu-anywhere", 1);
+    ::setenv("VKLLM_GPU_TIMEOUT", "not-a-number", 1);
+    Device device(shared_instance());  // the variables above would refuse it, were they read
+    CHECK(device.submit_timeout_seconds() == 600.0);
+    ::unsetenv("VKLLM_GPU_TIMEOUT");
+    if (old) ::setenv("VKLLM_DEVICE", saved.c_str(), 1);
+    else ::unsetenv("VKLLM_DEVICE");
+    DeviceOptions bad;
+    bad.submit_timeout_s = 0;
+    CHECK_THROWS_WITH_AS(Device(shared_instance(), bad), doctest::Contains("positive number of seconds"), InputError);
 }

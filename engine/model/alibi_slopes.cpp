@@ -1,9 +1,9 @@
-#include "reference/alibi.h"
+#include "model/alibi_slopes.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace vkllm::ref {
+namespace vkllm {
 
 namespace {
 // Slope of 1-based head h in a model of n heads, n a power of two.
@@ -21,4 +21,4 @@ std::vector<double> alibi_slopes(uint32_t num_heads) {
     return slopes;
 }
 
-}  // namespace vkllm::ref
+}  // namespace vkllm

@@ -1,0 +1,24 @@
+#pragma once
+// `vkllm bench --requests N`: serving throughput in the spirit of vLLM's
+// benchmark. N requests with prompt and output lengths drawn from ranges
+// arrive all at once (offline) or as a Poisson process of a given rate, and
+// the engine batches them continuously. Reports requests/s, output tokens/s,
+// time to first token and inter-token latency (p50 / p99).
+#include <cstdint>
+#include <string>
+
+namespace vkllm::cli {
+
+struct ThroughputOptions {
+    std::string model, storage = "auto";
+    uint32_t requests = 0;
+    std::string prompt_len = "128", gen_len = "32";  // "N" or "A-B" (uniform, inclusive)
+    double rate = 0;                                 // requests per second; 0: all at once
+    uint32_t max_sequences = 8, step_tokens = 512;
+    uint64_t seed = 1;
+    bool json = false;
+};
+
+int run_throughput(const ThroughputOptions& o);
+
+}  // namespace vkllm::cli

@@ -1,0 +1,395 @@
+// The engine's one generation loop: requests in, a scheduler step at a time
+// through an executor, the sampler per request, tokens and text out.
+#include "vkllm/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "kv/kv_cache.h"
+#include "kv/kv_type.h"
+#include "model/load.h"
+#include "ops/topk.h"
+#include "runtime/gpu_executor.h"
+#include "runtime/sampler.h"
+#include "runtime/scheduler.h"
+#include "runtime/shortlist.h"
+#include "runtime/stop_strings.h"
+#include "tokenizer/stream_decoder.h"
+#include "tokenizer/tokenizer.h"
+#include "vk/device.h"
+#include "vk/instance.h"
+#include "vkllm/error.h"
+
+namespace vkllm {
+
+const char* finish_reason_name(FinishReason reason) {
+    switch (reason) {
+        case FinishReason::None: return "none";
+        case FinishReason::Length: return "length";
+        case FinishReason::Eos: return "eos";
+        case FinishReason::StopToken: return "stop";
+        case FinishReason::StopString: return "stop";
+        case FinishReason::ContextFull: return "context";
+        case FinishReason::Cancelled: return "interrupted";
+    }
+    return "none";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+float log_softmax_at(std::span<const float> row, int32_t id) {
+    const float top = *std::max_element(row.begin(), row.end());
+    double sum = 0;
+    for (float x : row) sum += std::exp(double(x) - top);
+    return float(double(row[size_t(id)]) - top - std::log(sum));
+}
+
+}  // namespace
+
+struct Engine::Impl {
+    struct Live {
+        Request request;
+        TokenCallback on_token;
+        uint64_t sequence = 0;
+        runtime::Sampler sampler;
+        std::optional<tokenizer::StreamDecoder> stream;
+        RequestResult result;
+        uint32_t prompt_first = 0;  // tokens of the sequence before this request's prompt
+        bool done = false, started = false, kept = false;
+        Clock::time_point submitted, first_step, first_token, last_token;
+        Live(Request r, TokenCallback cb) : request(std::move(r)), on_token(std::move(cb)), sampler(request.sampling) {}
+    };
+
+    EngineOptions options;
+    uint32_t vocab = 0, model_context = 0;
+    std::shared_ptr<vk::Instance> instance;
+    std::unique_ptr<vk::Device> own_device;
+    vk::Device* device = nullptr;
+    std::unique_ptr<runtime::Executor> executor;
+    runtime::GpuExecutor* gpu = nullptr;
+    runtime::ExecutorLimits limits;
+    uint32_t context = 0;
+    std::unique_ptr<runtime::Scheduler> scheduler;
+    std::map<uint64_t, Live> requests;
+    std::map<uint64_t, uint64_t> request_of;  // sequence -> the request that drives it
+    uint64_t next_request = 1;
+    StepStats last;
+
+    void start(std::unique_ptr<runtime::Executor> e, const ModelConfig& config) {
+        if (config.kind != ModelKind::DecoderOnly) throw InputError(config.source_path + ": an encoder-only model cannot generate text");
+        executor = std::move(e);
+        gpu = dynamic_cast<runtime::GpuExecutor*>(executor.get());
+        vocab = config.vocab_size;
+        model_context = config.max_position;
+        limits = executor->limits();
+        if (options.context > config.max_position)
+            throw InputError("context " + std::to_string(options.context) + " is more than the model's context of " +
+                             std::to_string(config.max_position) + " tokens (max_position of " + config.source_path + ")");
+        context = options.context ? std::min(options.context, limits.max_context) : limits.max_context;
+        runtime::SchedulerLimits s{limits.slots, limits.step_tokens, limits.block_size, limits.one_sequence_per_step};
+        runtime::Executor* ex = executor.get();
+        scheduler = std::make_unique<runtime::Scheduler>(
+            s, [ex] { return ex->free_blocks(); }, [ex](uint32_t slot) { ex->release(slot); });
+    }
+
+    void start_gpu(vk::Device& d, const LoadedModel& model) {
+        device = &d;
+        plan::ForwardOptions f;
+        f.storage = plan::parse_matrix_storage(options.weights);
+        f.max_step_tokens = options.step_tokens;
+        f.max_sequences = options.max_sequences;
+        f.kv_type = kv::parse_cache_type(options.kv_type);
+        f.kv_budget_bytes = options.kv_budget_bytes;
+        if (f.kv_budget_bytes == 0 && options.context > 0 && options.context < model.config.max_position) {
+            // `context` tokens of every sequence, in the bytes of the type the cache will hold.
+            const ModelConfig& c = model.config;
+            const kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), f.kv_block_size,
+                                   kv::resolve_cache_type(f.kv_type, d.caps().storage_16bit)};
+            f.kv_budget_bytes = g.bytes_per_block() * ((uint64_t(options.context) + f.kv_block_size - 1) / f.kv_block_size) *
+                                std::max(options.max_sequences, 1u);
+        }
+        f.profile = options.profile;
+        f.top_k = std::min(options.gpu_shortlist, model.config.vocab_size);
+        f.on_upload_progress = options.on_upload_progress;
+        start(std::make_unique<runtime::GpuExecutor>(d, model.config, model.weights, f), model.config);
+    }
+
+    Live& live(uint64_t id) {
+        auto it = requests.find(id);
+        if (it == requests.end()) throw InputError("no request " + std::to_string(id));
+        return it->second;
+    }
+
+    void emit(Live& l, TokenEvent& event) {
+        if (l.on_token) l.on_token(event);
+    }
+
+    void finish(Live& l, FinishReason reason, TokenEvent event) {
+        if (l.stream) {
+            std::string tail = l.stream->flush();
+            l.result.text += tail;
+            event.text += tail;
+        }
+        l.result.reason = reason;
+        l.result.context_tokens = scheduler->computed(l.sequence);
+        if (const int64_t slot = scheduler->slot(l.sequence); slot >= 0) l.result.kv_bytes = executor->held_bytes(uint32_t(slot));
+        const auto now = Clock::now();
+        RequestTimings& t = l.result.timings;
+        if (l.started) t.queued_s = seconds(l.submitted, l.first_step);
+        if (t.generated > 0) {
+            t.prefill_s = seconds(l.first_step, l.first_token);
+            t.decode_s = seconds(l.first_token, l.last_token);
+        } else if (l.started) {
+            t.prefill_s = seconds(l.first_step, now);
+        }
+        l.done = true;
+        if (l.request.keep) {
+            scheduler->set_idle(l.sequence, true);
+            l.kept = true;
+        } else {
+            scheduler->remove(l.sequence);
+            request_of.erase(l.sequence);
+        }
+        event.finished = reason;
+        emit(l, event);
+    }
+
+    void take_token(Live& l, int32_t token, float logprob) {
+        const auto now = Clock::now();
+        RequestTimings& t = l.result.timings;
+        if (t.generated == 0) l.first_token = now;
+        l.last_token = now;
+        ++t.generated;
+        l.result.tokens.push_back(token);
+        if (l.request.logprobs) l.result.logprobs.push_back(logprob);
+        TokenEvent event{0, token, {}, logprob, FinishReason::None};
+        event.request = request_id(l);
+        const Request& r = l.request;
+        const tokenizer::Tokenizer* tok = options.tokenizer;
+        if (r.stop_at_eos && tok && tok->eos_id() && token == *tok->eos_id()) return finish(l, FinishReason::Eos, event);
+        if (std::find(r.stop_tokens.begin(), r.stop_tokens.end(), token) != r.stop_tokens.end())
+            return finish(l, FinishReason::StopToken, event);
+        scheduler->append(l.sequence, std::span<const int32_t>(&token, 1));
+        if (l.stream) {
+            event.text = l.stream->push(token);
+            l.result.text += event.text;
+        }
+        if (runtime::ends_in_stop(l.result.text, event.text.size(), r.stop)) return finish(l, FinishReason::StopString, event);
+        if (t.generated >= r.max_tokens) return finish(l, FinishReason::Length, event);
+        if (scheduler->tokens(l.sequence).size() > context) return finish(l, FinishReason::ContextFull, event);
+        emit(l, event);
+    }
+
+    uint64_t request_id(const Live& l) const { return request_of.at(l.sequence); }
+
+    // A lone request whose sampler needs only the top candidates reads back just those.
+    bool use_shortlist(const runtime::StepPlan& plan) {
+        if (limits.shortlist == 0 || plan.items.size() != 1 || !plan.items[0].samples) return false;
+        const Live& l = requests.at(request_of.at(plan.items[0].sequence));
+        if (l.request.logprobs) return false;
+        const uint32_t k = runtime::shortlist_size(l.request.sampling, ops::kMaxTopK);
+        return k > 0 && k <= limits.shortlist;
+    }
+
+    bool step() {
+        if (!scheduler->has_work()) return false;
+        const auto t0 = Clock::now();
+        runtime::StepPlan plan = scheduler->schedule();
+        for (uint64_t s : plan.preempted)
+            if (auto it = request_of.find(s); it != request_of.end()) ++live(it->second).result.timings.preemptions;
+        if (plan.items.empty())
+            throw Error("the KV cache cannot hold the waiting requests (" + std::to_string(executor->free_blocks()) +
+                        " free blocks)");
+        std::vector<runtime::ExecutorItem> items;
+        last = StepStats{};
+        for (const runtime::StepItem& item : plan.items) {
+            const std::vector<int32_t>& tokens = scheduler->tokens(item.sequence);
+            items.push_back({item.slot, std::span<const int32_t>(tokens.data() + item.first, item.count)});
+            Live& l = live(request_of.at(item.sequence));
+            if (!l.started) {
+                l.started = true;
+                l.first_step = t0;
+            }
+            const bool decode = item.count == 1 && item.first >= l.prompt_first + l.result.timings.prompt_tokens;
+            (decode ? last.decode_tokens : last.prefill_tokens) += item.count;
+        }
+        last.sequences = uint32_t(items.size());
+        std::vector<float> rows;
+        std::optional<runtime::Shortlist> shortlist;
+        if (use_shortlist(plan)) shortlist = executor->step_shortlist(items[0]);
+        else rows = executor->step(items);
+        last.wall_s = seconds(t0, Clock::now());
+        if (gpu)
+            for (const auto& t : gpu->forward().last_timings()) last.gpu.push_back({t.label, t.microseconds});
+        for (size_t i = 0; i < plan.items.size(); ++i) {
+            if (!plan.items[i].samples) continue;
+            Live& l = live(request_of.at(plan.items[i].sequence));
+            const std::vector<int32_t>& history = scheduler->tokens(l.sequence);
+            int32_t token;
+            float logprob = 0;
+            if (shortlist) {
+                token = l.sampler.sample_shortlist(shortlist->ids, shortlist->logits, history);
+            } else {
+                std::span<const float> row(rows.data() + i * vocab, vocab);
+                token = l.sampler.sample(row, history);
+                if (l.request.logprobs) logprob = log_softmax_at(row, token);
+            }
+            take_token(l, token, logprob);
+        }
+        return true;
+    }
+};
+
+Engine::Engine(const LoadedModel& model, EngineOptions options) : impl_(std::make_unique<Impl>()) {
+    impl_->options = std::move(options);
+    const EngineOptions& o = impl_->options;
+    vk::InstanceOptions io;
+    io.validation = o.validation;
+    impl_->instance = std::make_shared<vk::Instance>(io);
+    vk::DeviceOptions d;
+    d.selector = o.device;
+    d.limits = o.device_limits;
+    d.submit_timeout_s = o.gpu_timeout_s;
+    d.pipeline_cache_dir = o.pipeline_cache_dir;
+    impl_->own_device = std::make_unique<vk::Device>(impl_->instance, d);
+    impl_->start_gpu(*impl_->own_device, model);
+}
+
+Engine::Engine(vk::Device& device, const LoadedModel& model, EngineOptions options) : impl_(std::make_unique<Impl>()) {
+    impl_->options = std::move(options);
+    impl_->start_gpu(device, model);
+}
+
+Engine::Engine(std::unique_ptr<runtime::Executor> executor, const ModelConfig& config, EngineOptions options)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->options = std::move(options);
+    impl_->start(std::move(executor), config);
+}
+
+Engine::~Engine() = default;
+
+uint64_t Engine::submit(Request request, TokenCallback on_token) {
+    Impl& m = *impl_;
+    if (request.prompt.empty() && !request.text.empty()) {
+        if (!m.options.tokenizer) throw InputError("a text prompt needs a tokenizer (EngineOptions::tokenizer)");
+        request.prompt = m.options.tokenizer->encode(request.text, request.continues == 0);
+    }
+    if (request.prompt.empty()) throw InputError("the request has no prompt tokens");
+    if (request.max_tokens == 0) throw InputError("max_tokens must be at least 1");
+    for (int32_t id : request.prompt)
+        if (id < 0 || uint32_t(id) >= m.vocab)
+            throw InputError("token id " + std::to_string(id) + " is outside the model's vocabulary of " +
+                             std::to_string(m.vocab));
+    if (!request.stop.empty() && !m.options.tokenizer) throw InputError("stop strings need a tokenizer (EngineOptions::tokenizer)");
+    Impl::Live* previous = nullptr;
+    uint64_t existing = 0;
+    if (request.continues) {
+        previous = &m.live(request.continues);
+        if (!previous->kept) throw InputError("request " + std::to_string(request.continues) + " kept no sequence to continue");
+        existing = m.scheduler->tokens(previous->sequence).size();
+    }
+    const uint64_t needed = existing + request.prompt.size() + 1;
+    if (needed > m.context)
+        throw InputError("the prompt (" + std::to_string(existing + request.prompt.size()) + " tokens) and one new token need " +
+                         std::to_string(needed) + " tokens, more than the context of " + std::to_string(m.context) + " tokens");
+    const uint64_t id = m.next_request++;
+    Impl::Live& l = m.requests.try_emplace(id, std::move(request), std::move(on_token)).first->second;
+    l.submitted = Clock::now();
+    if (m.options.tokenizer) l.stream.emplace(*m.options.tokenizer, true);
+    l.result.timings.prompt_tokens = uint32_t(l.request.prompt.size());
+    if (previous) {
+        l.sequence = previous->sequence;
+        previous->kept = false;
+        l.prompt_first = uint32_t(existing);
+        m.scheduler->append(l.sequence, l.request.prompt);
+        m.scheduler->set_idle(l.sequence, false);
+    } else {
+        l.sequence = m.scheduler->add(l.request.prompt);
+    }
+    m.request_of[l.sequence] = id;
+    return id;
+}
+
+bool Engine::step() { return impl_->step(); }
+
+void Engine::run_until_done() {
+    while (impl_->step()) {
+    }
+}
+
+void Engine::cancel(uint64_t request) {
+    Impl::Live& l = impl_->live(request);
+    if (l.done) return;
+    TokenEvent event{request, -1, {}, 0, FinishReason::None};
+    impl_->finish(l, FinishReason::Cancelled, event);
+}
+
+void Engine::release(uint64_t request) {
+    Impl::Live& l = impl_->live(request);
+    if (!l.kept) return;
+    impl_->scheduler->remove(l.sequence);
+    impl_->request_of.erase(l.sequence);
+    l.kept = false;
+}
+
+bool Engine::finished(uint64_t request) const { return impl_->requests.at(request).done; }
+
+const RequestResult& Engine::result(uint64_t request) const {
+    auto it = impl_->requests.find(request);
+    if (it == impl_->requests.end()) throw InputError("no request " + std::to_string(request));
+    return it->second.result;
+}
+
+std::pair<uint32_t, uint32_t> Engine::prompt_progress(uint64_t request) const {
+    const Impl::Live& l = impl_->requests.at(request);
+    const uint32_t total = l.result.timings.prompt_tokens;
+    if (l.done && !l.kept) return {total, total};
+    const uint32_t computed = impl_->scheduler->computed(l.sequence);
+    const uint32_t done = computed > l.prompt_first ? computed - l.prompt_first : 0;
+    return {std::min(done, total), total};
+}
+
+uint32_t Engine::sequence_tokens(uint64_t request) const {
+    const Impl::Live& l = impl_->requests.at(request);
+    if (!l.kept) return 0;
+    return uint32_t(impl_->scheduler->tokens(l.sequence).size());
+}
+
+std::vector<float> Engine::score(const std::vector<int32_t>& tokens) {
+    Impl& m = *impl_;
+    if (m.scheduler->sequences() != 0) throw Error("score() runs only while no request holds a sequence");
+    if (tokens.empty()) throw InputError("nothing to score");
+    if (tokens.size() > m.context)
+        throw InputError(std::to_string(tokens.size()) + " tokens exceed the context of " + std::to_string(m.context));
+    std::vector<float> rows = m.executor->all_rows(0, tokens);
+    m.executor->release(0);
+    return rows;
+}
+
+uint32_t Engine::context() const { return impl_->context; }
+uint32_t Engine::max_context() const { return impl_->limits.max_context; }
+std::string Engine::device_name() const { return impl_->executor->name(); }
+uint64_t Engine::preemptions() const { return impl_->scheduler->preemptions(); }
+const StepStats& Engine::last_step() const { return impl_->last; }
+
+std::pair<uint64_t, uint64_t> Engine::kv_bytes() const {
+    if (!impl_->gpu) return {0, 0};
+    const kv::KvUsage u = impl_->gpu->forward().kv_usage();
+    return {u.bytes_used, u.bytes_total};
+}
+
+std::string Engine::kv_type() const {
+    return impl_->gpu ? dtype_traits(impl_->gpu->forward().kv_type()).name : "none";
+}
+
+uint32_t Engine::kv_blocks_used() const { return impl_->gpu ? impl_->gpu->forward().kv_usage().blocks_used : 0; }
+vk::Device* Engine::device() { return impl_->device; }
+plan::GpuForward* Engine::gpu_forward() { return impl_->gpu ? &impl_->gpu->forward() : nullptr; }
+
+}  // namespace vkllm

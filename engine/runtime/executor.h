@@ -1,0 +1,53 @@
+#pragma once
+// What the engine's generation loop runs a step on: a model behind a fixed
+// number of sequence slots with a paged KV cache. The GPU forward pass is the
+// one the engine builds (gpu_executor.h); the CLI adds the CPU reference as
+// another, so the same loop serves both.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vkllm::runtime {
+
+// One slot's new tokens in a step.
+struct ExecutorItem {
+    uint32_t slot = 0;
+    std::span<const int32_t> tokens;
+};
+
+// The best next tokens of one row: ids and logits, best first.
+struct Shortlist {
+    std::vector<int32_t> ids;
+    std::vector<float> logits;
+};
+
+struct ExecutorLimits {
+    uint32_t slots = 1;          // sequences held at once
+    uint32_t step_tokens = 64;   // tokens of one step, all slots together
+    uint32_t max_context = 0;    // most tokens one slot can hold (model context and KV pool)
+    uint32_t block_size = 16;    // KV block size
+    uint32_t shortlist = 0;      // > 0: step_shortlist() hands back this many candidates
+    bool one_sequence_per_step = false;
+};
+
+class Executor {
+public:
+    virtual ~Executor() = default;
+    virtual ExecutorLimits limits() const = 0;
+    virtual uint32_t free_blocks() const = 0;
+    // Appends each item's tokens to its slot and returns each item's last-row logits, [items, vocab].
+    virtual std::vector<float> step(std::span<const ExecutorItem> items) = 0;
+    // One slot alone; only the top limits().shortlist candidates of its last row come back.
+    virtual Shortlist step_shortlist(const ExecutorItem& item) = 0;
+    // Appends the tokens to an empty slot and returns every row's logits, [tokens, vocab].
+    virtual std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) = 0;
+    // KV-cache bytes the slot's blocks hold now.
+    virtual uint64_t held_bytes(uint32_t slot) const { return 0; }
+    // Forgets the slot's tokens; its blocks go back to the pool.
+    virtual void release(uint32_t slot) = 0;
+    virtual std::string name() const = 0;
+};
+
+}  // namespace vkllm::runtime

@@ -1,0 +1,50 @@
+#include "runtime/gpu_executor.h"
+
+namespace vkllm::runtime {
+
+GpuExecutor::GpuExecutor(vk::Device& device, const ModelConfig& config, const ModelWeights& weights,
+                         plan::ForwardOptions options)
+    : device_(device), options_(options),
+      forward_(std::make_unique<plan::GpuForward>(device, config, weights, options)) {
+    options_.max_step_tokens = std::min(options_.max_step_tokens, config.max_position);
+}
+
+ExecutorLimits GpuExecutor::limits() const {
+    const ModelConfig& c = forward_->config();
+    ExecutorLimits l;
+    l.slots = options_.max_sequences;
+    l.step_tokens = options_.max_step_tokens;
+    l.max_context = forward_->max_context();
+    l.block_size = forward_->kv_cache().block_size();
+    l.shortlist = forward_->top_k();
+    l.one_sequence_per_step = c.position == PositionEncoding::RoPE && c.rope.scaling == RopeScaling::DynamicNTK;
+    return l;
+}
+
+std::vector<float> GpuExecutor::step(std::span<const ExecutorItem> items) {
+    std::vector<plan::SequenceTokens> batch;
+    batch.reserve(items.size());
+    for (const ExecutorItem& item : items) batch.push_back({item.slot, item.tokens});
+    return forward_->step_batch(batch);
+}
+
+Shortlist GpuExecutor::step_shortlist(const ExecutorItem& item) {
+    plan::Candidates c = forward_->step_top_k(item.slot, item.tokens);
+    return {std::move(c.ids), std::move(c.logits)};
+}
+
+std::vector<float> GpuExecutor::all_rows(uint32_t slot, std::span<const int32_t> tokens) {
+    return forward_->step(slot, tokens, false);
+}
+
+uint64_t GpuExecutor::held_bytes(uint32_t slot) const {
+    const kv::KvCache& cache = forward_->kv_cache();
+    if (!cache.contains(int32_t(slot))) return 0;
+    uint64_t blocks = 0;
+    for (int32_t b : cache.blocks(int32_t(slot))) blocks += b != kv::KvCache::kReleased;
+    return blocks * cache.geometry().bytes_per_block();
+}
+
+std::string GpuExecutor::name() const { return device_.caps().name; }
+
+}  // namespace vkllm::runtime

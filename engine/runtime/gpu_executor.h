@@ -1,0 +1,32 @@
+#pragma once
+// The Executor over the GPU forward pass (plan/forward.h): slots are its sequences.
+#include <memory>
+
+#include "plan/forward.h"
+#include "runtime/executor.h"
+
+namespace vkllm::runtime {
+
+class GpuExecutor : public Executor {
+public:
+    GpuExecutor(vk::Device& device, const ModelConfig& config, const ModelWeights& weights, plan::ForwardOptions options);
+
+    ExecutorLimits limits() const override;
+    uint32_t free_blocks() const override { return forward_->kv_cache().free_blocks(); }
+    std::vector<float> step(std::span<const ExecutorItem> items) override;
+    Shortlist step_shortlist(const ExecutorItem& item) override;
+    std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) override;
+    void release(uint32_t slot) override { forward_->reset_sequence(slot); }
+    uint64_t held_bytes(uint32_t slot) const override;
+    std::string name() const override;
+
+    plan::GpuForward& forward() { return *forward_; }
+    const plan::GpuForward& forward() const { return *forward_; }
+
+private:
+    vk::Device& device_;
+    plan::ForwardOptions options_;
+    std::unique_ptr<plan::GpuForward> forward_;
+};
+
+}  // namespace vkllm::runtime

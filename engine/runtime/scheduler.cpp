@@ -1,0 +1,163 @@
+#include "runtime/scheduler.h"
+
+#include <algorithm>
+
+#include "vkllm/error.h"
+
+namespace vkllm::runtime {
+
+uint32_t StepPlan::tokens() const {
+    uint32_t n = 0;
+    for (const StepItem& item : items) n += item.count;
+    return n;
+}
+
+Scheduler::Scheduler(SchedulerLimits limits, std::function<uint32_t()> free_blocks, std::function<void(uint32_t)> release)
+    : limits_(limits), free_blocks_(std::move(free_blocks)), release_(std::move(release)), slot_used_(limits.slots, false) {
+    if (limits_.slots == 0 || limits_.step_tokens == 0 || limits_.block_size == 0)
+        throw Error("scheduler limits need at least one slot, one token per step and one token per block");
+}
+
+uint64_t Scheduler::add(std::vector<int32_t> tokens) {
+    const uint64_t id = next_id_++;
+    sequences_[id].tokens = std::move(tokens);
+    return id;
+}
+
+Scheduler::Sequence& Scheduler::find(uint64_t id) {
+    auto it = sequences_.find(id);
+    if (it == sequences_.end()) throw Error("scheduler: no sequence " + std::to_string(id));
+    return it->second;
+}
+
+const Scheduler::Sequence& Scheduler::find(uint64_t id) const {
+    auto it = sequences_.find(id);
+    if (it == sequences_.end()) throw Error("scheduler: no sequence " + std::to_string(id));
+    return it->second;
+}
+
+void Scheduler::append(uint64_t sequence, std::span<const int32_t> tokens) {
+    Sequence& s = find(sequence);
+    s.tokens.insert(s.tokens.end(), tokens.begin(), tokens.end());
+}
+
+void Scheduler::remove(uint64_t sequence) {
+    Sequence& s = find(sequence);
+    if (s.slot >= 0) {
+        release_(uint32_t(s.slot));
+        slot_used_[size_t(s.slot)] = false;
+    }
+    sequences_.erase(sequence);
+}
+
+void Scheduler::set_idle(uint64_t sequence, bool idle) { find(sequence).idle = idle; }
+
+const std::vector<int32_t>& Scheduler::tokens(uint64_t sequence) const { return find(sequence).tokens; }
+uint32_t Scheduler::computed(uint64_t sequence) const { return find(sequence).computed; }
+int64_t Scheduler::slot(uint64_t sequence) const { return find(sequence).slot; }
+
+bool Scheduler::has_work() const {
+    return std::any_of(sequences_.begin(), sequences_.end(),
+                       [](const auto& p) { return !p.second.idle && p.second.computed < p.second.tokens.size(); });
+}
+
+uint32_t Scheduler::blocks_for(const Sequence& s, uint32_t count) const {
+    const uint32_t b = limits_.block_size;
+    return (s.computed + count + b - 1) / b - (s.computed + b - 1) / b;
+}
+
+void Scheduler::preempt(uint64_t id) {
+    Sequence& s = find(id);
+    release_(uint32_t(s.slot));
+    slot_used_[size_t(s.slot)] = false;
+    s.slot = -1;
+    s.computed = 0;  // recomputed from its tokens when it runs again
+    ++preemptions_;
+    preempted_now_.push_back(id);
+}
+
+bool Scheduler::preempt_newer(uint64_t than) {
+    for (auto it = sequences_.rbegin(); it != sequences_.rend() && it->first > than; ++it)
+        if (it->second.slot >= 0 && !it->second.idle) {
+            preempt(it->first);
+            return true;
+        }
+    return false;
+}
+
+StepPlan Scheduler::schedule() {
+    preempted_now_.clear();
+    std::vector<StepItem> items;
+    std::vector<uint32_t> item_blocks;
+    uint32_t budget = limits_.step_tokens, planned = 0;
+    auto free_now = [&] {
+        const uint32_t f = free_blocks_();
+        return f > planned ? f - planned : 0u;
+    };
+    // Preempting a sequence already planned in this step takes its item back out.
+    auto drop_preempted_items = [&] {
+        for (size_t i = items.size(); i-- > 0;) {
+            if (find(items[i].sequence).slot >= 0) continue;
+            budget += items[i].count;
+            planned -= item_blocks[i];
+            items.erase(items.begin() + long(i));
+            item_blocks.erase(item_blocks.begin() + long(i));
+        }
+    };
+    auto planned_already = [&](uint64_t id) {
+        return std::any_of(items.begin(), items.end(), [&](const StepItem& it) { return it.sequence == id; });
+    };
+    auto full = [&] { return budget == 0 || (limits_.one_sequence_per_step && !items.empty()); };
+    auto add_item = [&](uint64_t id, Sequence& s, uint32_t count) {
+        if (s.slot < 0) {
+            const auto free_slot = std::find(slot_used_.begin(), slot_used_.end(), false);
+            s.slot = int64_t(free_slot - slot_used_.begin());
+            *free_slot = true;
+        }
+        const uint32_t blocks = blocks_for(s, count);
+        items.push_back({id, uint32_t(s.slot), s.computed, count, false});
+        item_blocks.push_back(blocks);
+        budget -= count;
+        planned += blocks;
+    };
+    // Decodes first, oldest first; one that finds no block preempts the newest running sequence (perhaps itself).
+    for (auto& [id, s] : sequences_) {
+        if (full()) break;
+        if (s.slot < 0 || s.idle || s.tokens.size() - s.computed != 1) continue;
+        uint32_t need = blocks_for(s, 1);
+        while (need > free_now() && preempt_newer(id)) drop_preempted_items();
+        if (need > free_now()) {
+            preempt(id);
+            continue;
+        }
+        add_item(id, s, 1);
+    }
+    // Then prefill chunks, oldest first; waiting sequences join in arrival order while slots, blocks and budget last.
+    for (auto& [id, s] : sequences_) {
+        if (full()) break;
+        if (s.idle || s.computed >= s.tokens.size() || planned_already(id)) continue;
+        if (std::find(preempted_now_.begin(), preempted_now_.end(), id) != preempted_now_.end()) break;  // not back in the same step
+        const bool waiting = s.slot < 0;
+        if (waiting && std::find(slot_used_.begin(), slot_used_.end(), false) == slot_used_.end()) break;
+        uint32_t count = std::min<uint32_t>(uint32_t(s.tokens.size()) - s.computed, budget);
+        while (blocks_for(s, count) > free_now() && preempt_newer(id)) drop_preempted_items();
+        if (blocks_for(s, count) > free_now()) {
+            const uint32_t b = limits_.block_size;
+            const uint32_t room = ((s.computed + b - 1) / b + free_now()) * b - s.computed;
+            count = std::min(count, room);
+        }
+        if (count == 0) break;  // FCFS: nothing younger takes the blocks this one waits for
+        add_item(id, s, count);
+    }
+    StepPlan plan;
+    for (StepItem& item : items) {
+        Sequence& s = find(item.sequence);
+        s.computed += item.count;
+        item.samples = s.computed == s.tokens.size();
+    }
+    plan.items = std::move(items);
+    plan.preempted = preempted_now_;
+    return plan;
+}
+
+}  // namespace vkllm::runtime

@@ -1,0 +1,89 @@
+#pragma once
+// Continuous batching: which sequences run in the next step, and how many of
+// their tokens. Requests join and leave between steps. Each step has a token
+// budget shared by decodes (one token each, first priority, oldest first) and
+// chunks of prefills (oldest first, FCFS: a waiting sequence never jumps ahead
+// of an older one). When the KV pool cannot hold what an older sequence needs,
+// the newest running sequence is preempted: its blocks go back and its tokens
+// are computed again once it is rescheduled. The scheduler owns the sequences
+// (their tokens and how many are in the KV cache) and the slots of the
+// executor; it asks the executor only for free blocks.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <vector>
+
+namespace vkllm::runtime {
+
+struct SchedulerLimits {
+    uint32_t slots = 1;            // sequences the executor holds at once
+    uint32_t step_tokens = 64;     // tokens one step takes, all sequences together
+    uint32_t block_size = 16;      // tokens per KV block
+    bool one_sequence_per_step = false;  // e.g. dynamic-NTK RoPE: frequencies follow one sequence's length
+};
+
+// One sequence's part of a step: tokens [first, first + count) of its tokens.
+struct StepItem {
+    uint64_t sequence = 0;
+    uint32_t slot = 0;
+    uint32_t first = 0, count = 0;
+    bool samples = false;  // the chunk ends the sequence's tokens: its last row gives the next token
+};
+
+struct StepPlan {
+    std::vector<StepItem> items;
+    std::vector<uint64_t> preempted;  // sequences whose blocks the executor must free before the step
+    uint32_t tokens() const;
+};
+
+class Scheduler {
+public:
+    // `free_blocks` is asked before each step; `release(slot)` frees a slot's KV blocks.
+    Scheduler(SchedulerLimits limits, std::function<uint32_t()> free_blocks, std::function<void(uint32_t)> release);
+
+    // A new sequence of `tokens` (not yet in the KV cache); returns its id.
+    uint64_t add(std::vector<int32_t> tokens);
+    // Appends tokens (a sampled one, or the next turn of a kept sequence).
+    void append(uint64_t sequence, std::span<const int32_t> tokens);
+    // Drops the sequence; its slot's blocks go back. Idle (kept) sequences keep theirs until then.
+    void remove(uint64_t sequence);
+    // A sequence that stops asking for steps but keeps its tokens and KV (a chat between turns).
+    void set_idle(uint64_t sequence, bool idle);
+
+    // The next step, with the computed counts advanced as if it ran (run it,
+    // or the state is wrong). Empty when nothing is left to compute.
+    StepPlan schedule();
+
+    const std::vector<int32_t>& tokens(uint64_t sequence) const;
+    uint32_t computed(uint64_t sequence) const;  // tokens in the KV cache
+    int64_t slot(uint64_t sequence) const;       // its executor slot; -1 while waiting
+    bool has_work() const;
+    uint64_t preemptions() const { return preemptions_; }
+    size_t sequences() const { return sequences_.size(); }
+
+private:
+    struct Sequence {
+        std::vector<int32_t> tokens;
+        uint32_t computed = 0;
+        int64_t slot = -1;  // -1: waiting (new or preempted)
+        bool idle = false;
+    };
+    uint32_t blocks_for(const Sequence& s, uint32_t count) const;
+    void preempt(uint64_t id);
+    // Preempts the newest running sequence newer than `than`, if any.
+    bool preempt_newer(uint64_t than);
+    Sequence& find(uint64_t id);
+    const Sequence& find(uint64_t id) const;
+
+    SchedulerLimits limits_;
+    std::function<uint32_t()> free_blocks_;
+    std::function<void(uint32_t)> release_;
+    std::map<uint64_t, Sequence> sequences_;  // ids grow with arrival: map order is FCFS order
+    std::vector<bool> slot_used_;
+    uint64_t next_id_ = 1;
+    uint64_t preemptions_ = 0;
+    std::vector<uint64_t> preempted_now_;
+};
+
+}  // namespace vkllm::runtime

@@ -1,0 +1,14 @@
+#pragma once
+// How many candidates a device-side top-k must hand back for the sampler to
+// see everything it could pick: 0 when it needs the whole row (no top-k, or
+// min-p/top-p alone). Penalties can pull a candidate below others, so then a
+// margin past top-k is fetched.
+#include <cstdint>
+
+#include "runtime/sampling_params.h"
+
+namespace vkllm::runtime {
+
+uint32_t shortlist_size(const SamplingParams& params, uint32_t most);
+
+}  // namespace vkllm::runtime
