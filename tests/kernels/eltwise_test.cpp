@@ -76,3 +76,30 @@ TEST_CASE("a broadcast length that does not divide the size is rejected") {
                       doctest::Contains("does not divide"));
     c.end();
 }
+
+TEST_CASE("soft-capping: cap * tanh(x / cap) in place, also past the saturation of tanh") {
+    // tanh of float32 in the shader: a few ulp of the result, <= 2e-6 relative
+    // like the other tanh/exp kernels. Inputs reach 8000 = 1600 caps, where the
+    // shader clamps x / cap to 15 (tanh(15) = 1 - 1.9e-13).
+    for (uint32_t n : {1u, 4097u, 300001u}) {
+        for (float cap : {5.0f, 30.0f}) {
+            ValidationGuard guard;
+            auto a = random_floats(n, n + uint32_t(cap), -8.f, 8.f);
+            for (uint32_t i = 0; i < n; i += 7) a[i] *= 1000.f;
+            auto buffer = make_buffer(a, "logits");
+            run_once([&](vk::CommandBuffer& c) { ops::record_soft_cap(gpu(), c, *buffer, *buffer, n, cap); });
+            std::vector<double> ref(n);
+            for (uint32_t i = 0; i < n; ++i) ref[i] = cap * std::tanh(double(a[i]) / cap);
+            INFO("n=" << n << " cap=" << cap);
+            CHECK(relative_error(read_buffer(*buffer, n), ref) <= 2e-6);
+        }
+    }
+    ValidationGuard guard;
+    auto a = make_buffer(random_floats(10, 1), "a");
+    vk::CommandBuffer c(gpu());
+    c.begin();
+    CHECK_THROWS_WITH(ops::record_soft_cap(gpu(), c, *a, *a, 10, 0.0f), doctest::Contains("finite cap > 0"));
+    CHECK_THROWS_WITH(ops::record_eltwise(gpu(), c, ops::Eltwise::SoftCap, *a, *a, *a, 10, 1),
+                      doctest::Contains("record_soft_cap"));
+    c.end();
+}
