@@ -114,7 +114,7 @@ void print_text(const LoadedModel& model, bool with_weights) {
     std::string window = c.attention.sliding_window ? ", sliding window " + std::to_string(c.attention.sliding_window)
                                                     : std::string();
     if (c.attention.sliding_window && c.attention.sliding_window_pattern)
-        window += " (every " + std::to_string(c.attention.sliding_window_pattern) + ". layer global)";
+        window += " (1 in " + std::to_string(c.attention.sliding_window_pattern) + " layers global)";
     if (c.attention.logit_softcap > 0) {
         char buf[48];
         std::snprintf(buf, sizeof buf, ", score cap %g", c.attention.logit_softcap);
