@@ -176,7 +176,9 @@ uint32_t layer_window(const ModelConfig& config, uint32_t layer);
 bool all_layers_use_window(const ModelConfig& config);
 // Whether `layer` rotates with the local RoPE (position.local_theta on a windowed layer).
 bool layer_uses_local_rope(const ModelConfig& config, uint32_t layer);
-// The RoPE settings `layer` rotates with: plain RoPE of base local_theta where
+// The local layers' RoPE: plain RoPE of base position.local_theta.
+RopeConfig local_rope(const ModelConfig& config);
+// The RoPE settings `layer` rotates with: local_rope() where
 // layer_uses_local_rope, else config.rope.
 RopeConfig layer_rope(const ModelConfig& config, uint32_t layer);
 

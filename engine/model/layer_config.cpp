@@ -25,13 +25,16 @@ bool layer_uses_local_rope(const ModelConfig& c, uint32_t layer) {
     return c.rope.local_theta > 0 && layer_uses_window(c, layer);
 }
 
-RopeConfig layer_rope(const ModelConfig& c, uint32_t layer) {
-    if (!layer_uses_local_rope(c, layer)) return c.rope;
+RopeConfig local_rope(const ModelConfig& c) {
     RopeConfig local;
     local.theta = c.rope.local_theta;
     local.partial_rotary_fraction = c.rope.partial_rotary_fraction;
     local.style = c.rope.style;
     return local;
+}
+
+RopeConfig layer_rope(const ModelConfig& c, uint32_t layer) {
+    return layer_uses_local_rope(c, layer) ? local_rope(c) : c.rope;
 }
 
 }  // namespace vkllm

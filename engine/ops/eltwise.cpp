@@ -51,12 +51,14 @@ void record_eltwise(vk::Device& device, vk::CommandBuffer& commands, Eltwise op,
 void record_soft_cap(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& a, const vk::Buffer& c,
                      uint32_t n, float cap) {
     if (!(cap > 0) || !std::isfinite(cap)) throw Error("soft-capping needs a finite cap > 0, got " + std::to_string(cap));
-    record(device, commands, Eltwise::SoftCap, a, a, c, n, 1, cap);
+    // b is unused; as long as a, it is sliced with it (a whole-buffer binding
+    // could pass maxStorageBufferRange).
+    record(device, commands, Eltwise::SoftCap, a, a, c, n, n, cap);
 }
 
 void record_activation(vk::Device& device, vk::CommandBuffer& commands, Eltwise op, const vk::Buffer& a,
                        const vk::Buffer& c, uint32_t n) {
-    record_eltwise(device, commands, op, a, a, c, n, 1);
+    record_eltwise(device, commands, op, a, a, c, n, n);  // b unused: sliced with a, never bound whole
 }
 
 }  // namespace vkllm::ops

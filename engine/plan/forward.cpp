@@ -228,12 +228,9 @@ void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
         for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
     };
     write(config_.rope, *inputs_->inv_freq);
-    // The local layers' RoPE never scales with the length, but writing it with
-    // the other keeps one place for both.
-    if (inputs_->inv_freq_local) {
-        for (uint32_t layer = 0; layer < config_.num_layers; ++layer)
-            if (layer_uses_local_rope(config_, layer)) return write(layer_rope(config_, layer), *inputs_->inv_freq_local);
-    }
+    // The local layers' plain RoPE does not change with the length; written
+    // here beside the other so that both come from one place.
+    if (inputs_->inv_freq_local) write(local_rope(config_), *inputs_->inv_freq_local);
 }
 
 void GpuForward::check_step(uint32_t sequence, std::span<const int32_t> tokens) const {
