@@ -27,6 +27,7 @@ layout(constant_id = 10) const bool SPLIT = false;
 layout(constant_id = 11) const uint HEADS_PER_GROUP = 1;  // divides HEADS / KV_HEADS
 layout(local_size_x_id = 0) in;
 #include "reduce.glsl"
+#include "soft_cap.glsl"
 
 #if defined(KV_F16)
 #extension GL_EXT_shader_16bit_storage : require
@@ -80,11 +81,6 @@ shared vec4 q_shared[HPG * CHUNKS];  // zero-padded past HEAD_DIM
 shared float weight_shared[HPG * WG];  // [head][key of the tile]
 shared uint row_shared[WG];  // element offset of each tile key's kv-head K row in the pools
 
-float soft_cap(float s) {
-    // tanh saturates to +-1 in float32 well before |x| = 15; clamping keeps
-    // any tanh implementation away from inf / inf.
-    return SOFTCAP * tanh(clamp(s / SOFTCAP, -15.0, 15.0));
-}
 
 #if !defined(KV_BLOCK)
 // Values [4c, 4c + 4) of the K row starting at element `row` (zeros past HEAD_DIM).
@@ -171,7 +167,7 @@ void main() {
 #endif
             for (uint h = 0; h < HPG; ++h) {
                 float s = dots[h] * SCALE;
-                if (SOFTCAP > 0.0) s = soft_cap(s);
+                if (SOFTCAP > 0.0) s = soft_cap(s, SOFTCAP);
                 if (ALIBI) s += slope[h] * float(key - pos);
                 score[h] = s;
             }

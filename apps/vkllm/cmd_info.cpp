@@ -65,12 +65,15 @@ ordered_json summary_json(const LoadedModel& model, bool with_weights) {
                       {"head_dim", c.head_size()},
                       {"causal", c.attention.causal},
                       {"sliding_window", c.attention.sliding_window},
+                      {"sliding_window_pattern", c.attention.sliding_window_pattern},
                       {"logit_softcap", c.attention.logit_softcap},
                       {"qk_norm", c.attention.qk_norm}};
     j["position"] = position_json(c);
     j["norm"] = {{"type", to_string(c.norm.type)},
                  {"epsilon", c.norm.epsilon},
-                 {"placement", c.norm_before ? "pre" : "post"}};
+                 {"placement", c.norm_before ? "pre" : "post"},
+                 {"post_attention", c.norm.post_attention},
+                 {"post_ffn", c.norm.post_ffn}};
     j["block"] = to_string(c.block);
     j["ffn"] = {{"gated", c.ffn.gated},
                 {"activation", to_string(c.ffn.activation)},
@@ -81,6 +84,7 @@ ordered_json summary_json(const LoadedModel& model, bool with_weights) {
                     {"router", to_string(c.moe.router)},
                     {"shared_experts", c.moe.shared_experts}};
     j["tied_embeddings"] = c.tie_embeddings;
+    j["logit_softcap"] = c.final_logit_softcap;
     j["parameters"] = {{"total", params.total}, {"active_per_token", params.active_per_token},
                        {"embedding", params.embedding}};
     if (with_weights)
@@ -123,6 +127,13 @@ void print_text(const LoadedModel& model, bool with_weights) {
                 std::string(to_string(c.kind)).c_str(), c.num_layers, c.hidden_size, c.vocab_size, c.max_position);
     std::string window = c.attention.sliding_window ? ", sliding window " + std::to_string(c.attention.sliding_window)
                                                     : std::string();
+    if (c.attention.sliding_window && c.attention.sliding_window_pattern)
+        window += " (1 in " + std::to_string(c.attention.sliding_window_pattern) + " layers global)";
+    if (c.attention.logit_softcap > 0) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, ", score cap %g", c.attention.logit_softcap);
+        window += buf;
+    }
     std::printf("attention    %s: %u heads, %u kv heads, head dim %u, %s%s%s%s\n", attention_kind(c).c_str(),
                 c.num_heads, c.kv_heads(), c.head_size(), c.attention.causal ? "causal" : "bidirectional",
                 window.c_str(), flag(c.attention.qk_norm, "qk norm").c_str(),
@@ -140,11 +151,17 @@ void print_text(const LoadedModel& model, bool with_weights) {
         }
         if (!c.rope.frequency_factors.empty())
             position += ", " + std::to_string(c.rope.frequency_factors.size()) + " frequency factors";
+        if (c.rope.local_theta > 0) {
+            std::snprintf(buf, sizeof buf, "; windowed layers theta %g", c.rope.local_theta);
+            position += buf;
+        }
         position += ")";
     }
     std::printf("position     %s\n", position.c_str());
     std::printf("norm         %s, eps %g, %s-norm%s\n", std::string(to_string(c.norm.type)).c_str(), c.norm.epsilon,
-                c.norm_before ? "pre" : "post", flag(c.block == BlockLayout::ParallelResidual, "parallel residual").c_str());
+                c.norm_before ? "pre" : "post", (flag(c.block == BlockLayout::ParallelResidual, "parallel residual") +
+                                                 flag(c.norm.post_attention, "attention output norm") +
+                                                 flag(c.norm.post_ffn, "ffn output norm")).c_str());
     std::printf("ffn          %s%s, intermediate %u\n", c.ffn.gated ? "gated " : "",
                 std::string(to_string(c.ffn.activation)).c_str(), c.ffn.intermediate_size);
     if (c.moe.num_experts > 0)
@@ -152,6 +169,7 @@ void print_text(const LoadedModel& model, bool with_weights) {
                     std::string(to_string(c.moe.router)).c_str(),
                     c.moe.shared_experts ? (", " + std::to_string(c.moe.shared_experts) + " shared").c_str() : "");
     std::printf("embeddings   %s\n", c.tie_embeddings ? "tied to the output head" : "separate output head");
+    if (c.final_logit_softcap > 0) std::printf("logits       soft-capped at %g\n", c.final_logit_softcap);
     std::printf("parameters   %s (%llu)", human_count(params.total).c_str(), (unsigned long long)params.total);
     if (params.active_per_token != params.total)
         std::printf(", %s active per token", human_count(params.active_per_token).c_str());

@@ -29,6 +29,11 @@ struct NormConfig {
     double epsilon = 1e-5;
     bool add_unit_offset = false;  // Gemma: x * (1 + w)
     bool bias = false;             // LayerNorm bias present
+    // Sandwich norms (Gemma 2/3): a norm on the attention output and one on the
+    // FFN output, each before its residual add (layers.{i}.post_attn_norm,
+    // layers.{i}.post_ffn_norm). Pre-norm sequential blocks only.
+    bool post_attention = false;
+    bool post_ffn = false;
 
     bool operator==(const NormConfig&) const = default;
 };
@@ -49,6 +54,11 @@ struct RopeConfig {
     // scaling above (GGUF's rope_freqs.weight: Llama-3 scaling baked into a
     // tensor); empty: none. One value per pair: rotary dims / 2.
     std::vector<double> frequency_factors;
+    // > 0: sliding-window layers rotate with plain RoPE of this base (no
+    // scaling, no frequency factors); the settings above then apply to the
+    // full-attention layers only (Gemma 3: 10000 local, 1e6 global). 0: every
+    // layer uses the settings above.
+    double local_theta = 0.0;
 
     bool operator==(const RopeConfig&) const = default;
 };
@@ -61,6 +71,10 @@ struct AttentionConfig {
     bool out_bias = false;
     bool qk_norm = false;         // per-head RMSNorm on q and k (Qwen3)
     double scale = 0.0;           // 0: 1/sqrt(head_dim)
+    // With a sliding window: every N-th layer (counting from 1) attends to the
+    // whole context, the others use the window (Gemma 2: 2, Gemma 3: 6).
+    // 0: every layer uses the window.
+    uint32_t sliding_window_pattern = 0;
 
     bool operator==(const AttentionConfig&) const = default;
 };
@@ -131,6 +145,7 @@ struct ModelConfig {
     bool embedding_norm = false;   // BLOOM: LayerNorm after the embedding
     bool final_norm = true;
     bool lm_head_bias = false;
+    double final_logit_softcap = 0.0;  // > 0: logits = cap * tanh(logits / cap) (Gemma 2)
 
     std::string dtype = "f32";  // storage type to use on the GPU: f32, f16, bf16, q8_0, q4_0
     std::string weights;        // weight file or directory, relative to the config file
@@ -150,6 +165,22 @@ struct ModelConfig {
     // Compares every field, source_path included.
     bool operator==(const ModelConfig&) const = default;
 };
+
+// Whether `layer` attends through the sliding window (attention.sliding_window
+// and attention.sliding_window_pattern).
+bool layer_uses_window(const ModelConfig& config, uint32_t layer);
+// The window of `layer`: attention.sliding_window or 0 (whole context).
+uint32_t layer_window(const ModelConfig& config, uint32_t layer);
+// Whether every layer attends through the window, so that KV entries that left
+// it can be dropped for the whole model.
+bool all_layers_use_window(const ModelConfig& config);
+// Whether `layer` rotates with the local RoPE (position.local_theta on a windowed layer).
+bool layer_uses_local_rope(const ModelConfig& config, uint32_t layer);
+// The local layers' RoPE: plain RoPE of base position.local_theta.
+RopeConfig local_rope(const ModelConfig& config);
+// The RoPE settings `layer` rotates with: local_rope() where
+// layer_uses_local_rope, else config.rope.
+RopeConfig layer_rope(const ModelConfig& config, uint32_t layer);
 
 // Throws InputError naming source_path, the key and the inconsistency.
 void validate(const ModelConfig& config);

@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -245,6 +246,8 @@ void read_norm(TableReader& r, ModelConfig& c) {
     r.read("add_unit_offset", c.norm.add_unit_offset);
     r.read("bias", c.norm.bias);
     r.read_choice("placement", "pre", "post", c.norm_before);
+    r.read("post_attention", c.norm.post_attention);
+    r.read("post_ffn", c.norm.post_ffn);
 }
 
 void read_block(TableReader& r, ModelConfig& c) {
@@ -270,6 +273,12 @@ void read_position(TableReader& r, ModelConfig& c, const std::string& source) {
     r.read_enum("style", c.rope.style);
     r.read("learned_offset", c.learned_position_offset);
     r.read("frequency_factors", c.rope.frequency_factors);
+    if (const toml::node* local = r.raw("local_theta")) {
+        r.read("local_theta", c.rope.local_theta);
+        if (!(c.rope.local_theta > 0) || !std::isfinite(c.rope.local_theta))
+            r.fail(*local, "key 'position.local_theta' must be a finite number > 0 when given "
+                           "(leave it out for one RoPE base on every layer)");
+    }
     with_table(r, "rope_scaling", source, [&](TableReader& s) { read_rope_scaling(s, c.rope); });
 }
 
@@ -279,6 +288,12 @@ void read_attention(TableReader& r, ModelConfig& c) {
         r.read("sliding_window", c.attention.sliding_window);
         if (c.attention.sliding_window == 0)
             r.fail(*window, "key 'attention.sliding_window' must be > 0 when given (leave it out for full attention)");
+    }
+    if (const toml::node* pattern = r.raw("sliding_window_pattern")) {
+        r.read("sliding_window_pattern", c.attention.sliding_window_pattern);
+        if (c.attention.sliding_window_pattern == 0)
+            r.fail(*pattern, "key 'attention.sliding_window_pattern' must be > 0 when given "
+                             "(leave it out for the window on every layer)");
     }
     r.read("logit_softcap", c.attention.logit_softcap);
     r.read("qkv_bias", c.attention.qkv_bias);
@@ -318,6 +333,7 @@ void read_embeddings(TableReader& r, ModelConfig& c) {
 void read_output(TableReader& r, ModelConfig& c) {
     r.read("final_norm", c.final_norm);
     r.read("lm_head_bias", c.lm_head_bias);
+    r.read("logit_softcap", c.final_logit_softcap);
 }
 
 void read_weights(TableReader& r, ModelConfig& c) {

@@ -90,6 +90,8 @@ std::string config_to_toml(const ModelConfig& c) {
     w.key("add_unit_offset", c.norm.add_unit_offset);
     w.key("bias", c.norm.bias);
     w.key("placement", c.norm_before ? "pre" : "post");
+    w.key("post_attention", c.norm.post_attention);
+    w.key("post_ffn", c.norm.post_ffn);
 
     w.table("block");
     w.key("layout", to_string(c.block));
@@ -102,6 +104,7 @@ std::string config_to_toml(const ModelConfig& c) {
     w.key("style", to_string(c.rope.style));
     w.key("learned_offset", c.learned_position_offset);
     if (!c.rope.frequency_factors.empty()) w.key("frequency_factors", c.rope.frequency_factors);
+    if (c.rope.local_theta > 0) w.key("local_theta", c.rope.local_theta);
 
     w.table("position.rope_scaling");
     w.key("type", to_string(c.rope.scaling));
@@ -116,6 +119,7 @@ std::string config_to_toml(const ModelConfig& c) {
     w.table("attention");
     w.key("causal", c.attention.causal);
     if (c.attention.sliding_window) w.key("sliding_window", c.attention.sliding_window);
+    if (c.attention.sliding_window_pattern) w.key("sliding_window_pattern", c.attention.sliding_window_pattern);
     w.key("logit_softcap", c.attention.logit_softcap);
     w.key("qkv_bias", c.attention.qkv_bias);
     w.key("out_bias", c.attention.out_bias);
@@ -149,6 +153,7 @@ std::string config_to_toml(const ModelConfig& c) {
     w.table("output");
     w.key("final_norm", c.final_norm);
     w.key("lm_head_bias", c.lm_head_bias);
+    w.key("logit_softcap", c.final_logit_softcap);
 
     w.table("weights");
     w.key("path", c.weights);

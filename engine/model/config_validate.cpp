@@ -3,6 +3,7 @@
 // (configs/models/README.md), or the config.json key of an imported config.
 #include <cmath>
 #include <map>
+#include <utility>
 #include <string>
 
 #include "model/config.h"
@@ -104,11 +105,20 @@ void check_norm(const ModelConfig& c, const Checker& k) {
         k.fail("norm.bias", "RMSNorm has no bias; use norm.type = 'layernorm' or drop norm.bias");
     if (c.block == BlockLayout::ParallelResidual && !c.norm_before)
         k.fail("block.layout", "a parallel residual block needs norm.placement = 'pre'");
+    for (const auto& [key, on] : {std::pair{"norm.post_attention", c.norm.post_attention},
+                                  std::pair{"norm.post_ffn", c.norm.post_ffn}}) {
+        if (!on) continue;
+        if (!c.norm_before) k.fail(key, "norms on the branch outputs need norm.placement = 'pre'");
+        if (c.block != BlockLayout::Sequential) k.fail(key, "norms on the branch outputs need block.layout = 'sequential'");
+    }
 }
 
 void check_rope(const ModelConfig& c, const Checker& k) {
     const RopeConfig& r = c.rope;
     if (c.position != PositionEncoding::RoPE) {
+        if (r.local_theta != 0)
+            k.fail("position.local_theta", "a RoPE base for local layers needs position.type = 'rope', not '" +
+                                               std::string(to_string(c.position)) + "'");
         if (!r.frequency_factors.empty())
             k.fail("position.frequency_factors", "RoPE frequency factors need position.type = 'rope', not '" +
                                                      std::string(to_string(c.position)) + "'");
@@ -135,6 +145,12 @@ void check_rope(const ModelConfig& c, const Checker& k) {
         check_rope_frequency_factors(r.frequency_factors, rotary_dims / 2,
                                      (c.source_path.empty() ? std::string("model config") : c.source_path) +
                                          ": position.frequency_factors");
+
+    if (r.local_theta != 0) {
+        k.finite_positive("position.local_theta", r.local_theta);
+        if (c.attention.sliding_window == 0)
+            k.fail("position.local_theta", "is the RoPE base of sliding-window layers, but attention.sliding_window is not set");
+    }
 
     if (r.scaling == RopeScaling::None) return;
     const std::string scaling = "position.rope_scaling.";
@@ -176,6 +192,11 @@ void check_attention(const ModelConfig& c, const Checker& k) {
     k.finite_non_negative("attention.scale", a.scale);
     if (a.sliding_window != 0 && !a.causal)
         k.fail("attention.sliding_window", "a sliding window needs causal attention");
+    if (a.sliding_window_pattern != 0) {
+        if (a.sliding_window == 0)
+            k.fail("attention.sliding_window_pattern", "needs attention.sliding_window (the window of the local layers)");
+        k.at_most("attention.sliding_window_pattern", a.sliding_window_pattern, max_layers);
+    }
 }
 
 void check_ffn_and_moe(const ModelConfig& c, const Checker& k) {
@@ -207,6 +228,9 @@ void check_ffn_and_moe(const ModelConfig& c, const Checker& k) {
 
 void check_embeddings_and_files(const ModelConfig& c, const Checker& k) {
     k.finite_positive("embeddings.scale", c.embedding_scale);
+    k.finite_non_negative("output.logit_softcap", c.final_logit_softcap);
+    if (c.final_logit_softcap > 0 && c.kind == ModelKind::EncoderOnly)
+        k.fail("output.logit_softcap", "an encoder-only model has no logits to cap");
     if (!dtype_from_name(c.dtype)) {
         std::string names;
         for (const DTypeTraits& t : all_dtypes()) names += std::string(names.empty() ? "'" : ", '") + t.name + "'";

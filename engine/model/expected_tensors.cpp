@@ -55,11 +55,13 @@ void add_layer(const ModelConfig& c, uint32_t i, ListBuilder& b) {
     b.linear(p + "attn.v", kv * d, h, kv_why, c.attention.qkv_bias);
     b.linear(p + "attn.o", h, heads * d,
              hidden_why + ", " + eq("num_heads", heads) + " * " + eq("head_dim", d), c.attention.out_bias);
+    if (c.norm.post_attention) b.norm(p + "post_attn_norm", h, hidden_why);
     if (c.attention.qk_norm) {
         b.add(p + "attn.q_norm.weight", {d}, TensorRole::NormWeight, eq("head_dim", d));
         b.add(p + "attn.k_norm.weight", {d}, TensorRole::NormWeight, eq("head_dim", d));
     }
     if (!(c.block == BlockLayout::ParallelResidual && c.parallel_shared_norm)) b.norm(p + "ffn_norm", h, hidden_why);
+    if (c.norm.post_ffn) b.norm(p + "post_ffn_norm", h, hidden_why);
 
     const MoeConfig& m = c.moe;
     if (m.num_experts == 0) {

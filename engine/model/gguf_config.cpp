@@ -25,17 +25,25 @@ struct ArchRules {
     BlockLayout block = BlockLayout::Sequential;
     bool renormalize_top_k = true;  // MoE default when <arch>.expert_weights_norm is absent
     ModelKind kind = ModelKind::DecoderOnly;
+    // llama.cpp's sliding-window layout (set_swa_pattern): with a window, layer
+    // i is global iff (i + 1) % window_pattern == 0; 0: every layer windowed.
+    uint32_t window_pattern = 0;
+    uint32_t default_window = 0;   // window when <arch>.attention.sliding_window is absent
+    double local_theta = 0;        // RoPE base of the windowed layers (position.local_theta)
+    // GGUF does not store Gemma's query_pre_attn_scalar: llama.cpp scales by
+    // (hidden / heads)^-0.5 for the model of this many layers (the 27B one) and
+    // by head_dim^-0.5 otherwise; <arch>.attention.scale, if written, wins.
+    uint32_t hidden_per_head_scale_layers = 0;
 };
 
 ArchRules arch(const char* name) { return ArchRules{name}; }
 
 // One row per architecture; the activation is the one the architecture's
-// Hugging Face models use (GGUF does not store it). Gemma's converter already
-// folds the +1 of its RMSNorm into the stored weights, so no unit offset is
-// applied for it here. Architectures llama.cpp defines that need parts the
-// engine does not have are left out, and so refused with this list:
-// gemma2/gemma3 (norms after attention and FFN, logit soft-capping, per-layer
-// sliding windows).
+// Hugging Face models use (GGUF does not store it). The Gemma
+// converters (gemma, gemma2, gemma3) already fold the +1 of their RMSNorm into
+// every stored norm weight (q/k norms included), so no unit offset is applied
+// for them here. Gemma 2/3's window layout, local RoPE base and attention
+// scale are llama.cpp's hard-coded ones (llama-model.cpp), not file metadata.
 const std::vector<ArchRules>& architectures() {
     static const std::vector<ArchRules> all = [] {
         std::vector<ArchRules> v;
@@ -52,6 +60,17 @@ const std::vector<ArchRules>& architectures() {
         r = arch("gemma");
         r.activation = Activation::GELUTanh;
         r.scale_embeddings = true;
+        v.push_back(r);
+        r.name = "gemma2";
+        r.window_pattern = 2;
+        r.default_window = 4096;
+        r.hidden_per_head_scale_layers = 46;
+        v.push_back(r);
+        r.name = "gemma3";
+        r.window_pattern = 6;
+        r.default_window = 0;
+        r.local_theta = 10000.0;
+        r.hidden_per_head_scale_layers = 62;
         v.push_back(r);
         ArchRules plain = arch("");
         plain.norm = NormType::LayerNorm;
@@ -353,7 +372,16 @@ ModelConfig gguf_to_config(const GgufFile& f) {
     c.position = rules->position;
     if (rules->position == PositionEncoding::RoPE) read_rope(m, c);
     read_rope_frequency_factors(f, c);
-    if (auto window = m.u32("attention.sliding_window")) c.attention.sliding_window = *window;
+    c.attention.sliding_window = m.u32("attention.sliding_window").value_or(rules->default_window);
+    if (c.attention.sliding_window > 0) {
+        c.attention.sliding_window_pattern = rules->window_pattern;
+        if (c.position == PositionEncoding::RoPE) c.rope.local_theta = rules->local_theta;
+    }
+    if (auto cap = m.number("attn_logit_softcapping")) c.attention.logit_softcap = *cap;
+    if (auto cap = m.number("final_logit_softcapping")) c.final_logit_softcap = *cap;
+    if (auto scale = m.number("attention.scale")) c.attention.scale = *scale;
+    else if (rules->hidden_per_head_scale_layers != 0 && c.num_layers == rules->hidden_per_head_scale_layers)
+        c.attention.scale = 1.0 / std::sqrt(double(c.hidden_size / c.num_heads));
     if (rules->kind == ModelKind::EncoderOnly) {
         c.attention.causal = m.flag("attention.causal").value_or(false);
         if (c.attention.causal) m.fail(m.key("attention.causal"), "is true for an encoder; not supported");
@@ -386,6 +414,8 @@ ModelConfig gguf_to_config(const GgufFile& f) {
     c.attention.qkv_bias = has_tensor(f, "blk.0.attn_q.bias") || has_tensor(f, "blk.0.attn_qkv.bias");
     c.attention.out_bias = has_tensor(f, "blk.0.attn_output.bias");
     c.attention.qk_norm = has_tensor(f, "blk.0.attn_q_norm.weight");
+    c.norm.post_attention = has_tensor(f, "blk.0.post_attention_norm.weight");
+    c.norm.post_ffn = has_tensor(f, "blk.0.post_ffw_norm.weight");
     if (rules->kind != ModelKind::EncoderOnly) c.tie_embeddings = !has_tensor(f, "output.weight");
     c.lm_head_bias = has_tensor(f, "output.bias");
 

@@ -55,6 +55,33 @@ HfFamily llama_family() {
     return f;
 }
 
+// Gemma 2 / 3: the names of Llama's checkpoints, but post_attention_layernorm
+// is the norm on the attention output (not the FFN's input norm, which is
+// pre_feedforward_layernorm), and the FFN output has a norm of its own.
+HfFamily gemma_sandwich_family() {
+    HfFamily f;
+    f.architectures = {"Gemma2ForCausalLM", "Gemma3ForCausalLM"};
+    f.read_config = read_gemma_sandwich_config;
+    f.base_prefix = "model.";
+    f.globals = {{"token_embd", "embed_tokens"}, {"output_norm", "norm"}, {"lm_head", "lm_head", true}};
+    f.layer = {
+        {"layers.{i}.attn_norm", "layers.{i}.input_layernorm"},
+        {"layers.{i}.attn.q", "layers.{i}.self_attn.q_proj"},
+        {"layers.{i}.attn.k", "layers.{i}.self_attn.k_proj"},
+        {"layers.{i}.attn.v", "layers.{i}.self_attn.v_proj"},
+        {"layers.{i}.attn.o", "layers.{i}.self_attn.o_proj"},
+        {"layers.{i}.attn.q_norm", "layers.{i}.self_attn.q_norm"},
+        {"layers.{i}.attn.k_norm", "layers.{i}.self_attn.k_norm"},
+        {"layers.{i}.post_attn_norm", "layers.{i}.post_attention_layernorm"},
+        {"layers.{i}.ffn_norm", "layers.{i}.pre_feedforward_layernorm"},
+        {"layers.{i}.ffn.gate", "layers.{i}.mlp.gate_proj"},
+        {"layers.{i}.ffn.up", "layers.{i}.mlp.up_proj"},
+        {"layers.{i}.ffn.down", "layers.{i}.mlp.down_proj"},
+        {"layers.{i}.post_ffn_norm", "layers.{i}.post_feedforward_layernorm"},
+    };
+    return f;
+}
+
 HfFamily gpt2_family() {
     HfFamily f;
     f.architectures = {"GPT2LMHeadModel"};
@@ -184,8 +211,9 @@ HfFamily bert_family() {
 }
 
 const std::vector<HfFamily>& families() {
-    static const std::vector<HfFamily> all = {llama_family(), gpt2_family(),     opt_family(), bloom_family(),
-                                              falcon_family(), phi_family(), gpt_neox_family(), bert_family()};
+    static const std::vector<HfFamily> all = {llama_family(),  gemma_sandwich_family(), gpt2_family(),
+                                              opt_family(),    bloom_family(),          falcon_family(),
+                                              phi_family(),    gpt_neox_family(),       bert_family()};
     return all;
 }
 

@@ -53,6 +53,7 @@ std::string supported_hf_architectures();
 
 // Config readers, one per family group (model/hf_config_*.cpp).
 void read_llama_like_config(const HfJson& json, ModelConfig& config);
+void read_gemma_sandwich_config(const HfJson& json, ModelConfig& config);
 void read_gpt2_config(const HfJson& json, ModelConfig& config);
 void read_opt_config(const HfJson& json, ModelConfig& config);
 void read_bloom_config(const HfJson& json, ModelConfig& config);

@@ -54,6 +54,10 @@ void check_exportable(const std::string& dir, const ModelConfig& c, const std::s
     if (c.moe.num_experts) refuse(dir, "mixture-of-experts layers (num_experts = " + std::to_string(c.moe.num_experts) + ")");
     if (c.norm.type != NormType::RMSNorm || c.norm.add_unit_offset || c.norm.bias) refuse(dir, "a norm other than plain RMSNorm");
     if (!c.norm_before || c.block != BlockLayout::Sequential) refuse(dir, "a block layout other than sequential pre-norm");
+    if (c.norm.post_attention || c.norm.post_ffn) refuse(dir, "norms on the attention or FFN output");
+    if (c.attention.sliding_window_pattern != 0 || c.rope.local_theta != 0)
+        refuse(dir, "a sliding window or RoPE base on only some layers");
+    if (c.final_logit_softcap != 0) refuse(dir, "logit soft-capping");
     if (!c.ffn.gated || c.ffn.activation != Activation::SiLU || c.ffn.bias) refuse(dir, "an FFN other than SwiGLU without bias");
     if (c.position != PositionEncoding::RoPE || c.rope.style != RopeStyle::NeoX) refuse(dir, "positions other than rotate-half RoPE");
     if (c.rope.scaling == RopeScaling::DynamicNTK) refuse(dir, "dynamic NTK RoPE scaling (GGUF has no key for it)");

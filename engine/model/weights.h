@@ -18,10 +18,12 @@
 //   layers.{i}.attn.o.weight / .bias  [hidden, heads * head_dim] / [hidden]
 //   layers.{i}.attn.q_norm.weight     [head_dim]  per-head RMSNorm (Qwen3)
 //   layers.{i}.attn.k_norm.weight     [head_dim]
+//   layers.{i}.post_attn_norm.weight  [hidden]   on the attention output (norm.post_attention, Gemma 2/3)
 //   layers.{i}.ffn_norm.weight/.bias  [hidden]   absent for parallel residual with one shared norm
 //   layers.{i}.ffn.gate.weight        [intermediate, hidden]  gated FFN only
 //   layers.{i}.ffn.up.weight / .bias  [intermediate, hidden] / [intermediate]
 //   layers.{i}.ffn.down.weight/.bias  [hidden, intermediate] / [hidden]
+//   layers.{i}.post_ffn_norm.weight   [hidden]   on the FFN output (norm.post_ffn, Gemma 2/3)
 //   layers.{i}.moe.router.weight      [experts, hidden]
 //   layers.{i}.moe.experts.{e}.{gate,up,down}.weight   as ffn.*
 //   layers.{i}.moe.shared.{gate,up,down}.weight        shared expert(s), as ffn.*

@@ -134,6 +134,8 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     in.context_len = host_buffer(device, seqs, "context lengths");
     in.block_table = host_buffer(device, uint64_t(seqs) * max_blocks_, "block tables");
     in.inv_freq = host_buffer(device, std::max(hd / 2, 1u), "rope inverse frequencies");
+    if (config_.position == PositionEncoding::RoPE && config_.rope.local_theta > 0)
+        in.inv_freq_local = host_buffer(device, std::max(hd / 2, 1u), "local-layer rope inverse frequencies");
     in.alibi_slopes = host_buffer(device, heads, "alibi slopes");
     if (config_.position == PositionEncoding::Sinusoidal)
         in.sinusoidal_rows = host_buffer(device, uint64_t(t) * hidden, "sinusoidal positions");
@@ -220,9 +222,15 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
 }
 
 void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
-    std::vector<double> inv = rope_inverse_frequencies(config_.rope, rotary_dims(config_), sequence_length);
-    auto* dst = static_cast<float*>(inputs_->inv_freq->mapped());
-    for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
+    const auto write = [&](const RopeConfig& rope, vk::Buffer& buffer) {
+        std::vector<double> inv = rope_inverse_frequencies(rope, rotary_dims(config_), sequence_length);
+        auto* dst = static_cast<float*>(buffer.mapped());
+        for (size_t i = 0; i < inv.size(); ++i) dst[i] = float(inv[i]);
+    };
+    write(config_.rope, *inputs_->inv_freq);
+    // The local layers' plain RoPE does not change with the length; written
+    // here beside the other so that both come from one place.
+    if (inputs_->inv_freq_local) write(local_rope(config_), *inputs_->inv_freq_local);
 }
 
 void GpuForward::check_step(uint32_t sequence, std::span<const int32_t> tokens) const {
@@ -329,7 +337,8 @@ void GpuForward::run_batch(std::span<const SequenceTokens> batch, Output output)
     program.submit_and_wait();
     for (const SequenceTokens& item : batch) {
         lengths_[item.sequence] += uint32_t(item.tokens.size());
-        if (config_.attention.sliding_window > 0 && config_.attention.causal)
+        // One block table serves every layer: blocks leave only when no layer can see them.
+        if (config_.attention.causal && all_layers_use_window(config_))
             cache_->release_outside_window(int32_t(item.sequence), config_.attention.sliding_window);
     }
 

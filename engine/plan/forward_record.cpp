@@ -60,14 +60,25 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     spec.block_size = cache_->block_size();
     spec.scale = float(c.attention.scale);
     spec.causal = c.attention.causal;
-    spec.sliding_window = c.attention.sliding_window;
     spec.softcap = float(c.attention.logit_softcap);
     spec.alibi = c.position == PositionEncoding::ALiBi;
     spec.kv_type = pools_->type();
     const ops::AttentionShape shape{n, batch, max_blocks_, max_context_};
-    ops::RopeSpec rope{hd, c.position == PositionEncoding::RoPE ? rotary_dims(c) : 0,
-                       c.rope.style == RopeStyle::GPTJ ? ops::RopeStyle::GPTJ : ops::RopeStyle::NeoX,
-                       float(rope_attention_factor(c.rope))};
+    // Per layer: its window, its RoPE settings and the frequencies they give.
+    auto layer_spec = [&](uint32_t layer) {
+        ops::AttentionSpec layer_spec = spec;
+        layer_spec.sliding_window = layer_window(c, layer);
+        return layer_spec;
+    };
+    auto layer_rope_spec = [&](uint32_t layer) {
+        const RopeConfig rope = layer_rope(c, layer);
+        return ops::RopeSpec{hd, c.position == PositionEncoding::RoPE ? rotary_dims(c) : 0,
+                             rope.style == RopeStyle::GPTJ ? ops::RopeStyle::GPTJ : ops::RopeStyle::NeoX,
+                             float(rope_attention_factor(rope))};
+    };
+    auto layer_inv_freq = [&](uint32_t layer) -> const vk::Buffer& {
+        return layer_uses_local_rope(c, layer) ? *in.inv_freq_local : *in.inv_freq;
+    };
 
     // Attention block: `src` [n, hidden] -> s.proj [n, hidden], or added to `*residual` when given.
     // `norm`: the products normalise `src` themselves (Recorder::fusable_norm).
@@ -91,9 +102,11 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
         }
         // RoPE on the queries in place and on the keys on their way into the
         // cache: independent dispatches, one barrier.
+        const ops::RopeSpec rope = layer_rope_spec(layer);
+        const vk::Buffer& inv_freq = layer_inv_freq(layer);
         if (rope.rotary_dims > 0)
-            ops::record_rope(device_, commands, rope, *s.q, *in.positions, *in.inv_freq, n, heads);
-        const ops::KvRope key_rope{rope, in.positions.get(), in.inv_freq.get()};
+            ops::record_rope(device_, commands, rope, *s.q, *in.positions, inv_freq, n, heads);
+        const ops::KvRope key_rope{rope, in.positions.get(), &inv_freq};
         ops::record_kv_write(device_, commands, *s.k, *s.v, *in.slots, pools_->keys(layer), pools_->values(layer), n,
                              kvh * hd, pools_->type(), &key_rope);
         r.done("rope_kv_write");
@@ -108,7 +121,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
         buffers.alibi_slopes = in.alibi_slopes.get();
         buffers.out = s.attn.get();
         buffers.scratch = s.attention_scratch.get();
-        ops::record_attention(device_, commands, spec, shape, buffers);
+        ops::record_attention(device_, commands, layer_spec(layer), shape, buffers);
         r.done("attention");
         if (residual) r.linear_add(*s.attn, p + "o", *residual, *s.proj, c.attention.out_bias, "o_proj");
         else r.linear(*s.attn, p + "o", *s.proj, c.attention.out_bias, "o_proj");
@@ -150,16 +163,31 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
         } else {
             // Decode: the norms run inside the products that read them, and
             // the residual adds in the epilogues of the products before them.
+            // A norm on a branch's output (norm.post_attention / post_ffn)
+            // sits between the branch and its add: the branch writes s.proj,
+            // the norm s.h2, and an add brings it into the residual stream.
             const std::string a = p + "attn.", f = p + "ffn.";
             const auto attn_norm = r.fusable_norm(c.norm, p + "attn_norm", {a + "q", a + "k", a + "v"});
             if (!attn_norm) r.norm(c.norm, p + "attn_norm", *s.x, *s.h, n, hidden);
-            attention(layer, attn_norm ? *s.x : *s.h, s.x.get(), attn_norm ? &*attn_norm : nullptr);
+            attention(layer, attn_norm ? *s.x : *s.h, c.norm.post_attention ? nullptr : s.x.get(),
+                      attn_norm ? &*attn_norm : nullptr);
+            if (c.norm.post_attention) {
+                r.norm(c.norm, p + "post_attn_norm", *s.proj, *s.h2, n, hidden);
+                r.add(*s.x, *s.h2, n * hidden);
+            }
             std::optional<ops::InputNorm> ffn_norm;
             if (c.moe.num_experts == 0)
                 ffn_norm = c.ffn.gated ? r.fusable_norm(c.norm, p + "ffn_norm", {f + "up", f + "gate"})
                                        : r.fusable_norm(c.norm, p + "ffn_norm", {f + "up"});
             if (!ffn_norm) r.norm(c.norm, p + "ffn_norm", *s.x, *s.h, n, hidden);
-            feed_forward(layer, ffn_norm ? *s.x : *s.h, *s.x, true, ffn_norm ? &*ffn_norm : nullptr);
+            const vk::Buffer& ffn_in = ffn_norm ? *s.x : *s.h;
+            if (c.norm.post_ffn) {
+                feed_forward(layer, ffn_in, *s.proj2, false, ffn_norm ? &*ffn_norm : nullptr);
+                r.norm(c.norm, p + "post_ffn_norm", *s.proj2, *s.h2, n, hidden);
+                r.add(*s.x, *s.h2, n * hidden);
+            } else {
+                feed_forward(layer, ffn_in, *s.x, true, ffn_norm ? &*ffn_norm : nullptr);
+            }
         }
     }
 
@@ -198,6 +226,10 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     if (c.lm_head_bias && c.tie_embeddings) {
         ops::record_eltwise(device_, commands, ops::Eltwise::Add, logits, weights_.vector("lm_head.bias"), logits,
                             rows * c.vocab_size, c.vocab_size);
+        r.done("lm_head");
+    }
+    if (c.final_logit_softcap > 0) {
+        ops::record_soft_cap(device_, commands, logits, logits, rows * c.vocab_size, float(c.final_logit_softcap));
         r.done("lm_head");
     }
     if (output == Output::TopK) {

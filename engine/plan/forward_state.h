@@ -26,6 +26,9 @@ struct GpuForward::Scratch {
 struct GpuForward::Inputs {
     std::unique_ptr<vk::Buffer> ids, positions, position_ids, type_ids, slots, seq_index, context_len, block_table,
         inv_freq, alibi_slopes, sinusoidal_rows;
+    // Inverse frequencies of the sliding-window layers when they rotate with
+    // their own base (position.local_theta); null otherwise.
+    std::unique_ptr<vk::Buffer> inv_freq_local;
 };
 
 }  // namespace vkllm::plan

@@ -9,13 +9,17 @@
 
 namespace vkllm::ref {
 
-bool attention_allowed(const AttentionConfig& attention, size_t i, size_t j) {
+bool attention_allowed(const AttentionConfig& attention, size_t i, size_t j, uint32_t window) {
     if (attention.causal && j > i) return false;
-    if (attention.sliding_window > 0) {
+    if (window > 0) {
         const size_t distance = i > j ? i - j : j - i;
-        if (distance >= attention.sliding_window) return false;
+        if (distance >= window) return false;
     }
     return true;
+}
+
+bool attention_allowed(const AttentionConfig& attention, size_t i, size_t j) {
+    return attention_allowed(attention, i, j, attention.sliding_window);
 }
 
 namespace {
@@ -28,13 +32,13 @@ void head_norm(const ModelConfig& config, Matrix& m, size_t d, const ModelWeight
             rms_norm_row(m.row(r) + h * d, d, w.values.data(), config.norm.epsilon, config.norm.add_unit_offset);
 }
 
-void rotate_all(const ModelConfig& config, Matrix& m, size_t d) {
+void rotate_all(const ModelConfig& config, const RopeConfig& rope, Matrix& m, size_t d) {
     const uint32_t dims = rotary_dims(config);
-    const std::vector<double> inv_freq = rope_inverse_frequencies(config.rope, dims, uint32_t(m.rows));
-    const double factor = rope_attention_factor(config.rope);
+    const std::vector<double> inv_freq = rope_inverse_frequencies(rope, dims, uint32_t(m.rows));
+    const double factor = rope_attention_factor(rope);
     for (size_t r = 0; r < m.rows; ++r)
         for (size_t h = 0; h < m.cols / d; ++h)
-            apply_rope(m.row(r) + h * d, dims, config.rope.style, inv_freq, uint32_t(r), factor);
+            apply_rope(m.row(r) + h * d, dims, rope.style, inv_freq, uint32_t(r), factor);
 }
 
 }  // namespace
@@ -51,13 +55,16 @@ Matrix attention(const ModelConfig& config, const ModelWeights& weights, uint32_
         head_norm(config, k, d, weights, p + "k_norm.weight");
     }
     if (config.position == PositionEncoding::RoPE) {
-        rotate_all(config, q, d);
-        rotate_all(config, k, d);
+        const RopeConfig rope = layer_rope(config, layer);
+        rotate_all(config, rope, q, d);
+        rotate_all(config, rope, k, d);
     }
     const std::vector<double> slopes =
         config.position == PositionEncoding::ALiBi ? alibi_slopes(uint32_t(heads)) : std::vector<double>{};
     const double scale = config.attention.scale > 0 ? config.attention.scale : 1.0 / std::sqrt(double(d));
     const double cap = config.attention.logit_softcap;
+    const uint32_t window = layer_window(config, layer);
+    const auto allowed = [&](size_t i, size_t j) { return attention_allowed(config.attention, i, j, window); };
 
     Matrix out(n, heads * d);
     std::vector<double> scores(n);
@@ -67,7 +74,7 @@ Matrix attention(const ModelConfig& config, const ModelWeights& weights, uint32_
             const float* qi = q.row(i) + h * d;
             double max_score = -std::numeric_limits<double>::infinity();
             for (size_t j = 0; j < n; ++j) {
-                if (!attention_allowed(config.attention, i, j)) continue;
+                if (!allowed(i, j)) continue;
                 const float* kj = k.row(j) + g * d;
                 double s = 0.0;
                 for (size_t t = 0; t < d; ++t) s += double(qi[t]) * double(kj[t]);
@@ -80,12 +87,12 @@ Matrix attention(const ModelConfig& config, const ModelWeights& weights, uint32_
             }
             double total = 0.0;
             for (size_t j = 0; j < n; ++j)
-                if (attention_allowed(config.attention, i, j)) total += scores[j] = std::exp(scores[j] - max_score);
+                if (allowed(i, j)) total += scores[j] = std::exp(scores[j] - max_score);
             float* oi = out.row(i) + h * d;
             for (size_t t = 0; t < d; ++t) {
                 double acc = 0.0;
                 for (size_t j = 0; j < n; ++j)
-                    if (attention_allowed(config.attention, i, j)) acc += scores[j] * double(v.row(j)[g * d + t]);
+                    if (allowed(i, j)) acc += scores[j] * double(v.row(j)[g * d + t]);
                 oi[t] = float(acc / total);
             }
         }

@@ -1,6 +1,7 @@
 #include "reference/reference.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "reference/attention.h"
 #include "reference/embeddings.h"
@@ -58,10 +59,14 @@ void run_layer(const ModelConfig& config, const ModelWeights& weights, uint32_t 
         ref::add_in_place(x, a);
         ref::add_in_place(x, f);
     } else {
-        const Matrix a = ref::attention(config, weights, layer, normed(config, weights, x, p + "attn_norm"));
+        // Sandwich norms (norm.post_attention / post_ffn) act on each branch's
+        // output before its residual add; the observer sees the normed output.
+        Matrix a = ref::attention(config, weights, layer, normed(config, weights, x, p + "attn_norm"));
+        if (config.norm.post_attention) ref::apply_norm(config.norm, a, weights, p + "post_attn_norm");
         report(observer, p + "attn_out", a);
         ref::add_in_place(x, a);
-        const Matrix f = feed_forward(config, weights, layer, normed(config, weights, x, p + "ffn_norm"), observer);
+        Matrix f = feed_forward(config, weights, layer, normed(config, weights, x, p + "ffn_norm"), observer);
+        if (config.norm.post_ffn) ref::apply_norm(config.norm, f, weights, p + "post_ffn_norm");
         report(observer, p + "ffn_out", f);
         ref::add_in_place(x, f);
     }
@@ -102,6 +107,8 @@ std::vector<float> reference_forward(const ModelConfig& config, const ModelWeigh
         for (size_t t = 0; t < logits.rows; ++t)
             for (size_t v = 0; v < logits.cols; ++v) logits.row(t)[v] += bias.values[v];
     }
+    if (const double cap = config.final_logit_softcap; cap > 0)
+        for (float& v : logits.data) v = float(cap * std::tanh(double(v) / cap));
     report(observer, "logits", logits);
     return std::move(logits.data);
 }

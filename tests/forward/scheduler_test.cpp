@@ -25,7 +25,7 @@ namespace {
 plan::ForwardOptions options(uint32_t sequences, uint64_t kv_budget) {
     plan::ForwardOptions o;
     o.storage = plan::MatrixStorage::F32;
-    o.kv_storage = plan::ForwardOptions::KvStorage::F32;
+    o.kv_type = DType::F32;
     o.f16_prefill_activations = false;
     o.max_step_tokens = 24;
     o.max_sequences = sequences;
@@ -127,7 +127,7 @@ TEST_CASE("a KV pool too small for every request preempts the newest; the tokens
     auto single = engine(m, 4);
     const auto expected = alone(*single, js);
     // Four blocks of 16 tokens: one request of up to 60 tokens always fits, four together rarely do.
-    const kv::KvGeometry g{m.config.num_layers, m.config.kv_heads(), m.config.head_size(), 16, 4};
+    const kv::KvGeometry g{m.config.num_layers, m.config.kv_heads(), m.config.head_size(), 16, DType::F32};
     auto tiny = engine(m, 4, 4 * g.bytes_per_block());
     REQUIRE(tiny->max_context() == 64);
     const Mixed got = together(*tiny, js);

@@ -19,6 +19,9 @@ TEST_CASE("parameter counts of known shapes") {
     CHECK(count_parameters(shipped("gpt2-small.toml")).total == 124'439'808ull);
     CHECK(count_parameters(shipped("qwen3-0.6b.toml")).total == 596'049'920ull);
     CHECK(count_parameters(shipped("gemma-2b.toml")).total == 2'506'172'416ull);
+    // Published: Gemma-2-2B 2,614,341,888; Gemma-3-1B 999,885,952 (the sandwich and q/k norms included).
+    CHECK(count_parameters(shipped("gemma-2-2b.toml")).total == 2'614'341'888ull);
+    CHECK(count_parameters(shipped("gemma-3-1b.toml")).total == 999'885'952ull);
     CHECK(count_parameters(shipped("falcon-7b.toml")).total == 6'921'720'704ull);
     CHECK(count_parameters(shipped("bloom-560m.toml")).total == 559'214'592ull);
     CHECK(count_parameters(shipped("opt-125m.toml")).total == 125'239'296ull);

@@ -344,11 +344,11 @@ TEST_CASE("gguf: rope metadata") {
 
 TEST_CASE("gguf: metadata errors name the file and the key") {
     TinyModel t;
-    t.arch = "gemma2";
+    t.arch = "mamba";
     GgufBytes b = t.build();
     expect_error([&] { gguf_to_config(parse(b)); },
-                 "test.gguf: GGUF architecture 'gemma2' is not supported (supported: llama, qwen2, qwen3, qwen2moe, "
-                 "qwen3moe, phi3, gemma, phi2, starcoder2, gpt2, bloom, gptneox, falcon, bert)");
+                 "test.gguf: GGUF architecture 'mamba' is not supported (supported: llama, qwen2, qwen3, qwen2moe, "
+                 "qwen3moe, phi3, gemma, gemma2, gemma3, phi2, starcoder2, gpt2, bloom, gptneox, falcon, bert)");
 
     GgufBytes missing;
     missing.header(3, 0, 2).kv_str("general.architecture", "llama").kv_u32("llama.embedding_length", 8);
