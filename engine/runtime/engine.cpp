@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "kv/kv_cache.h"
 #include "kv/kv_type.h"
@@ -120,7 +121,8 @@ struct Engine::Impl {
         start(std::make_unique<runtime::GpuExecutor>(d, model.config, model.weights, f), model.config);
     }
 
-    Live& live(uint64_t id) {
+    Live& live(uint64_t id) { return const_cast<Live&>(std::as_const(*this).live(id)); }
+    const Live& live(uint64_t id) const {
         auto it = requests.find(id);
         if (it == requests.end()) throw InputError("no request " + std::to_string(id));
         return it->second;
@@ -338,16 +340,12 @@ void Engine::release(uint64_t request) {
     l.kept = false;
 }
 
-bool Engine::finished(uint64_t request) const { return impl_->requests.at(request).done; }
+bool Engine::finished(uint64_t request) const { return impl_->live(request).done; }
 
-const RequestResult& Engine::result(uint64_t request) const {
-    auto it = impl_->requests.find(request);
-    if (it == impl_->requests.end()) throw InputError("no request " + std::to_string(request));
-    return it->second.result;
-}
+const RequestResult& Engine::result(uint64_t request) const { return impl_->live(request).result; }
 
 std::pair<uint32_t, uint32_t> Engine::prompt_progress(uint64_t request) const {
-    const Impl::Live& l = impl_->requests.at(request);
+    const Impl::Live& l = impl_->live(request);
     const uint32_t total = l.result.timings.prompt_tokens;
     if (l.done && !l.kept) return {total, total};
     const uint32_t computed = impl_->scheduler->computed(l.sequence);
@@ -356,7 +354,7 @@ std::pair<uint32_t, uint32_t> Engine::prompt_progress(uint64_t request) const {
 }
 
 uint32_t Engine::sequence_tokens(uint64_t request) const {
-    const Impl::Live& l = impl_->requests.at(request);
+    const Impl::Live& l = impl_->live(request);
     if (!l.kept) return 0;
     return uint32_t(impl_->scheduler->tokens(l.sequence).size());
 }

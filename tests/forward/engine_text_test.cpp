@@ -10,6 +10,7 @@
 #include "runtime/gpu_executor.h"
 #include "tokenizer/tokenizer.h"
 #include "vkllm/engine.h"
+#include "vkllm/error.h"
 
 using namespace vkllm;
 using namespace vkllm::test;
@@ -103,4 +104,10 @@ TEST_CASE("engine requests: text in, streamed pieces, stop strings and tokens, l
     Request bad = greedy(1);
     bad.prompt = {int32_t(s.model.config.vocab_size)};
     CHECK_THROWS_WITH(e->submit(bad), doctest::Contains("outside the model's vocabulary"));
+    // An id the engine never gave out is named, by every query that takes one.
+    const uint64_t unknown = 987654;
+    CHECK_THROWS_AS(e->finished(unknown), InputError);
+    CHECK_THROWS_WITH(e->result(unknown), doctest::Contains("no request 987654"));
+    CHECK_THROWS_WITH(e->prompt_progress(unknown), doctest::Contains("no request 987654"));
+    CHECK_THROWS_WITH(e->sequence_tokens(unknown), doctest::Contains("no request 987654"));
 }
