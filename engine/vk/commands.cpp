@@ -1,5 +1,7 @@
 #include "vk/commands.h"
 
+#include <algorithm>
+
 #include "vk/buffer.h"
 #include "vk/check.h"
 #include "vk/device.h"
@@ -26,13 +28,19 @@ CommandBuffer::CommandBuffer(Device& device, uint32_t max_timestamps)
 }
 
 CommandBuffer::~CommandBuffer() {
+    for (VkDescriptorPool pool : pools_) vkDestroyDescriptorPool(device_.handle(), pool, nullptr);
     if (queries_) vkDestroyQueryPool(device_.handle(), queries_, nullptr);
     if (fence_) vkDestroyFence(device_.handle(), fence_, nullptr);
     if (buffer_) vkFreeCommandBuffers(device_.handle(), device_.command_pool(), 1, &buffer_);
 }
 
 void CommandBuffer::begin() {
+    // Every submission was waited for (submit_and_wait), so the previous
+    // recording and its descriptor sets are no longer in use.
     VK_CHECK(vkResetCommandBuffer(buffer_, 0));
+    for (VkDescriptorPool pool : pools_) VK_CHECK(vkResetDescriptorPool(device_.handle(), pool, 0));
+    current_pool_ = 0;
+    sets_in_pool_ = descriptors_in_pool_ = 0;
     VkCommandBufferBeginInfo info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     VK_CHECK(vkBeginCommandBuffer(buffer_, &info));
     labels_.clear();
@@ -71,7 +79,7 @@ void CommandBuffer::dispatch(const Pipeline& pipeline, std::span<const BufferBin
 
     std::vector<VkDescriptorBufferInfo> infos(buffers.size());
     std::vector<VkWriteDescriptorSet> writes(buffers.size());
-    VkDescriptorSet set = device_.allocate_descriptor_set(pipeline.set_layout());
+    VkDescriptorSet set = allocate_set(pipeline.set_layout(), desc.storage_buffers);
     for (size_t i = 0; i < buffers.size(); ++i) {
         const BufferBinding& b = buffers[i];
         uint64_t range = b.range == VK_WHOLE_SIZE ? b.buffer->size() - b.offset : b.range;
@@ -120,6 +128,37 @@ void CommandBuffer::timestamp(const std::string& label) {
         throw Error("more than " + std::to_string(max_timestamps_) + " timestamps recorded");
     labels_.push_back(label);
     vkCmdWriteTimestamp(buffer_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, uint32_t(labels_.size()));
+}
+
+VkDescriptorSet CommandBuffer::allocate_set(VkDescriptorSetLayout layout, uint32_t bindings) {
+    // Pools are filled to their limits by count (some drivers let a pool
+    // exceed them, others fail: counting keeps every device alike).
+    if (current_pool_ < pools_.size() &&
+        (sets_in_pool_ == pool_capacity(current_pool_) ||
+         descriptors_in_pool_ + bindings > kDescriptorsPerSet * pool_capacity(current_pool_))) {
+        ++current_pool_;
+        sets_in_pool_ = descriptors_in_pool_ = 0;
+    }
+    if (current_pool_ == pools_.size()) {
+        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kDescriptorsPerSet * pool_capacity(pools_.size())};
+        VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+        pool_info.maxSets = pool_capacity(pools_.size());
+        pool_info.poolSizeCount = 1;
+        pool_info.pPoolSizes = &size;
+        VkDescriptorPool pool = VK_NULL_HANDLE;
+        VK_CHECK(vkCreateDescriptorPool(device_.handle(), &pool_info, nullptr, &pool));
+        pools_.push_back(pool);
+        sets_in_pool_ = descriptors_in_pool_ = 0;
+    }
+    VkDescriptorSetAllocateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    info.descriptorPool = pools_[current_pool_];
+    info.descriptorSetCount = 1;
+    info.pSetLayouts = &layout;
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    check(vkAllocateDescriptorSets(device_.handle(), &info, &set), "vkAllocateDescriptorSets");
+    ++sets_in_pool_;
+    descriptors_in_pool_ += bindings;
+    return set;
 }
 
 void CommandBuffer::submit_and_wait() {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -60,8 +61,12 @@ public:
     // Time between consecutive timestamps of the last submission, in microseconds.
     std::vector<DispatchTiming> timings() const;
     uint32_t dispatch_count() const { return dispatches_; }
+    // Descriptor pools this command buffer holds (they grow with the dispatches of one recording).
+    size_t descriptor_pool_count() const { return pools_.size(); }
 
 private:
+    VkDescriptorSet allocate_set(VkDescriptorSetLayout layout, uint32_t bindings);
+
     Device& device_;
     VkCommandBuffer buffer_ = VK_NULL_HANDLE;
     VkFence fence_ = VK_NULL_HANDLE;
@@ -70,6 +75,18 @@ private:
     std::vector<std::string> labels_;
     uint32_t dispatches_ = 0;
     bool recording_ = false;
+    // Every dispatch's descriptor set comes from these, so that the sets live
+    // and die with the recording that uses them: begin() returns them all,
+    // the destructor frees the pools (a dropped program leaks nothing).
+    // Pool i holds pool_capacity(i) sets: each twice the last, so a recording
+    // of n dispatches holds O(log n) pools.
+    static uint32_t pool_capacity(size_t i) { return 64u << std::min<size_t>(i, 10); }
+    // Storage-buffer descriptors a pool holds per set it holds: sets are 2 to
+    // 9 bindings, so the set count is what usually fills a pool.
+    static constexpr uint32_t kDescriptorsPerSet = 8;
+    std::vector<VkDescriptorPool> pools_;
+    size_t current_pool_ = 0;
+    uint32_t sets_in_pool_ = 0, descriptors_in_pool_ = 0;
 };
 
 }  // namespace vkllm::vk

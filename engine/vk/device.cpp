@@ -112,7 +112,6 @@ Device::~Device() {
         }
         vkDestroyPipelineCache(device_, pipeline_cache_, nullptr);
     }
-    for (VkDescriptorPool pool : descriptor_pools_) vkDestroyDescriptorPool(device_, pool, nullptr);
     if (command_pool_) vkDestroyCommandPool(device_, command_pool_, nullptr);
     vkDestroyDevice(device_, nullptr);
 }
@@ -141,40 +140,6 @@ const Pipeline& Device::pipeline(const PipelineDesc& desc) {
     if (it != pipelines_.end()) return *it->second;
     auto created = std::make_unique<Pipeline>(device_, pipeline_cache_, desc, caps_.subgroup_size_control);
     return *pipelines_.emplace(key, std::move(created)).first->second;
-}
-
-VkDescriptorPool Device::new_descriptor_pool() {
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 4096};
-    VkDescriptorPoolCreateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-    info.maxSets = 1024;
-    info.poolSizeCount = 1;
-    info.pPoolSizes = &size;
-    VkDescriptorPool pool = VK_NULL_HANDLE;
-    VK_CHECK(vkCreateDescriptorPool(device_, &info, nullptr, &pool));
-    descriptor_pools_.push_back(pool);
-    return pool;
-}
-
-VkDescriptorSet Device::allocate_descriptor_set(VkDescriptorSetLayout layout) {
-    std::lock_guard lock(mutex_);
-    if (descriptor_pools_.empty()) new_descriptor_pool();
-    VkDescriptorSetAllocateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
-    info.descriptorPool = descriptor_pools_.back();
-    info.descriptorSetCount = 1;
-    info.pSetLayouts = &layout;
-    VkDescriptorSet set = VK_NULL_HANDLE;
-    VkResult result = vkAllocateDescriptorSets(device_, &info, &set);
-    if (result == VK_ERROR_OUT_OF_POOL_MEMORY || result == VK_ERROR_FRAGMENTED_POOL) {
-        info.descriptorPool = new_descriptor_pool();
-        result = vkAllocateDescriptorSets(device_, &info, &set);
-    }
-    check(result, "vkAllocateDescriptorSets");
-    return set;
-}
-
-void Device::reset_descriptor_pools() {
-    std::lock_guard lock(mutex_);
-    for (VkDescriptorPool pool : descriptor_pools_) vkResetDescriptorPool(device_, pool, 0);
 }
 
 }  // namespace vkllm::vk

@@ -60,16 +60,12 @@ public:
 
     // Compiled once per (shader, specialization constants) and kept.
     const Pipeline& pipeline(const PipelineDesc& desc);
-    VkDescriptorSet allocate_descriptor_set(VkDescriptorSetLayout layout);
-    // Returns every descriptor set allocated so far to the pools.
-    void reset_descriptor_pools();
 
     // Seconds a submission may take before it is reported as hung (DeviceOptions::submit_timeout_s).
     double submit_timeout_seconds() const { return submit_timeout_s_; }
 
 private:
     void create_device();
-    VkDescriptorPool new_descriptor_pool();
 
     std::shared_ptr<Instance> instance_;
     VkPhysicalDevice physical_ = VK_NULL_HANDLE;
@@ -79,7 +75,6 @@ private:
     VkQueue queue_ = VK_NULL_HANDLE;
     VkCommandPool command_pool_ = VK_NULL_HANDLE;
     VkPipelineCache pipeline_cache_ = VK_NULL_HANDLE;
-    std::vector<VkDescriptorPool> descriptor_pools_;
     std::unordered_map<std::string, std::unique_ptr<Pipeline>> pipelines_;
     std::mutex mutex_;
     double submit_timeout_s_ = 600.0;

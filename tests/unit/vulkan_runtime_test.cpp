@@ -121,3 +121,32 @@ TEST_CASE("the engine reads no environment: a device is what its options say") {
     bad.submit_timeout_s = 0;
     CHECK_THROWS_WITH_AS(Device(shared_instance(), bad), doctest::Contains("positive number of seconds"), InputError);
 }
+
+TEST_CASE("a command buffer's descriptor sets live with its recording: re-recording reuses them, none leak") {
+    ValidationCheck check;
+    Device device(shared_instance(), env::device_options());
+    Buffer src(device, 64, BufferKind::Device, "src"), dst(device, 64, BufferKind::Device, "dst");
+    const Pipeline& pipeline = device.pipeline({"bandwidth_copy", 2, 4, {64, 4}});
+    const uint32_t values = 4;
+    auto record = [&](CommandBuffer& c, int dispatches) {
+        c.begin();
+        for (int i = 0; i < dispatches; ++i) c.dispatch(pipeline, {BufferBinding{src}, BufferBinding{dst}}, values, 1);
+        c.end();
+        c.submit_and_wait();
+    };
+    CommandBuffer commands(device);
+    record(commands, 2000);
+    const size_t pools = commands.descriptor_pool_count();
+    CHECK(pools > 1);   // grown past the first pool
+    CHECK(pools < 12);  // geometrically, not one per few dispatches
+    for (int round = 0; round < 5; ++round) record(commands, 2000);
+    CHECK(commands.descriptor_pool_count() == pools);  // each recording reuses the sets of the last
+    record(commands, 10);
+    CHECK(commands.descriptor_pool_count() == pools);
+    // Many short-lived programs (a server's): each frees its pools when dropped.
+    for (int i = 0; i < 200; ++i) {
+        CommandBuffer program(device);
+        record(program, 3);
+        CHECK(program.descriptor_pool_count() == 1);
+    }
+}
