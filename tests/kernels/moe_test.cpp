@@ -473,7 +473,7 @@ TEST_CASE("routed expert weights larger than maxStorageBufferRange are bound in 
     }
 }
 
-TEST_CASE("routed f16 experts with f16 activations (cooperative matrix where the device has it)") {
+TEST_CASE("routed f16 and Q8_0 experts with f16 activations (cooperative matrix where the device has it)") {
     // Activations rounded to f16 where the cooperative-matrix kernel runs:
     // relative error near 2^-11 (see linear_test.cpp), bound 2e-3.
     uint32_t seed = 1400;
@@ -482,6 +482,10 @@ TEST_CASE("routed f16 experts with f16 activations (cooperative matrix where the
     check_expert_linear({DType::F16, 3, 2, 150, 130, 64, false}, seed += 3,
                         ops::MatmulPrecision::F16Activations, 2e-3);
     check_expert_linear({DType::F16, 4, 2, 24, 36, 64, true, 0.5}, seed += 3,
+                        ops::MatmulPrecision::F16Activations, 2e-3);
+    // A block format through the routed cooperative-matrix variant (decoded
+    // values rounded to f16 too: the same bound).
+    check_expert_linear({DType::Q8_0, 3, 2, 150, 130, 64, true}, seed += 3,
                         ops::MatmulPrecision::F16Activations, 2e-3);
 }
 
