@@ -25,8 +25,10 @@ struct Case {
 };
 
 // `rows` x `cols` values of `type`: random floats, or random block bytes with
-// f16 scales of 1/64 (every code pattern of these formats is valid).
-std::unique_ptr<vk::Buffer> random_buffer(vk::Device& device, DType type, size_t rows, size_t cols, const char* name) {
+// f16 scales of 1/64 (every code pattern of these formats is valid); in
+// `copies` buffers of the same bytes.
+std::vector<std::unique_ptr<vk::Buffer>> random_buffers(vk::Device& device, DType type, size_t rows, size_t cols,
+                                                        const char* name, size_t copies = 1) {
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> dist(-1.f, 1.f);
     const DTypeTraits& t = dtype_traits(type);
@@ -43,9 +45,12 @@ std::unique_ptr<vk::Buffer> random_buffer(vk::Device& device, DType type, size_t
             else reinterpret_cast<float*>(bytes.data())[i] = v;
         }
     }
-    auto buffer = std::make_unique<vk::Buffer>(device, bytes.size(), vk::BufferKind::Device, name);
-    vk::upload(device, *buffer, bytes.data(), bytes.size());
-    return buffer;
+    std::vector<std::unique_ptr<vk::Buffer>> buffers;
+    for (size_t i = 0; i < copies; ++i) {
+        buffers.push_back(std::make_unique<vk::Buffer>(device, bytes.size(), vk::BufferKind::Device, name));
+        vk::upload(device, *buffers.back(), bytes.data(), bytes.size());
+    }
+    return buffers;
 }
 
 // Weight copies a case cycles through so that together they outgrow the
@@ -60,9 +65,8 @@ void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
     const char* type = dtype_traits(c.type).name;
     const uint64_t weight_bytes = uint64_t(c.n) * ops::weight_row_bytes(c.type, c.k);
     const size_t copies = size_t(std::clamp<uint64_t>(kRotationBytes / weight_bytes, 1, 64));
-    std::vector<std::unique_ptr<vk::Buffer>> weights;
-    for (size_t i = 0; i < copies; ++i) weights.push_back(random_buffer(device, c.type, c.n, c.k, "weights"));
-    auto input = random_buffer(device, DType::F32, c.m, c.k, "input");
+    const auto weights = random_buffers(device, c.type, c.n, c.k, "weights", copies);
+    const auto input = std::move(random_buffers(device, DType::F32, c.m, c.k, "input").front());
     vk::Buffer output(device, size_t(c.m) * c.n * 4, vk::BufferKind::Device, "output");
     std::string kernel = c.kernel;
     if (kernel == "matmul-coopmat" && !ops::cooperative_matmul_available(device.caps(), c.type)) {
@@ -83,12 +87,7 @@ void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
         commands.timestamp(kernel);
     }
     commands.end();
-    // Warm-up: pipelines and caches, and above all the clocks: an idle GPU
-    // runs a burst of a few milliseconds at a fraction of its clock speed (an
-    // H200 read 345 MHz), which hides everything about the kernel itself.
-    const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(400);
-    do commands.submit_and_wait();
-    while (std::chrono::steady_clock::now() < warm_until);
+    commands.submit_repeatedly_for(std::chrono::milliseconds(400));  // warm-up: clocks above all
     commands.submit_and_wait();
     std::vector<double> us;
     for (const auto& t : commands.timings()) us.push_back(t.microseconds);

@@ -36,9 +36,7 @@ CopyBandwidth measure_copy_bandwidth(vk::Device& device) {
         commands.timestamp("transfer");
     }
     commands.end();
-    const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-    do commands.submit_and_wait();
-    while (std::chrono::steady_clock::now() < warm_until);
+    commands.submit_repeatedly_for(std::chrono::milliseconds(300));  // warm-up: clocks above all
     commands.submit_and_wait();
     auto median_rate = [&](const char* label, double moved) {
         std::vector<double> us;

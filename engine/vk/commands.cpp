@@ -176,6 +176,12 @@ void CommandBuffer::submit_and_wait() {
     check(result, "vkWaitForFences");
 }
 
+void CommandBuffer::submit_repeatedly_for(std::chrono::milliseconds duration) {
+    const auto until = std::chrono::steady_clock::now() + duration;
+    do submit_and_wait();
+    while (std::chrono::steady_clock::now() < until);
+}
+
 std::vector<DispatchTiming> CommandBuffer::timings() const {
     std::vector<DispatchTiming> out;
     if (!queries_ || labels_.empty()) return out;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,11 @@ public:
 
     // Submits and waits; throws DeviceError on device loss or a hung GPU.
     void submit_and_wait();
+    // Submits and waits again and again until `duration` has passed (at least
+    // once): warms up pipelines, caches and above all the clocks before a
+    // timed submission (an idle GPU runs a burst of a few milliseconds at a
+    // fraction of its clock speed; an H200 read 345 MHz).
+    void submit_repeatedly_for(std::chrono::milliseconds duration);
     // Time between consecutive timestamps of the last submission, in microseconds.
     std::vector<DispatchTiming> timings() const;
     uint32_t dispatch_count() const { return dispatches_; }
