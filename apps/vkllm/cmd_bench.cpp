@@ -17,6 +17,8 @@
 #include "memory_bandwidth.h"
 #include "plan/forward.h"
 #include "vk/buffer.h"
+#include "ops/topk.h"
+#include "runtime/shortlist.h"
 #include "vk/commands.h"
 #include "vk/device.h"
 #include "vkllm/engine.h"
@@ -70,7 +72,14 @@ int run(const BenchOptions& o) {
     // Every request's prompt is one step, beside the decodes of those already running.
     options.step_tokens = std::min(o.prompt + o.batch, c.max_position);
     options.max_sequences = o.batch;
-    options.profile = true;  // GPU timestamps per dispatch family
+    // Greedy decoding reads back what `vkllm run --greedy` would: a lone
+    // sequence its GPU shortlist, a batch every row.
+    runtime::SamplingParams greedy;
+    greedy.temperature = 0;
+    options.gpu_shortlist = runtime::shortlist_size(greedy, ops::kMaxTopK);
+    // Timestamps per dispatch family only when asked: they add a wait per phase
+    // to what is measured. Without, each step is timed as a whole.
+    options.profile = o.profile;
     const uint32_t block_size = plan::ForwardOptions{}.kv_block_size;
     options.kv_type = o.kv_type;
     const DType kv_type = kv_type_on(o.kv_type, device.caps());

@@ -176,10 +176,13 @@ vk::CommandBuffer& GpuForward::program_for(const std::vector<uint32_t>& counts, 
     // (programs only run inside a step, so none is in flight here).
     constexpr size_t kMaxPrograms = 64;
     if (programs_.size() >= kMaxPrograms) programs_.clear();
-    uint32_t stamps = options_.profile ? 40 * config_.num_layers + 16 : 0;
+    // Profiling: a timestamp per phase; otherwise one at the end, so that every
+    // step still reports its GPU time (two timestamps cost nothing measurable).
+    uint32_t stamps = options_.profile ? 40 * config_.num_layers + 16 : 1;
     auto commands = std::make_unique<vk::CommandBuffer>(device_, stamps);
     commands->begin();
     record(*commands, counts, output);
+    if (!options_.profile) commands->timestamp("step");
     commands->end();
     return *programs_.emplace(key, std::move(commands)).first->second;
 }

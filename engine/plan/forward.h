@@ -109,7 +109,8 @@ public:
     // every token run since construction or reset_moe_stats().
     std::vector<ops::MoeStats> moe_stats() const;
     void reset_moe_stats();
-    // Per-dispatch-family GPU time of the last step (ForwardOptions::profile).
+    // GPU time of the last step: per dispatch family (ForwardOptions::profile),
+    // else one entry "step" for the whole program (where the device has timestamps).
     const std::vector<StepTiming>& last_timings() const { return timings_; }
 
 private:

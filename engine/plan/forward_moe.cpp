@@ -66,7 +66,7 @@ void GpuForward::record_moe(Recorder& r, uint32_t layer, const vk::Buffer& src, 
     // Router choices are discrete, so its logits keep f32 activations even where
     // the expert matmuls round them to f16: a rounding there only nudges an
     // output, a flipped choice replaces it.
-    Recorder router(device_, r.commands, weights_, n, ops::MatmulPrecision::F32Activations);
+    Recorder router(device_, r.commands, weights_, n, ops::MatmulPrecision::F32Activations, r.phase_timestamps);
     router.linear(src, p + "router", *s.router_logits, false, "moe_router");
     const vk::BufferBinding stats{*s.moe_stats, s.moe_stats_stride * layer, uint64_t(ops::moe_stats_words(m.num_experts)) * 4};
     ops::record_moe_routing(device_, r.commands, spec, *s.router_logits, *s.moe_routing, stats, n);

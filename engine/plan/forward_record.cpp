@@ -28,7 +28,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     Inputs& in = *inputs_;
     const auto precision = options_.f16_prefill_activations ? ops::MatmulPrecision::F16Activations
                                                             : ops::MatmulPrecision::F32Activations;
-    Recorder r(device_, commands, weights_, n, precision);
+    Recorder r(device_, commands, weights_, n, precision, options_.profile);
     const uint32_t hidden = c.hidden_size, heads = c.num_heads, kvh = c.kv_heads(), hd = c.head_size();
     const bool encoder = c.kind == ModelKind::EncoderOnly;
 
@@ -221,7 +221,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     }
     // Top-k mode keeps the logits row on the device and reads back only the candidates.
     const vk::Buffer& logits = output == Output::TopK ? *s.device_logits : *s.out;
-    Recorder head(device_, commands, weights_, rows, precision);
+    Recorder head(device_, commands, weights_, rows, precision, options_.profile);
     head.linear(*head_in, lm, logits, c.lm_head_bias && !c.tie_embeddings, "lm_head", head_norm ? &*head_norm : nullptr);
     if (c.lm_head_bias && c.tie_embeddings) {
         ops::record_eltwise(device_, commands, ops::Eltwise::Add, logits, weights_.vector("lm_head.bias"), logits,

@@ -18,7 +18,7 @@ ops::Eltwise activation_op(Activation a) {
 
 void Recorder::done(const char* family) {
     commands.barrier();
-    commands.timestamp(family);
+    if (phase_timestamps) commands.timestamp(family);
 }
 
 void Recorder::record_linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias,

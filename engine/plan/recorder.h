@@ -18,11 +18,14 @@ ops::Eltwise activation_op(Activation a);
 
 class Recorder {
 public:
+    // `phase_timestamps`: a GPU timestamp after every phase (profiling); else
+    // the program's owner stamps only its end.
     Recorder(vk::Device& device, vk::CommandBuffer& commands, const GpuWeights& weights, uint32_t n,
-             ops::MatmulPrecision precision)
-        : device(device), commands(commands), weights(weights), n(n), precision(precision) {}
+             ops::MatmulPrecision precision, bool phase_timestamps)
+        : device(device), commands(commands), weights(weights), n(n), precision(precision),
+          phase_timestamps(phase_timestamps) {}
 
-    // Barrier after the dispatches just recorded, then a timestamp under `family`.
+    // Barrier after the dispatches just recorded, then (profiling) a timestamp under `family`.
     void done(const char* family);
     // out[n, rows] = in[n, cols] W^T (+ bias); the matrix-vector kernel for a
     // few rows. `norm` (from fusable_norm): `in` is normalised on the way.
@@ -57,6 +60,7 @@ public:
     const GpuWeights& weights;
     uint32_t n;
     ops::MatmulPrecision precision;
+    bool phase_timestamps;
 };
 
 }  // namespace vkllm::plan

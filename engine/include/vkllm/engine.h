@@ -55,7 +55,7 @@ struct EngineOptions {
     uint32_t max_sequences = 1;        // requests running at once
     uint32_t step_tokens = 64;         // token budget of one step (decodes + prefill chunks)
     uint32_t gpu_shortlist = 0;        // > 0: a lone greedy/top-k request reads back this many GPU candidates
-    bool profile = false;              // GPU timestamps per dispatch family (last_step_timings)
+    bool profile = false;              // GPU timestamps per dispatch family (StepStats::gpu), not only per step
     const tokenizer::Tokenizer* tokenizer = nullptr;  // for text prompts, text pieces and stop strings (kept by the caller)
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all
 };
@@ -111,7 +111,7 @@ struct StepStats {
     uint32_t prefill_tokens = 0, decode_tokens = 0;
     uint32_t sequences = 0;
     double wall_s = 0;
-    std::vector<StepTiming> gpu;  // EngineOptions::profile
+    std::vector<StepTiming> gpu;  // per dispatch family with EngineOptions::profile, else one "step" entry
 };
 
 class Engine {
