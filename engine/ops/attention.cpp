@@ -15,9 +15,6 @@ namespace {
 struct AttentionPush {
     uint32_t max_blocks, splits, ml_offset, sequences, pool_blocks;
 };
-struct CombinePush {
-    uint32_t splits, ml_offset;
-};
 
 // Below this many workgroups the GPU is underfilled and the keys are split.
 constexpr uint32_t kTargetWorkgroups = 512;
@@ -102,10 +99,38 @@ uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec,
     return plan_splits(caps, spec, shape).splits;
 }
 
-uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+namespace {
+// The scratch: the splits' counters (one per query and head group, rounded up
+// to the device's binding alignment), then the partial results.
+struct ScratchLayout {
+    uint64_t counter_bytes = 0, partial_offset = 0, partial_bytes = 0;
+};
+ScratchLayout scratch_layout(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    ScratchLayout l;
     const uint32_t splits = attention_splits(caps, spec, shape);
-    if (splits <= 1) return 0;
-    return uint64_t(shape.queries) * spec.heads * splits * (spec.head_dim + 2) * 4;
+    if (splits <= 1) return l;
+    const uint64_t align = std::max<uint64_t>(caps.min_storage_buffer_alignment, 4);
+    l.counter_bytes = uint64_t(shape.queries) * (spec.heads / heads_per_group(spec)) * 4;
+    l.partial_offset = (l.counter_bytes + align - 1) / align * align;
+    l.partial_bytes = uint64_t(shape.queries) * spec.heads * splits * (spec.head_dim + 2) * 4;
+    return l;
+}
+}  // namespace
+
+uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    const ScratchLayout l = scratch_layout(caps, spec, shape);
+    return l.partial_bytes ? l.partial_offset + l.partial_bytes : 0;
+}
+
+std::unique_ptr<vk::Buffer> make_attention_scratch(vk::Device& device, uint64_t bytes) {
+    auto buffer = std::make_unique<vk::Buffer>(device, std::max<uint64_t>(bytes, 4), vk::BufferKind::Device,
+                                               "split-attention scratch");
+    vk::CommandBuffer commands(device);
+    commands.begin();
+    commands.fill(*buffer, 0);
+    commands.end();
+    commands.submit_and_wait();
+    return buffer;
 }
 
 void record_attention(vk::Device& device, vk::CommandBuffer& commands, const AttentionSpec& spec,
@@ -134,11 +159,11 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     vk::BufferBinding out = bind(b.out, qo_bytes, caps, "output");
 
     const uint64_t rows = uint64_t(shape.queries) * spec.heads;
-    const uint32_t ml_offset = uint32_t(rows * plan.splits * spec.head_dim);
+    const uint32_t ml_offset = uint32_t(rows * plan.splits * spec.head_dim);  // in the partials binding
     const std::string name =
         std::string("attention_") + dtype_traits(spec.kv_type).name + reduction_variant(caps);
     const auto& pipeline = device.pipeline({name,
-                                            9,
+                                            11,
                                             sizeof(AttentionPush),
                                             {wg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
                                              vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
@@ -150,17 +175,17 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     const uint32_t pool_blocks = uint32_t(std::min(b.k_pool->size(), b.v_pool->size()) / block_bytes);
     const AttentionPush push{shape.max_blocks, plan.splits, ml_offset, shape.sequences, pool_blocks};
     if (!split) {
-        commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads / hpg, shape.queries, 1);
+        // The partials and counters bindings are never read: any buffer will do.
+        commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out, out, out}, push, spec.heads / hpg,
+                          shape.queries, 1);
         return;
     }
-    vk::BufferBinding scratch =
-        bind(b.scratch, attention_scratch_bytes(caps, spec, shape), caps, "split-attention scratch");
-    commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, scratch}, push, spec.heads / hpg,
-                      shape.queries, plan.splits);
-    commands.barrier();
-    const auto& combine =
-        device.pipeline({"attention_combine", 2, sizeof(CombinePush), {wg, spec.head_dim, spec.heads}});
-    commands.dispatch(combine, {scratch, out}, CombinePush{plan.splits, ml_offset}, spec.heads, shape.queries);
+    const ScratchLayout l = scratch_layout(caps, spec, shape);
+    bind(b.scratch, l.partial_offset + l.partial_bytes, caps, "split-attention scratch");
+    const vk::BufferBinding counters{*b.scratch, 0, l.counter_bytes};
+    const vk::BufferBinding partials{*b.scratch, l.partial_offset, l.partial_bytes};
+    commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out, partials, counters}, push,
+                      spec.heads / hpg, shape.queries, plan.splits);
 }
 
 }  // namespace vkllm::ops

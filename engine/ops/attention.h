@@ -2,9 +2,10 @@
 // Paged attention over a layer's KV pools, for prefill and decode alike: every
 // query names its sequence and position; keys come from that sequence's block
 // table. Few queries over long contexts are split over the keys
-// (flash-decoding) and merged by a second dispatch so one sequence still fills
-// the GPU.
+// (flash-decoding) so one sequence still fills the GPU; the last split of a
+// query to finish merges them, in the same dispatch.
 #include <cstdint>
+#include <memory>
 
 #include "common/weight_types.h"
 #include "vk/buffer.h"
@@ -47,16 +48,20 @@ struct AttentionBuffers {
     const vk::Buffer* v_pool = nullptr;        // block formats: the same buffer as k_pool
     const vk::Buffer* alibi_slopes = nullptr;  // f32 [heads]; only read when spec.alibi
     const vk::Buffer* out = nullptr;           // f32 [queries, heads, head_dim]
-    const vk::Buffer* scratch = nullptr;       // attention_scratch_bytes(); may be null when that is 0
+    const vk::Buffer* scratch = nullptr;       // from make_attention_scratch; may be null when attention_scratch_bytes is 0
 };
 
 // Key splits record_attention will use for this spec and shape.
 uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
 // Bytes of the scratch buffer record_attention needs (0: none).
 uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
+// A scratch buffer of `bytes` (the largest attention_scratch_bytes of the
+// shapes it serves), zeroed: its split counters must start at zero, and every
+// attention dispatch leaves them so. One scratch serves one dispatch at a time.
+std::unique_ptr<vk::Buffer> make_attention_scratch(vk::Device& device, uint64_t bytes);
 
-// Records the attention dispatch(es) with the barrier between split and merge;
-// the caller places barriers before (inputs written) and after (out read).
+// Records the attention dispatch; the caller places barriers before (inputs
+// written) and after (out read).
 void record_attention(vk::Device& device, vk::CommandBuffer& commands, const AttentionSpec& spec,
                       const AttentionShape& shape, const AttentionBuffers& buffers);
 

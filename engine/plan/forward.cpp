@@ -111,7 +111,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
             ops::AttentionShape shape{n, b, max_blocks_, max_context_};
             scratch_bytes = std::max(scratch_bytes, ops::attention_scratch_bytes(device.caps(), spec, shape));
         }
-    if (scratch_bytes) s.attention_scratch = std::make_unique<Buffer>(device, scratch_bytes, BufferKind::Device, "attention scratch");
+    if (scratch_bytes) s.attention_scratch = ops::make_attention_scratch(device, scratch_bytes);
 
     inputs_ = std::make_unique<Inputs>();
     Inputs& in = *inputs_;
