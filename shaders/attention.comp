@@ -17,7 +17,7 @@
 // (an atomic counter per pair) merges them all into the output: no second
 // dispatch and no barrier between the two. That workgroup resets the counter,
 // so the counters are zero again after every dispatch (they start zeroed:
-// ops::make_attention_scratch).
+// ops::make_attention_counters).
 layout(constant_id = 0) const uint WG = 32;
 layout(constant_id = 1) const uint HEAD_DIM = 64;
 layout(constant_id = 2) const uint HEADS = 1;

@@ -16,6 +16,10 @@
 // every row's lanes see all of x, so they also sum its squares, and the dot
 // product with x * g is scaled by 1 / rms(x) at the end. The preceding norm
 // pass and its barrier disappear.
+// GATE > 0 (a gated FFN's gate and up in one pass): W is [2N, K], gate rows
+// then up rows (plan/gpu_weights.h), ROWS is 2 and a group's two rows are
+// gate row n and up row N + n; the epilogue writes act(gate) * up, act the
+// ACT_* function GATE names. The activation pass and its barrier disappear.
 layout(constant_id = 0) const uint WG = 128;
 layout(local_size_x_id = 0) in;
 #define WEIGHT_BINDING 1
@@ -23,6 +27,7 @@ layout(local_size_x_id = 0) in;
 #include "weights4.glsl"
 #include "weights8.glsl"
 #include "reduce.glsl"
+#include "activations.glsl"
 
 layout(constant_id = 2) const uint VECTORS = 1;  // at most ops::kMatvecVectors
 // 1: y += x W^T (a residual connection added in the epilogue; y is not x).
@@ -30,6 +35,9 @@ layout(constant_id = 3) const uint ACCUMULATE = 0;
 layout(constant_id = 4) const uint UNIT_OFFSET = 0;  // NORMED_INPUT: scale by (1 + g)
 layout(constant_id = 5) const uint ROWS = 1;         // consecutive weight rows sharing each x load
 layout(constant_id = 6) const uint SUBGROUPS = 4;    // subgroups of the workgroup (USE_SUBGROUP)
+layout(constant_id = 7) const uint GATE = 0;         // > 0: gated pair, with this activation
+// Output rows of one group of ROWS weight rows.
+const uint OUT_ROWS = GATE != 0 ? 1 : ROWS;
 // Partial sums a lane reduces: a dot product per row and vector (slot
 // r * VECTORS + v), and with NORMED_INPUT each vector's sum of squares after
 // them (slot DOTS + v).
@@ -138,6 +146,10 @@ uint x_row(uint vector) {
 // are never stored.
 uint weight_row(Target t, uint row) { return uint(t.w_row0 + int(clamp(row, t.col_begin, t.col_end - 1u))); }
 bool in_window(Target t, uint row) { return row >= t.col_begin && row < t.col_end; }
+// Weight row r of the group whose first output row is row0.
+uint group_weight_row(Target t, uint row0, uint r) {
+    return GATE != 0 ? weight_row(t, row0) + r * p.N : weight_row(t, row0 + r);
+}
 
 // Partial dot products of weight rows row0 .. row0 + ROWS - 1 with vectors
 // [v0, v0 + count) over this lane's share of K.
@@ -148,7 +160,7 @@ void row_dots(Target t, uint row0, uint v0, uint count, uint lane, uint lanes, i
     uint rows_of_x[VECTORS];
     [[unroll]] for (uint v = 0; v < VECTORS; ++v) rows_of_x[v] = v < count ? x_row(v0 + v) : 0;
     uint w0[ROWS];
-    [[unroll]] for (uint r = 0; r < ROWS; ++r) w0[r] = weight_row(t, row0 + r) * p.K;
+    [[unroll]] for (uint r = 0; r < ROWS; ++r) w0[r] = group_weight_row(t, row0, r) * p.K;
     if (WEIGHT8_ONE_LOAD == 1 && p.K % 8 == 0) {
         for (uint k = lane; k < p.K / 8; k += lanes) {
             vec4 w[ROWS][2];
@@ -195,8 +207,14 @@ void row_dots(Target t, uint row0, uint v0, uint count, uint lane, uint lanes, i
 }
 #endif
 
-// Stores the reduced sums of rows row0 .. row0 + ROWS - 1 for vectors [v0, v0 + count).
+// Stores the reduced sums of rows row0 .. row0 + OUT_ROWS - 1 for vectors [v0, v0 + count).
 void store_rows(Target t, uint row0, uint v0, uint count, float sums[SLOTS]) {
+    if (GATE != 0) {
+        if (in_window(t, row0))
+            for (uint v = 0; v < count; ++v)
+                store((t.first + v0 + v) * p.ldy + t.out_col0 + row0, activate(GATE, finish(sums, 0, v)) * finish(sums, 1, v));
+        return;
+    }
     for (uint r = 0; r < ROWS; ++r)
         if (in_window(t, row0 + r))
             for (uint v = 0; v < count; ++v) store((t.first + v0 + v) * p.ldy + t.out_col0 + row0 + r, finish(sums, r, v));
@@ -215,12 +233,12 @@ void main() {
     const uint groups = gl_NumSubgroups / SUBGROUPS_PER_ROW;
     const uint local_group = gl_SubgroupID / SUBGROUPS_PER_ROW;
     const uint part = gl_SubgroupID % SUBGROUPS_PER_ROW;
-    const uint row0 = (gl_WorkGroupID.x * groups + local_group) * ROWS;
+    const uint row0 = (gl_WorkGroupID.x * groups + local_group) * OUT_ROWS;
     const uint lanes = gl_SubgroupSize * SUBGROUPS_PER_ROW;
     const uint lane = part * gl_SubgroupSize + gl_SubgroupInvocationID;
     Target t;
     if (!target(t)) return;
-    const bool any_row = row0 < t.col_end && row0 + ROWS > t.col_begin;  // uniform in the subgroup
+    const bool any_row = row0 < t.col_end && row0 + OUT_ROWS > t.col_begin;  // uniform in the subgroup
     for (uint v0 = 0; v0 < t.count; v0 += VECTORS) {
         const uint count = min(VECTORS, t.count - v0);
         float sums[SLOTS];
@@ -247,10 +265,10 @@ void main() {
 }
 #else
 void main() {
-    const uint row0 = gl_WorkGroupID.x * ROWS;
+    const uint row0 = gl_WorkGroupID.x * OUT_ROWS;
     Target t;
     if (!target(t)) return;
-    const bool any_row = row0 < t.col_end && row0 + ROWS > t.col_begin;
+    const bool any_row = row0 < t.col_end && row0 + OUT_ROWS > t.col_begin;
     for (uint v0 = 0; v0 < t.count; v0 += VECTORS) {
         const uint count = min(VECTORS, t.count - v0);
         float sums[SLOTS];

@@ -99,32 +99,20 @@ uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec,
     return plan_splits(caps, spec, shape).splits;
 }
 
-namespace {
-// The scratch: the splits' counters (one per query and head group, rounded up
-// to the device's binding alignment), then the partial results.
-struct ScratchLayout {
-    uint64_t counter_bytes = 0, partial_offset = 0, partial_bytes = 0;
-};
-ScratchLayout scratch_layout(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
-    ScratchLayout l;
-    const uint32_t splits = attention_splits(caps, spec, shape);
-    if (splits <= 1) return l;
-    const uint64_t align = std::max<uint64_t>(caps.min_storage_buffer_alignment, 4);
-    l.counter_bytes = uint64_t(shape.queries) * (spec.heads / heads_per_group(spec)) * 4;
-    l.partial_offset = (l.counter_bytes + align - 1) / align * align;
-    l.partial_bytes = uint64_t(shape.queries) * spec.heads * splits * (spec.head_dim + 2) * 4;
-    return l;
-}
-}  // namespace
-
 uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
-    const ScratchLayout l = scratch_layout(caps, spec, shape);
-    return l.partial_bytes ? l.partial_offset + l.partial_bytes : 0;
+    const uint32_t splits = attention_splits(caps, spec, shape);
+    if (splits <= 1) return 0;
+    return uint64_t(shape.queries) * spec.heads * splits * (spec.head_dim + 2) * 4;
 }
 
-std::unique_ptr<vk::Buffer> make_attention_scratch(vk::Device& device, uint64_t bytes) {
+uint64_t attention_counter_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    if (attention_splits(caps, spec, shape) <= 1) return 0;
+    return uint64_t(shape.queries) * (spec.heads / heads_per_group(spec)) * 4;
+}
+
+std::unique_ptr<vk::Buffer> make_attention_counters(vk::Device& device, uint64_t bytes) {
     auto buffer = std::make_unique<vk::Buffer>(device, std::max<uint64_t>(bytes, 4), vk::BufferKind::Device,
-                                               "split-attention scratch");
+                                               "split-attention counters");
     vk::CommandBuffer commands(device);
     commands.begin();
     commands.fill(*buffer, 0);
@@ -180,10 +168,10 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
                           shape.queries, 1);
         return;
     }
-    const ScratchLayout l = scratch_layout(caps, spec, shape);
-    bind(b.scratch, l.partial_offset + l.partial_bytes, caps, "split-attention scratch");
-    const vk::BufferBinding counters{*b.scratch, 0, l.counter_bytes};
-    const vk::BufferBinding partials{*b.scratch, l.partial_offset, l.partial_bytes};
+    vk::BufferBinding partials =
+        bind(b.scratch, attention_scratch_bytes(caps, spec, shape), caps, "split-attention scratch");
+    vk::BufferBinding counters =
+        bind(b.split_counters, attention_counter_bytes(caps, spec, shape), caps, "split-attention counters");
     commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out, partials, counters}, push,
                       spec.heads / hpg, shape.queries, plan.splits);
 }

@@ -48,17 +48,20 @@ struct AttentionBuffers {
     const vk::Buffer* v_pool = nullptr;        // block formats: the same buffer as k_pool
     const vk::Buffer* alibi_slopes = nullptr;  // f32 [heads]; only read when spec.alibi
     const vk::Buffer* out = nullptr;           // f32 [queries, heads, head_dim]
-    const vk::Buffer* scratch = nullptr;       // from make_attention_scratch; may be null when attention_scratch_bytes is 0
+    const vk::Buffer* scratch = nullptr;         // attention_scratch_bytes(); may be null when that is 0
+    const vk::Buffer* split_counters = nullptr;  // from make_attention_counters; may be null when no split
 };
 
 // Key splits record_attention will use for this spec and shape.
 uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
 // Bytes of the scratch buffer record_attention needs (0: none).
 uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
-// A scratch buffer of `bytes` (the largest attention_scratch_bytes of the
-// shapes it serves), zeroed: its split counters must start at zero, and every
-// attention dispatch leaves them so. One scratch serves one dispatch at a time.
-std::unique_ptr<vk::Buffer> make_attention_scratch(vk::Device& device, uint64_t bytes);
+// Bytes of the split counters it needs (0: none), and a zeroed buffer of
+// `bytes` of them (the largest need of the shapes it serves): the counters
+// must start at zero, and every attention dispatch leaves them so. Scratch
+// and counters serve one dispatch at a time.
+uint64_t attention_counter_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
+std::unique_ptr<vk::Buffer> make_attention_counters(vk::Device& device, uint64_t bytes);
 
 // Records the attention dispatch; the caller places barriers before (inputs
 // written) and after (out read).

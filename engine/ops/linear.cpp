@@ -104,6 +104,7 @@ uint32_t default_matvec_rows(DType type) {
 
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
                                uint32_t vectors, MatvecFusion fusion, uint32_t rows) {
+    if (fusion.gate) rows = 2;  // a gate row and its up row
     if (rows == 0) rows = default_matvec_rows(w.type);
     uint32_t wg = reduction_workgroup(caps);
     // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
@@ -128,9 +129,10 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     while (per_group < std::min(vectors, kMatvecVectors)) per_group *= 2;
     // Constant 1 only matters to the subgroup variant.
     return {{name, bindings, push_bytes,
-             {wg, per_row, per_group, fusion.accumulate ? 1u : 0u, fusion.unit_offset ? 1u : 0u, rows, subgroups},
+             {wg, per_row, per_group, fusion.accumulate ? 1u : 0u, fusion.unit_offset ? 1u : 0u, rows, subgroups,
+              fusion.gate},
              by_subgroup ? caps.subgroup_size : 0},
-            (by_subgroup ? subgroups / per_row : 1) * rows, per_group};
+            (by_subgroup ? subgroups / per_row : 1) * (fusion.gate ? 1 : rows), per_group};
 }
 
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
@@ -148,14 +150,58 @@ void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
     });
 }
 
+namespace {
+void check_norm(const WeightMatrix& w, const InputNorm* norm) {
+    if (norm && (!norm->gain || norm->gain->size() < uint64_t(w.cols) * 4))
+        throw Error("weight '" + w.buffer->name() + "': the input norm's gain is missing or shorter than " +
+                    std::to_string(w.cols) + " values");
+}
+}  // namespace
+
+bool gated_matvec_fits(const vk::DeviceCaps& caps, const WeightMatrix& gate_up) {
+    return uint64_t(gate_up.rows) * weight_row_bytes(gate_up.type, gate_up.cols) + 4 <= caps.max_storage_buffer_range;
+}
+
+void record_gated_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input,
+                         const WeightMatrix& gate_up, Eltwise activation, const vk::Buffer& output, uint32_t batch,
+                         const InputNorm* norm) {
+    check_weight_matrix(gate_up);
+    check_norm(gate_up, norm);
+    const auto& caps = device.caps();
+    if (gate_up.rows % 2 != 0)
+        throw Error("weight '" + gate_up.buffer->name() + "': a stacked gate/up matrix has an even number of rows, not " +
+                    std::to_string(gate_up.rows));
+    if (activation != Eltwise::SiLU && activation != Eltwise::GELU && activation != Eltwise::GELUTanh &&
+        activation != Eltwise::ReLU)
+        throw Error("gated matrix-vector product: activation " + std::to_string(uint32_t(activation)) +
+                    " is not one of SiLU, GELU, GELU-tanh, ReLU");
+    if (!gated_matvec_fits(caps, gate_up))
+        throw DeviceError("weight '" + gate_up.buffer->name() + "': the stacked gate/up matrix exceeds one binding (" +
+                          vk::format_bytes(caps.max_storage_buffer_range) + ")");
+    const uint32_t width = gate_up.rows / 2;
+    const uint32_t push_bytes = norm ? sizeof(NormedMatvecPush) : sizeof(LinearPush);
+    MatvecFusion fusion{false, norm != nullptr, norm && norm->unit_offset, uint32_t(activation)};
+    const MatvecPipeline plan = matvec_pipeline(caps, gate_up, false, push_bytes, batch, fusion);
+    const auto& pipeline = device.pipeline(plan.desc);
+    for_each_chunk(caps, batch, {uint64_t(gate_up.cols) * 4, uint64_t(width) * 4},
+                   "activations of '" + gate_up.buffer->name() + "'", [&](uint64_t b0, uint64_t bc) {
+                       const NormedMatvecPush push{{width, gate_up.cols, width, 0, uint32_t(bc)}, norm ? norm->eps : 0.f};
+                       vk::BufferBinding in{input, b0 * gate_up.cols * 4, bc * gate_up.cols * 4};
+                       vk::BufferBinding out{output, b0 * width * 4, bc * width * 4};
+                       vk::BufferBinding w = weight_row_binding(gate_up, 0, gate_up.rows);
+                       const uint32_t gx = (width + plan.rows_per_group - 1) / plan.rows_per_group;
+                       const uint32_t gy = uint32_t((bc + plan.vectors_per_group - 1) / plan.vectors_per_group);
+                       if (norm) commands.dispatch(pipeline, {in, w, out, *norm->gain}, push, gx, gy);
+                       else commands.dispatch(pipeline, {in, w, out}, push.linear, gx, gy);
+                   });
+}
+
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t batch, bool accumulate, const InputNorm* norm, uint32_t rows) {
     check_weight_matrix(w);
     if (accumulate && &input == &output)
         throw Error("weight '" + w.buffer->name() + "': an accumulating matrix-vector product cannot work in place");
-    if (norm && (!norm->gain || norm->gain->size() < uint64_t(w.cols) * 4))
-        throw Error("weight '" + w.buffer->name() + "': the input norm's gain is missing or shorter than " +
-                    std::to_string(w.cols) + " values");
+    check_norm(w, norm);
     const auto& caps = device.caps();
     const uint32_t push_bytes = norm ? sizeof(NormedMatvecPush) : sizeof(LinearPush);
     const MatvecPipeline plan =

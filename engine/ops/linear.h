@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "ops/variants.h"
+#include "ops/eltwise.h"
 #include "vk/buffer.h"
 #include "vk/commands.h"
 #include "vk/device.h"
@@ -58,5 +59,15 @@ struct InputNorm {
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t batch, bool accumulate = false,
                    const InputNorm* norm = nullptr, uint32_t rows = 0);
+
+// A gated FFN's gate and up in one pass: output[b, n] = act(x W_gate^T)[n] *
+// (x W_up^T)[n], from the stacked matrix [2 * width, K] that holds the gate
+// rows then the up rows (plan/gpu_weights.h); `activation` one of the
+// Eltwise activations; `norm` as for record_matvec. The whole matrix is one
+// binding: gated_matvec_fits says whether the device allows it.
+bool gated_matvec_fits(const vk::DeviceCaps& caps, const WeightMatrix& gate_up);
+void record_gated_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input,
+                         const WeightMatrix& gate_up, Eltwise activation, const vk::Buffer& output, uint32_t batch,
+                         const InputNorm* norm = nullptr);
 
 }  // namespace vkllm::ops

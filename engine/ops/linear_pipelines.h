@@ -22,8 +22,10 @@ struct MatvecPipeline {
 // `vectors`: the most vectors a workgroup will meet (batch rows, or rows of one expert's tile).
 // `accumulate`: y += x W^T; `normed`: the NORMED_INPUT variant (unit_offset:
 // its (1 + g) form).
+// `gate`: the gated pair (record_gated_matvec) with this Eltwise activation, 0 for none.
 struct MatvecFusion {
     bool accumulate = false, normed = false, unit_offset = false;
+    uint32_t gate = 0;
 };
 // `rows`: weight rows sharing each x load (matvec.comp's ROWS); 0 takes the
 // weight type's default (default_matvec_rows), other values are for benchmarks.

@@ -40,6 +40,12 @@ struct DeviceForm {
     std::vector<uint8_t> owned;  // converted values, when not uploaded as stored
 };
 
+// Bytes of device_form(view, storage), without converting anything.
+uint64_t device_form_bytes(const TensorView& view, MatrixStorage storage) {
+    if (keep_as_blocks(view, storage)) return view.bytes;
+    return view.elements() * (keep_as_f16(view, storage) ? 2 : 4);
+}
+
 DeviceForm device_form(const TensorView& view, MatrixStorage storage) {
     DeviceForm f;
     if (keep_as_blocks(view, storage)) {
@@ -83,6 +89,14 @@ std::optional<std::pair<std::string, uint32_t>> expert_member(const std::string&
     return std::make_pair(name.substr(0, digits) + name.substr(end + 1), uint32_t(*expert));
 }
 
+// "<prefix>.gate.weight" -> "<prefix>" (nothing for other names).
+std::optional<std::string> gate_prefix(const std::string& name) {
+    static const std::string suffix = ".gate.weight";
+    if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return std::nullopt;
+    return name.substr(0, name.size() - suffix.size());
+}
+
 }  // namespace
 
 GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage,
@@ -104,6 +118,19 @@ GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixSt
                             std::to_string(e) + ")");
         }
 
+    // Gate/up pairs that can share a buffer: same shape and type, and the up
+    // half starting at an offset the device can bind.
+    std::map<std::string, std::string> pair_of;  // member name -> "<prefix>.gate_up.weight"
+    const uint64_t align = std::max<uint64_t>(device.caps().min_storage_buffer_alignment, 4);
+    for (const auto& [name, view] : weights.tensors()) {
+        const auto prefix = gate_prefix(name);
+        if (!prefix || view.shape.size() != 2 || expert_member(name)) continue;
+        auto up = weights.tensors().find(*prefix + ".up.weight");
+        if (up == weights.tensors().end() || up->second.shape != view.shape || up->second.dtype != view.dtype) continue;
+        if (device_form_bytes(view, storage) % align != 0) continue;
+        pair_of[name] = pair_of[up->first] = *prefix + ".gate_up.weight";
+    }
+
     uint64_t total = 0, done = 0;
     for (const auto& [name, view] : weights.tensors()) total += view.bytes;
     for (const auto& [name, view] : weights.tensors()) {
@@ -116,16 +143,29 @@ GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixSt
                 e.type = form.type;
                 e.experts = count;
                 e.shape = {view.shape[0] * count, view.shape[1]};
-                e.buffer = std::make_unique<vk::Buffer>(device, form.bytes * count, vk::BufferKind::Device, member->first);
+                e.buffer = std::make_shared<vk::Buffer>(device, form.bytes * count, vk::BufferKind::Device, member->first);
                 bytes_ += e.buffer->size();
                 expert_bytes_ += e.buffer->size();
             }
             vk::upload(device, *e.buffer, form.data, form.bytes, form.bytes * member->second);
+        } else if (auto pair = pair_of.find(name); pair != pair_of.end()) {
+            Entry& whole = tensors_[pair->second];
+            if (!whole.buffer) {
+                whole.type = form.type;
+                whole.shape = {view.shape[0] * 2, view.shape[1]};
+                whole.buffer = std::make_shared<vk::Buffer>(device, form.bytes * 2, vk::BufferKind::Device, pair->second);
+                bytes_ += whole.buffer->size();
+            }
+            Entry member = whole;
+            member.shape = view.shape;
+            member.offset = gate_prefix(name) ? 0 : form.bytes;
+            vk::upload(device, *whole.buffer, form.data, form.bytes, member.offset);
+            tensors_.emplace(name, std::move(member));
         } else {
             Entry e;
             e.shape = view.shape;
             e.type = form.type;
-            e.buffer = std::make_unique<vk::Buffer>(device, form.bytes, vk::BufferKind::Device, name);
+            e.buffer = std::make_shared<vk::Buffer>(device, form.bytes, vk::BufferKind::Device, name);
             vk::upload(device, *e.buffer, form.data, form.bytes);
             bytes_ += e.buffer->size();
             tensors_.emplace(name, std::move(e));
@@ -145,7 +185,7 @@ ops::WeightMatrix GpuWeights::matrix(const std::string& logical) const {
     const Entry& e = entry(logical);
     if (e.shape.size() != 2) throw Error("GPU weights: tensor '" + logical + "' is not a matrix");
     if (e.experts) throw Error("GPU weights: '" + logical + "' is a stack of experts (use experts())");
-    return {e.buffer.get(), 0, e.type, uint32_t(e.shape[0]), uint32_t(e.shape[1])};
+    return {e.buffer.get(), e.offset, e.type, uint32_t(e.shape[0]), uint32_t(e.shape[1])};
 }
 
 ops::ExpertMatrix GpuWeights::experts(const std::string& stacked) const {

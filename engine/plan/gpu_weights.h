@@ -10,6 +10,10 @@
 // expert-major, into one buffer "<prefix>.experts.<name>" so that a kernel can
 // pick an expert by index (ops/expert_linear.h); they are reached through
 // experts(), not matrix().
+// A gated FFN's "<prefix>.gate.weight" and "<prefix>.up.weight" of one shape
+// and type share one buffer, gate rows then up rows, also reachable as the
+// matrix "<prefix>.gate_up.weight" [2 * rows, cols]: the matrix-vector kernel
+// computes act(gate) * up from it in one pass (ops::record_gated_matvec).
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -53,7 +57,8 @@ public:
 
 private:
     struct Entry {
-        std::unique_ptr<vk::Buffer> buffer;
+        std::shared_ptr<vk::Buffer> buffer;  // shared by the members of a gate/up pair
+        uint64_t offset = 0;                 // bytes into it
         DType type = DType::F32;
         std::vector<uint64_t> shape;  // stacked experts: [experts * rows, cols]
         uint32_t experts = 0;         // > 0: a stack of this many experts

@@ -78,6 +78,24 @@ void Recorder::add(const vk::Buffer& x, const vk::Buffer& y, uint32_t count) {
 void Recorder::ffn(const FfnConfig& config, const std::string& prefix, uint32_t width, bool bias,
                    const vk::Buffer& src, const vk::Buffer& dst, const vk::Buffer& a, const vk::Buffer& b,
                    bool accumulate, const ops::InputNorm* norm) {
+    // Decode: gate and up in one matrix-vector pass with the activation in its
+    // epilogue, where the two share a buffer (plan/gpu_weights.h).
+    const std::string gate_up = prefix + ".gate_up.weight";
+    const std::optional<ops::WeightMatrix> pair =
+        config.gated && !bias && weights.has(gate_up) ? std::optional(weights.matrix(gate_up)) : std::nullopt;
+    if (pair && n <= ops::matvec_max_rows(pair->type) && ops::gated_matvec_fits(device.caps(), *pair)) {
+        ops::record_gated_matvec(device, commands, src, *pair, activation_op(config.activation), a, n, norm);
+        done("ffn");
+    } else {
+        ffn_up_gate(config, prefix, width, bias, src, a, b, norm);
+    }
+    // `b` is free once the activation has read it.
+    if (accumulate) linear_add(a, prefix + ".down", dst, b, bias, "ffn");
+    else linear(a, prefix + ".down", dst, bias, "ffn");
+}
+
+void Recorder::ffn_up_gate(const FfnConfig& config, const std::string& prefix, uint32_t width, bool bias,
+                           const vk::Buffer& src, const vk::Buffer& a, const vk::Buffer& b, const ops::InputNorm* norm) {
     // Up and gate read the same input and write different buffers: one barrier after both.
     record_linear(src, prefix + ".up", a, bias, norm);
     if (config.gated) {
@@ -89,9 +107,6 @@ void Recorder::ffn(const FfnConfig& config, const std::string& prefix, uint32_t 
         ops::record_activation(device, commands, activation_op(config.activation), a, a, n * width);
     }
     done("activation");
-    // `b` is free once the activation has read it.
-    if (accumulate) linear_add(a, prefix + ".down", dst, b, bias, "ffn");
-    else linear(a, prefix + ".down", dst, bias, "ffn");
 }
 
 }  // namespace vkllm::plan

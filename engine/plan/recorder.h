@@ -55,6 +55,11 @@ public:
              const vk::Buffer& dst, const vk::Buffer& a, const vk::Buffer& b, bool accumulate = false,
              const ops::InputNorm* norm = nullptr);
 
+    // a = act(src Wgate^T) * (src Wup^T) (or act(src Wup^T) ungated) in
+    // separate products and an activation pass.
+    void ffn_up_gate(const FfnConfig& config, const std::string& prefix, uint32_t width, bool bias,
+                     const vk::Buffer& src, const vk::Buffer& a, const vk::Buffer& b, const ops::InputNorm* norm);
+
     vk::Device& device;
     vk::CommandBuffer& commands;
     const GpuWeights& weights;

@@ -12,7 +12,7 @@ void row_dots(Target t, uint row0, uint v0, uint count, uint lane, uint lanes, i
     [[unroll]] for (uint v = 0; v < VECTORS; ++v) x_base[v] = (v < count ? x_row(v0 + v) : 0u) * (p.K / 4u);
     const uint per_block = BLOCK_VALUES / 8u;
     uint block0[ROWS];
-    [[unroll]] for (uint r = 0; r < ROWS; ++r) block0[r] = weight_row(t, row0 + r) * (p.K / BLOCK_VALUES);
+    [[unroll]] for (uint r = 0; r < ROWS; ++r) block0[r] = group_weight_row(t, row0, r) * (p.K / BLOCK_VALUES);
     for (uint k8 = lane; k8 < p.K / 8u; k8 += lanes) {
         const uint block = k8 / per_block, e = k8 % per_block;
         vec4 w[ROWS][2];

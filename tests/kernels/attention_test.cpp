@@ -194,7 +194,8 @@ void check_attention(const Case& c) {
     auto slope_buffer = make_buffer(slopes, "alibi slopes");
     auto out = make_output(q.size(), "attention out");
     const uint64_t scratch_bytes = ops::attention_scratch_bytes(caps, spec, shape);
-    auto scratch = ops::make_attention_scratch(gpu(), scratch_bytes);
+    auto scratch = make_output(std::max<uint64_t>(scratch_bytes / 4, 1), "attention scratch");
+    auto counters = ops::make_attention_counters(gpu(), ops::attention_counter_bytes(caps, spec, shape));
 
     ops::AttentionBuffers buffers;
     buffers.q = q_buffer.get();
@@ -207,6 +208,7 @@ void check_attention(const Case& c) {
     buffers.alibi_slopes = c.alibi ? slope_buffer.get() : nullptr;
     buffers.out = out.get();
     buffers.scratch = scratch.get();
+    buffers.split_counters = counters.get();
     // Twice, into two outputs: a split dispatch must leave its merge counters
     // at zero for the next one (else the second would never merge and its
     // output would stay NaN).
