@@ -11,13 +11,8 @@
 // memory); the numerically stable online softmax runs in float32 per head;
 // then every invocation accumulates its own output dimensions over the tile's
 // V rows (neighbouring invocations read neighbouring values of a row).
-// Without SPLIT the workgroup writes the normalised output. With SPLIT
-// (flash decoding) it writes its unnormalised accumulator and (max, sum) to
-// the partials, and the last of a (query, head group)'s splits to finish
-// (an atomic counter per pair) merges them all into the output: no second
-// dispatch and no barrier between the two. That workgroup resets the counter,
-// so the counters are zero again after every dispatch (they start zeroed:
-// ops::make_attention_counters).
+// Without SPLIT the workgroup writes the normalised output; with SPLIT it
+// writes its unnormalised accumulator and (max, sum) for attention_combine.
 layout(constant_id = 0) const uint WG = 32;
 layout(constant_id = 1) const uint HEAD_DIM = 64;
 layout(constant_id = 2) const uint HEADS = 1;
@@ -68,11 +63,6 @@ layout(std430, binding = 6) readonly buffer VPool { KV_TYPE v_pool[]; };
 #endif
 layout(std430, binding = 7) readonly buffer Slopes { float slopes[]; };
 layout(std430, binding = 8) writeonly buffer Out { float o[]; };
-// SPLIT: [queries, heads, splits, HEAD_DIM] accumulators, then at ml_offset a
-// (max, sum) pair per (query, head, split); coherent, since another
-// workgroup of the same dispatch reads them.
-layout(std430, binding = 9) coherent buffer Partials { float partials[]; };
-layout(std430, binding = 10) coherent buffer Counters { uint counters[]; };  // [queries, heads / HPG]
 layout(push_constant) uniform Params {
     uint max_blocks;   // block-table row length
     uint splits;       // key splits of every query's range
@@ -90,7 +80,6 @@ const float NO_SCORE = -3.402823466e38;
 shared vec4 q_shared[HPG * CHUNKS];  // zero-padded past HEAD_DIM
 shared float weight_shared[HPG * WG];  // [head][key of the tile]
 shared uint row_shared[WG];  // element offset of each tile key's kv-head K row in the pools
-shared bool merges;  // SPLIT: this workgroup finished last and merges the splits
 
 
 #if !defined(KV_BLOCK)
@@ -103,29 +92,6 @@ vec4 key_chunk(uint row, uint c) {
     return k;
 }
 #endif
-
-// Merges the p.splits partial results starting at partial index `first`
-// into the normalised output row at `out_row` (splits that saw no key weigh nothing).
-void merge_splits(uint first, uint out_row, uint tid) {
-    float global_max = NO_SCORE;
-    for (uint s = 0; s < p.splits; ++s)
-        if (partials[p.ml_offset + 2 * (first + s) + 1] > 0.0)
-            global_max = max(global_max, partials[p.ml_offset + 2 * (first + s)]);
-    float total = 0.0;
-    for (uint s = 0; s < p.splits; ++s) {
-        const float sum = partials[p.ml_offset + 2 * (first + s) + 1];
-        if (sum > 0.0) total += sum * exp(partials[p.ml_offset + 2 * (first + s)] - global_max);
-    }
-    const float inv = total > 0.0 ? 1.0 / total : 0.0;
-    for (uint d = tid; d < HEAD_DIM; d += WG) {
-        float value = 0.0;
-        for (uint s = 0; s < p.splits; ++s) {
-            const float sum = partials[p.ml_offset + 2 * (first + s) + 1];
-            if (sum > 0.0) value += partials[(first + s) * HEAD_DIM + d] * exp(partials[p.ml_offset + 2 * (first + s)] - global_max);
-        }
-        o[out_row + d] = value * inv;
-    }
-}
 
 void main() {
     const uint head0 = gl_WorkGroupID.x * HPG, query = gl_WorkGroupID.y, split = gl_WorkGroupID.z;
@@ -237,8 +203,19 @@ void main() {
         // arrays are not overwritten while still being read.
     }
 
-    if (!SPLIT) {
-        for (uint h = 0; h < HPG; ++h) {
+    for (uint h = 0; h < HPG; ++h) {
+        const uint head = head0 + h;
+        if (SPLIT) {
+            const uint partial = (query * HEADS + head) * p.splits + split;
+            for (uint i = 0; i < DIMS_PER_INVOCATION; ++i) {
+                const uint d = tid + i * WG;
+                if (d < HEAD_DIM) o[partial * HEAD_DIM + d] = acc[h * DIMS_PER_INVOCATION + i];
+            }
+            if (tid == 0) {
+                o[p.ml_offset + 2 * partial] = running_max[h];
+                o[p.ml_offset + 2 * partial + 1] = running_sum[h];
+            }
+        } else {
             // A query with no visible key (never the case for causal attention) gets zeros.
             const float inv = running_sum[h] > 0.0 ? 1.0 / running_sum[h] : 0.0;
             for (uint i = 0; i < DIMS_PER_INVOCATION; ++i) {
@@ -246,29 +223,5 @@ void main() {
                 if (d < HEAD_DIM) o[q_base + h * HEAD_DIM + d] = acc[h * DIMS_PER_INVOCATION + i] * inv;
             }
         }
-        return;
     }
-    for (uint h = 0; h < HPG; ++h) {
-        const uint partial = (query * HEADS + head0 + h) * p.splits + split;
-        for (uint i = 0; i < DIMS_PER_INVOCATION; ++i) {
-            const uint d = tid + i * WG;
-            if (d < HEAD_DIM) partials[partial * HEAD_DIM + d] = acc[h * DIMS_PER_INVOCATION + i];
-        }
-        if (tid == 0) {
-            partials[p.ml_offset + 2 * partial] = running_max[h];
-            partials[p.ml_offset + 2 * partial + 1] = running_sum[h];
-        }
-    }
-    // Release this split's partials, then count it; the last one acquires them all.
-    memoryBarrierBuffer();
-    barrier();
-    if (tid == 0) {
-        const uint counter = query * (HEADS / HPG) + gl_WorkGroupID.x;
-        merges = atomicAdd(counters[counter], 1u) == p.splits - 1u;
-        if (merges) atomicExchange(counters[counter], 0u);
-    }
-    barrier();
-    if (!merges) return;
-    memoryBarrierBuffer();
-    for (uint h = 0; h < HPG; ++h) merge_splits((query * HEADS + head0 + h) * p.splits, q_base + h * HEAD_DIM, tid);
 }

@@ -15,6 +15,9 @@ namespace {
 struct AttentionPush {
     uint32_t max_blocks, splits, ml_offset, sequences, pool_blocks;
 };
+struct CombinePush {
+    uint32_t splits, ml_offset;
+};
 
 // Below this many workgroups the GPU is underfilled and the keys are split.
 constexpr uint32_t kTargetWorkgroups = 512;
@@ -105,22 +108,6 @@ uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec
     return uint64_t(shape.queries) * spec.heads * splits * (spec.head_dim + 2) * 4;
 }
 
-uint64_t attention_counter_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
-    if (attention_splits(caps, spec, shape) <= 1) return 0;
-    return uint64_t(shape.queries) * (spec.heads / heads_per_group(spec)) * 4;
-}
-
-std::unique_ptr<vk::Buffer> make_attention_counters(vk::Device& device, uint64_t bytes) {
-    auto buffer = std::make_unique<vk::Buffer>(device, std::max<uint64_t>(bytes, 4), vk::BufferKind::Device,
-                                               "split-attention counters");
-    vk::CommandBuffer commands(device);
-    commands.begin();
-    commands.fill(*buffer, 0);
-    commands.end();
-    commands.submit_and_wait();
-    return buffer;
-}
-
 void record_attention(vk::Device& device, vk::CommandBuffer& commands, const AttentionSpec& spec,
                       const AttentionShape& shape, const AttentionBuffers& b) {
     const auto& caps = device.caps();
@@ -147,11 +134,11 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     vk::BufferBinding out = bind(b.out, qo_bytes, caps, "output");
 
     const uint64_t rows = uint64_t(shape.queries) * spec.heads;
-    const uint32_t ml_offset = uint32_t(rows * plan.splits * spec.head_dim);  // in the partials binding
+    const uint32_t ml_offset = uint32_t(rows * plan.splits * spec.head_dim);
     const std::string name =
         std::string("attention_") + dtype_traits(spec.kv_type).name + reduction_variant(caps);
     const auto& pipeline = device.pipeline({name,
-                                            11,
+                                            9,
                                             sizeof(AttentionPush),
                                             {wg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
                                              vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
@@ -163,17 +150,17 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     const uint32_t pool_blocks = uint32_t(std::min(b.k_pool->size(), b.v_pool->size()) / block_bytes);
     const AttentionPush push{shape.max_blocks, plan.splits, ml_offset, shape.sequences, pool_blocks};
     if (!split) {
-        // The partials and counters bindings are never read: any buffer will do.
-        commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out, out, out}, push, spec.heads / hpg,
-                          shape.queries, 1);
+        commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads / hpg, shape.queries, 1);
         return;
     }
-    vk::BufferBinding partials =
+    vk::BufferBinding scratch =
         bind(b.scratch, attention_scratch_bytes(caps, spec, shape), caps, "split-attention scratch");
-    vk::BufferBinding counters =
-        bind(b.split_counters, attention_counter_bytes(caps, spec, shape), caps, "split-attention counters");
-    commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out, partials, counters}, push,
-                      spec.heads / hpg, shape.queries, plan.splits);
+    commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, scratch}, push, spec.heads / hpg,
+                      shape.queries, plan.splits);
+    commands.barrier();
+    const auto& combine =
+        device.pipeline({"attention_combine", 2, sizeof(CombinePush), {wg, spec.head_dim, spec.heads}});
+    commands.dispatch(combine, {scratch, out}, CombinePush{plan.splits, ml_offset}, spec.heads, shape.queries);
 }
 
 }  // namespace vkllm::ops

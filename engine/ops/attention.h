@@ -2,10 +2,9 @@
 // Paged attention over a layer's KV pools, for prefill and decode alike: every
 // query names its sequence and position; keys come from that sequence's block
 // table. Few queries over long contexts are split over the keys
-// (flash-decoding) so one sequence still fills the GPU; the last split of a
-// query to finish merges them, in the same dispatch.
+// (flash-decoding) and merged by a second dispatch so one sequence still fills
+// the GPU.
 #include <cstdint>
-#include <memory>
 
 #include "common/weight_types.h"
 #include "vk/buffer.h"
@@ -48,23 +47,16 @@ struct AttentionBuffers {
     const vk::Buffer* v_pool = nullptr;        // block formats: the same buffer as k_pool
     const vk::Buffer* alibi_slopes = nullptr;  // f32 [heads]; only read when spec.alibi
     const vk::Buffer* out = nullptr;           // f32 [queries, heads, head_dim]
-    const vk::Buffer* scratch = nullptr;         // attention_scratch_bytes(); may be null when that is 0
-    const vk::Buffer* split_counters = nullptr;  // from make_attention_counters; may be null when no split
+    const vk::Buffer* scratch = nullptr;       // attention_scratch_bytes(); may be null when that is 0
 };
 
 // Key splits record_attention will use for this spec and shape.
 uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
 // Bytes of the scratch buffer record_attention needs (0: none).
 uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
-// Bytes of the split counters it needs (0: none), and a zeroed buffer of
-// `bytes` of them (the largest need of the shapes it serves): the counters
-// must start at zero, and every attention dispatch leaves them so. Scratch
-// and counters serve one dispatch at a time.
-uint64_t attention_counter_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
-std::unique_ptr<vk::Buffer> make_attention_counters(vk::Device& device, uint64_t bytes);
 
-// Records the attention dispatch; the caller places barriers before (inputs
-// written) and after (out read).
+// Records the attention dispatch(es) with the barrier between split and merge;
+// the caller places barriers before (inputs written) and after (out read).
 void record_attention(vk::Device& device, vk::CommandBuffer& commands, const AttentionSpec& spec,
                       const AttentionShape& shape, const AttentionBuffers& buffers);
 

@@ -105,15 +105,13 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     spec.head_dim = hd;
     spec.block_size = geometry.block_size;
     // The split count (and so the scratch) depends on the step size: size for the largest need.
-    uint64_t scratch_bytes = 0, counter_bytes = 0;
+    uint64_t scratch_bytes = 0;
     for (uint32_t n = 1; n <= t; ++n)
         for (uint32_t b = 1; b <= std::min(n, seqs); ++b) {
             ops::AttentionShape shape{n, b, max_blocks_, max_context_};
             scratch_bytes = std::max(scratch_bytes, ops::attention_scratch_bytes(device.caps(), spec, shape));
-            counter_bytes = std::max(counter_bytes, ops::attention_counter_bytes(device.caps(), spec, shape));
         }
     if (scratch_bytes) s.attention_scratch = std::make_unique<Buffer>(device, scratch_bytes, BufferKind::Device, "attention scratch");
-    if (counter_bytes) s.attention_counters = ops::make_attention_counters(device, counter_bytes);
 
     inputs_ = std::make_unique<Inputs>();
     Inputs& in = *inputs_;

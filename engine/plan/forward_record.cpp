@@ -121,7 +121,6 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
         buffers.alibi_slopes = in.alibi_slopes.get();
         buffers.out = s.attn.get();
         buffers.scratch = s.attention_scratch.get();
-        buffers.split_counters = s.attention_counters.get();
         ops::record_attention(device_, commands, layer_spec(layer), shape, buffers);
         r.done("attention");
         if (residual) r.linear_add(*s.attn, p + "o", *residual, *s.proj, c.attention.out_bias, "o_proj");

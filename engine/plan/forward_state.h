@@ -11,8 +11,7 @@ namespace vkllm::plan {
 
 // Activations, sized for max_step_tokens rows and reused by every layer.
 struct GpuForward::Scratch {
-    std::unique_ptr<vk::Buffer> x, h, h2, q, k, v, attn, proj, proj2, ffn_a, ffn_b, last_row, out, attention_scratch,
-        attention_counters;  // split-key attention merge counters (zeroed; ops::make_attention_counters)
+    std::unique_ptr<vk::Buffer> x, h, h2, q, k, v, attn, proj, proj2, ffn_a, ffn_b, last_row, out, attention_scratch;
     std::unique_ptr<vk::Buffer> device_logits, topk_ids, topk_values, topk_scratch;  // ForwardOptions::top_k
     // Mixture of experts: router logits [n, experts], the routing plan, grouped
     // expert activations [n * k, width] and outputs [n * k, hidden], the shared
