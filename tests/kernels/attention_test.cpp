@@ -3,11 +3,13 @@
 // over <= 300 keys of float32 dot products over <= 128 dims (rounding
 // ~ sqrt(n) * 2^-24 per sum, a few e-7 here), far inside the bound. f16 KV
 // pools are compared against a reference that reads the same f16-rounded K/V,
-// and block-format pools (q8_0, q4_0) against one that reads K/V encoded and
-// decoded by the weight-type table's CPU encoder and decoder, so the storage
-// rounding itself is not counted against the kernels: a block the GPU encoded
-// differently from the CPU (a scale or code off by one step, 1/127 of a q8_0
-// block's largest value) or decoded wrongly would cost far more than 1e-5.
+// and block-format pools (q8_0, q4_0) against one that reads the blocks the
+// device's KV write encoded, decoded by the weight-type table's CPU decoder,
+// so the storage rounding itself is not counted against the kernels (the
+// encoding is kv_write_blocks_test.cpp's business, which allows a code one
+// step off where x / d rounds differently; against CPU-encoded blocks an
+// H200 was 2.6e-5 away in one case, as such codes would make it): a block
+// decoded wrongly would cost far more than 1e-5.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -214,6 +216,21 @@ void check_attention(const Case& c) {
         ops::record_attention(gpu(), commands, spec, shape, buffers);
     });
 
+    // Block pools: the reference reads what the device encoded (a value may
+    // sit one code step from the CPU encoder's where x / d rounds differently,
+    // which kv_write_blocks_test.cpp bounds), decoded by the CPU decoder.
+    if (dtype_is_block(type)) {
+        const DTypeTraits& t = dtype_traits(type);
+        const uint64_t slot_bytes = kv::slot_bytes(type, row), row_blocks = row / t.block_values;
+        std::vector<uint8_t> pool(pools.keys(0).size());
+        vk::download(gpu(), pools.keys(0), pool.data(), pool.size());
+        for (uint32_t s = 0; s < num_seqs; ++s)
+            for (uint32_t p = 0; p < c.lengths[s]; ++p) {
+                const uint64_t at = uint64_t(cache.slot(int32_t(s), p)) * slot_bytes;
+                t.decode(&pool[at], row_blocks, &keys[s][size_t(p) * row]);
+                t.decode(&pool[at + slot_bytes / 2], row_blocks, &values[s][size_t(p) * row]);
+            }
+    }
     std::vector<double> expected(q.size());
     for (uint32_t i = 0; i < queries; ++i) {
         const size_t offset = size_t(i) * c.heads * c.head_dim;
