@@ -217,7 +217,7 @@ SpecPoint read_point(TableReader& r, const BenchSpec& s) {
     p.type = type;
     if (p.type.empty()) p.type = m.types[0];
     else if (std::find(m.types.begin(), m.types.end(), p.type) == m.types.end())
-        r.fail(*r.raw("type"), "key 'points.type' = '" + p.type + "' is not one of model '" + m.name + "''s types (" +
+        r.fail(*r.raw("type"), "key 'points.type' = '" + p.type + "' is not one of the types of model '" + m.name + "' (" +
                                    join(m.types) + ")");
     return p;
 }
@@ -294,7 +294,9 @@ std::string SpecPoint::id(const std::vector<SpecModel>& models) const {
 
 BenchSpec parse_bench_spec_string(const std::string& text, const std::string& source_name, const std::string& base_dir) {
     const toml::table root = parse_toml_located(text, source_name);
-    return read_document(root, source_name, fs::path(base_dir), nullptr, &spec_key_index());
+    BenchSpec spec = read_document(root, source_name, fs::path(base_dir), nullptr, &spec_key_index());
+    if (spec.name.empty()) spec.name = fs::path(source_name).stem().string();
+    return spec;
 }
 
 BenchSpec parse_bench_spec(const std::string& path) {
