@@ -125,16 +125,23 @@ std::string csv(const json& results) {
     out += ",repetitions,status";
     for (const char* s : stats) out += std::string(",") + s + "_median," + s + "_min," + s + "_max";
     out += ",decode_bytes_per_token,weights_bytes,note\n";
+    auto cell = [&out](const std::string& text) {
+        out += ',';
+        out += text;
+    };
     for (const json& p : results["points"]) {
-        out += value_text(p["index"]) + "," + csv_field(p["id"]);
-        for (const auto& [name, prefix] : parameters()) out += "," + csv_field(value_text(p[name]));
-        out += "," + value_text(p["repetitions"]) + "," + p["status"].get<std::string>();
+        out += value_text(p["index"]);
+        cell(csv_field(p["id"]));
+        for (const auto& [name, prefix] : parameters()) cell(csv_field(value_text(p[name])));
+        cell(value_text(p["repetitions"]));
+        cell(p["status"].get<std::string>());
         for (const char* s : stats)
             for (const char* which : {"median", "min", "max"})
-                out += "," + (ok(p) && !p[s].is_null() ? fmt("%.6g", p[s][which].get<double>()) : std::string());
-        out += "," + (ok(p) ? fmt("%.6g", p["decode_bytes_per_token"].get<double>()) : std::string());
-        out += "," + (ok(p) ? value_text(p["weights_bytes"]) : std::string());
-        out += "," + csv_field(p.value("reason", p.value("error", ""))) + "\n";
+                cell(ok(p) && !p[s].is_null() ? fmt("%.6g", p[s][which].get<double>()) : std::string());
+        cell(ok(p) ? fmt("%.6g", p["decode_bytes_per_token"].get<double>()) : std::string());
+        cell(ok(p) ? value_text(p["weights_bytes"]) : std::string());
+        cell(csv_field(p.value("reason", p.value("error", ""))));
+        out += '\n';
     }
     return out;
 }
