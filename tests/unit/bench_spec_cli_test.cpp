@@ -157,7 +157,10 @@ TEST_CASE("bench --spec smoke.toml: results.json, results.csv, report.md and plo
     while (std::getline(csv, line)) rows += !line.empty();
     CHECK(rows == 1 + points.size());
     const std::string report = read(out / "report.md");
-    for (const json& p : points) CHECK(report.find("`" + p["id"].get<std::string>() + "`") != std::string::npos);
+    for (const json& p : points) {
+        const std::string id = p["id"];
+        CHECK(report.find('`' + id + '`') != std::string::npos);
+    }
     CHECK(report.find("## tiny-llama · f16") != std::string::npos);
     CHECK(report.find("## tiny-llama · q8_0") != std::string::npos);
 
