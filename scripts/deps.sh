@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev xz-utils
   libvulkan-dev libvulkan-volk-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
-  doctest-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libpcre2-dev
+  doctest-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libxml2-dev
 )
 missing=()
 for p in "${packages[@]}"; do

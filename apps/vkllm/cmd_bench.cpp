@@ -12,13 +12,14 @@
 #include "context_options.h"
 #include "progress.h"
 #include "throughput_bench.h"
+#include "bench_compare.h"
+#include "bench_measure.h"
+#include "bench_suite.h"
 #include "model/load.h"
 #include "moe_stats_report.h"
 #include "memory_bandwidth.h"
 #include "plan/forward.h"
 #include "vk/buffer.h"
-#include "ops/topk.h"
-#include "runtime/shortlist.h"
 #include "vk/commands.h"
 #include "vk/device.h"
 #include "vkllm/engine.h"
@@ -33,10 +34,10 @@ struct BenchOptions {
     bool profile = false, json = false, moe_stats = false;
     double bandwidth = 0;  // bytes/s for the roofline; 0: measured
     ThroughputOptions throughput;  // --requests > 0: the serving benchmark (throughput_bench.h)
+    std::string spec, out;         // --spec FILE --out DIR: a benchmark spec (bench_suite.h)
+    std::vector<std::string> compare;  // --compare BASE NEW (bench_compare.h)
+    double threshold = 5;
 };
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 double sum_us(const std::vector<StepTiming>& t) {
     double s = 0;
@@ -45,6 +46,16 @@ double sum_us(const std::vector<StepTiming>& t) {
 }
 
 int run(const BenchOptions& o) {
+    const int modes = int(!o.model.empty()) + int(!o.spec.empty()) + int(!o.compare.empty());
+    if (modes != 1)
+        throw InputError(std::string(modes ? "give only one of" : "bench needs one of") +
+                         " -m MODEL, --spec FILE --out DIR or --compare BASE.json NEW.json");
+    if (!o.spec.empty()) {
+        if (o.out.empty()) throw InputError("--spec needs --out DIR (where results, report and plots go)");
+        return run_bench_spec(o.spec, o.out);
+    }
+    if (!o.out.empty()) throw InputError("--out goes with --spec");
+    if (!o.compare.empty()) return compare_bench_results(o.compare[0], o.compare[1], o.threshold);
     if (o.throughput.requests > 0) {  // serving throughput instead of one prefill and decode
         ThroughputOptions t = o.throughput;
         t.model = o.model;
@@ -57,111 +68,45 @@ int run(const BenchOptions& o) {
     announce("bench: loading " + o.model, announce_phases);
     LoadedModel model = load_model(o.model);
     const ModelConfig& c = model.config;
-    require_fits_context(uint64_t(o.prompt) + o.generate, c.max_position,
-                         "-p " + std::to_string(o.prompt) + " plus -n " + std::to_string(o.generate),
-                         "lower -p or -n");
+    BenchParams params;
+    params.prompt = o.prompt;
+    params.generate = o.generate;
+    params.batch = o.batch;
+    params.repetitions = o.repeats;
+    params.storage = o.storage;
+    params.kv_type = o.kv_type;
+    params.profile = o.profile;
+    require_bench_fits(c, params, "-p " + std::to_string(o.prompt) + " plus -n " + std::to_string(o.generate),
+                       "lower -p or -n");
     auto instance = std::make_shared<vk::Instance>(instance_options());
     vk::Device device(instance, device_options());
     announce("bench: measuring copy bandwidth on " + device.caps().name, announce_phases && device.caps().timestamps);
     const CopyBandwidth copy = device.caps().timestamps ? measure_copy_bandwidth(device) : CopyBandwidth{};
-    // The roofline's bandwidth: given, else the faster of the two copies.
+    // The roofline's bandwidth: given, else the best measured.
     const double bandwidth = o.bandwidth > 0 ? o.bandwidth : copy.best();
 
-    EngineOptions options;
-    options.weights = o.storage;
-    // Every request's prompt is one step, beside the decodes of those already running.
-    options.step_tokens = std::min(o.prompt + o.batch, c.max_position);
-    options.max_sequences = o.batch;
-    // Greedy decoding reads back what `vkllm run --greedy` would: a lone
-    // sequence its GPU shortlist, a batch every row.
-    runtime::SamplingParams greedy;
-    greedy.temperature = 0;
-    options.gpu_shortlist = runtime::shortlist_size(greedy, ops::kMaxTopK);
-    // Timestamps per dispatch family only when asked: they add a wait per phase
-    // to what is measured. Without, each step is timed as a whole.
-    options.profile = o.profile;
-    const uint32_t block_size = plan::ForwardOptions{}.kv_block_size;
-    options.kv_type = o.kv_type;
-    const DType kv_type = kv_type_on(o.kv_type, device.caps());
-    kv::KvGeometry g{c.num_layers, c.kv_heads(), c.head_size(), block_size, kv_type};
-    options.kv_budget_bytes = g.bytes_per_block() * 2 * o.batch * ((o.prompt + o.generate) / block_size + 2);
-    announce("bench: uploading weights", announce_phases);
-    auto t_load = Clock::now();
-    Engine engine(device, model, options);
-    plan::GpuForward& forward = *engine.gpu_forward();
-    const double load_s = seconds_since(t_load);
-
-    std::vector<int32_t> prompt(o.prompt);
-    for (uint32_t i = 0; i < o.prompt; ++i) prompt[i] = int32_t((i * 7919u + 13u) % c.vocab_size);
-
-    // GPU time per dispatch family, summed over steps.
-    auto add_timings = [](std::vector<StepTiming>& into, const std::vector<StepTiming>& step) {
-        for (const auto& s : step) {
-            auto it = std::find_if(into.begin(), into.end(), [&](auto& p) { return p.label == s.label; });
-            if (it == into.end()) into.push_back(s);
-            else it->microseconds += s.microseconds;
-        }
-    };
-    double best_prefill_wall = 1e30, best_prefill_gpu = 1e30, best_decode_wall = 1e30, best_decode_gpu = 1e30;
-    uint64_t decode_tokens_measured = 0, decode_steps = 0;
-    std::vector<StepTiming> prefill_profile, decode_profile;
-    for (uint32_t rep = 0; rep < o.repeats + 1; ++rep) {  // the first round warms up pipelines and clocks
-        announce(rep == 0 ? "bench: warm-up round (" + std::to_string(o.prompt) + " prompt tokens, " +
-                                std::to_string(o.generate) + " decode steps)"
-                          : "bench: measured round " + std::to_string(rep) + "/" + std::to_string(o.repeats),
+    const BenchMeasurement m = measure_bench(device, model, params, [&](const std::string& line) {
+        announce("bench: " + line + (line.rfind("warm-up", 0) == 0 ? " (" + std::to_string(o.prompt) +
+                                                                         " prompt tokens, " + std::to_string(o.generate) +
+                                                                         " decode steps)"
+                                                                   : ""),
                  announce_phases);
-        forward.reset_moe_stats();  // every round routes the same tokens; the last one is reported
-        // Each request: its prompt, then one greedy token per decode step (the
-        // first new token comes from the prompt's step, so -n steps feed -n tokens).
-        for (uint32_t s = 0; s < o.batch; ++s) {
-            Request r;
-            r.prompt = prompt;
-            r.sampling.temperature = 0;
-            r.max_tokens = o.generate + 1;
-            r.stop_at_eos = false;
-            engine.submit(std::move(r));
-        }
-        // Steps that carry a prompt count as prefill; the rest, decode of every running request.
-        double prefill_wall = 0, prefill_gpu = 0, decode_wall = 0, decode_gpu = 0;
-        uint64_t decode_tokens = 0, steps = 0;
-        std::vector<StepTiming> prefill, profile;
-        while (engine.step()) {
-            const StepStats& st = engine.last_step();
-            double gpu_s = 0;
-            for (const auto& t : st.gpu) gpu_s += t.microseconds * 1e-6;
-            if (st.prefill_tokens > 0) {
-                prefill_wall += st.wall_s;
-                prefill_gpu += gpu_s;
-                add_timings(prefill, st.gpu);
-            } else {
-                decode_wall += st.wall_s;
-                decode_gpu += gpu_s;
-                decode_tokens += st.decode_tokens;
-                ++steps;
-                add_timings(profile, st.gpu);
-            }
-        }
-        if (rep == 0) continue;
-        if (prefill_wall < best_prefill_wall) prefill_profile = prefill;
-        best_prefill_wall = std::min(best_prefill_wall, prefill_wall);
-        best_prefill_gpu = std::min(best_prefill_gpu, prefill_gpu);
-        if (decode_wall < best_decode_wall) {
-            decode_profile = profile;
-            decode_tokens_measured = decode_tokens;
-            decode_steps = steps;
-        }
-        best_decode_wall = std::min(best_decode_wall, decode_wall);
-        best_decode_gpu = std::min(best_decode_gpu, decode_gpu);
+    });
+    const BenchRound& best_prefill = m.rounds[m.fastest_prefill()];
+    const BenchRound& best_decode = m.rounds[m.fastest_decode()];
+    double best_prefill_gpu = 1e30, best_decode_gpu = 1e30;
+    for (const BenchRound& r : m.rounds) {
+        best_prefill_gpu = std::min(best_prefill_gpu, r.prefill_gpu_s);
+        best_decode_gpu = std::min(best_decode_gpu, r.decode_gpu_s);
     }
-    const double prefill_tokens = double(o.prompt) * o.batch, decode_tokens = double(decode_tokens_measured);
-
-    // Bytes a decode step must read: every weight once (of the routed experts
-    // only those its tokens pick), plus each sequence's KV cache at the mean context.
-    const double kv_per_token = double(g.bytes_per_token());
-    const double mean_context = o.prompt + o.generate / 2.0;
-    const double bytes_per_step = double(forward.decode_weight_bytes(o.batch)) + o.batch * kv_per_token * mean_context;
+    const double best_prefill_wall = best_prefill.prefill_wall_s, best_decode_wall = best_decode.decode_wall_s;
+    std::vector<StepTiming> prefill_profile = best_prefill.prefill_profile, decode_profile = best_decode.decode_profile;
+    const uint64_t decode_steps = best_decode.decode_steps;
+    const double prefill_tokens = double(o.prompt) * o.batch, decode_tokens = double(best_decode.decode_tokens);
+    const double bytes_per_step = m.decode_bytes_per_step;
+    const DType kv_type = m.kv_type;
     const bool moe = c.moe.num_experts > 0;
-    const std::vector<ops::MoeStats> moe_stats = forward.moe_stats();
+    const std::vector<ops::MoeStats>& moe_stats = m.moe_stats;
     if (o.moe_stats && !moe)
         std::fprintf(stderr, "vkllm: --moe-stats: %s has no MoE layers (a dense model), so there are no routing statistics\n",
                      o.model.c_str());
@@ -176,10 +121,10 @@ int run(const BenchOptions& o) {
                               {"generated_tokens", o.generate},
                               {"batch", o.batch},
                               {"kv_type", dtype_traits(kv_type).name},
-                              {"kv_bytes_per_token", g.bytes_per_token()},
-                              {"weights_bytes", forward.weight_bytes()},
-                              {"decode_weight_bytes", forward.decode_weight_bytes(o.batch)},
-                              {"load_seconds", load_s},
+                              {"kv_bytes_per_token", m.kv_bytes_per_token},
+                              {"weights_bytes", m.weight_bytes},
+                              {"decode_weight_bytes", m.decode_weight_bytes},
+                              {"load_seconds", m.load_s},
                               {"prefill_tokens_per_second_wall", prefill_tokens / best_prefill_wall},
                               {"prefill_tokens_per_second_gpu", prefill_tokens / best_prefill_gpu},
                               {"decode_tokens_per_second_wall", decode_tps},
@@ -197,14 +142,14 @@ int run(const BenchOptions& o) {
     }
     std::printf("device   %s\nmodel    %s: %u layers, hidden %u, %u heads (%u kv), vocab %u, weights %.1f MiB on the GPU\n",
                 device.caps().name.c_str(), o.model.c_str(), c.num_layers, c.hidden_size, c.num_heads, c.kv_heads(),
-                c.vocab_size, forward.weight_bytes() / 1048576.0);
+                c.vocab_size, m.weight_bytes / 1048576.0);
     if (moe)
         std::printf("experts  a decode step of %u token(s) reads %.1f MiB of the weights (ideal: only the experts "
                     "its tokens pick, %u of %u per token and layer)\n",
-                    o.batch, forward.decode_weight_bytes(o.batch) / 1048576.0,
+                    o.batch, m.decode_weight_bytes / 1048576.0,
                     c.moe.dense ? c.moe.num_experts : c.moe.top_k, c.moe.num_experts);
     std::printf("kv cache %s, %.1f KiB per token (K and V of every layer)\n", dtype_traits(kv_type).name,
-                g.bytes_per_token() / 1024.0);
+                m.kv_bytes_per_token / 1024.0);
     if (o.batch > 1) std::printf("batch    %u sequences, each its own prompt and decode\n", o.batch);
     std::printf("prefill  %u tokens: %.1f tokens/s wall, %.1f tokens/s GPU\n", o.prompt,
                 prefill_tokens / best_prefill_wall, prefill_tokens / best_prefill_gpu);
@@ -235,7 +180,13 @@ int run(const BenchOptions& o) {
 
 Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI::App& sub) {
                      auto o = std::make_shared<BenchOptions>();
-                     sub.add_option("-m,--model", o->model, "Model (TOML, Hugging Face directory or GGUF)")->required();
+                     sub.add_option("-m,--model", o->model, "Model (TOML, Hugging Face directory or GGUF)");
+                     sub.add_option("--spec", o->spec, "Benchmark spec (configs/bench/*.toml): run its points");
+                     sub.add_option("--out", o->out, "--spec: folder for results.json, results.csv, report.md, plots");
+                     sub.add_option("--compare", o->compare, "Compare two results.json files: BASE NEW")->expected(2);
+                     sub.add_option("--threshold", o->threshold,
+                                    "--compare: percent a median may fall before it counts as a regression")
+                         ->check(CLI::Range(0.0, 99.0));
                      sub.add_option("-p,--prompt", o->prompt, "Prompt tokens (one prefill)")->check(CLI::Range(1u, 1u << 20));
                      sub.add_option("-n,--generate", o->generate, "Decode steps")->check(CLI::Range(1u, 1u << 20));
                      sub.add_option("-r,--repeats", o->repeats, "Measured rounds after one warm-up (best is kept)")

@@ -24,8 +24,12 @@ void add_device_options(CLI::App& sub) {
 
 vk::InstanceOptions instance_options() { return env::instance_options(); }
 
-vk::DeviceOptions device_options() {
+vk::DeviceOptions device_options() { return device_options({}, {}); }
+
+vk::DeviceOptions device_options(const std::string& selector, const std::string& limits) {
     vk::DeviceOptions options = env::device_options();
+    if (!selector.empty()) options.selector = selector;
+    if (!limits.empty()) options.limits = limits;
     if (!flags().selector.empty()) options.selector = flags().selector;
     if (!flags().limits.empty()) options.limits = flags().limits;
     return options;

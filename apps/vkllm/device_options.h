@@ -15,6 +15,9 @@ void add_device_options(CLI::App& sub);
 vk::InstanceOptions instance_options();
 // The environment's choices, overridden by the flags given.
 vk::DeviceOptions device_options();
+// The environment's choices, overridden by `selector` and `limits` where not
+// empty (a bench spec's [device]), and those by the flags given.
+vk::DeviceOptions device_options(const std::string& selector, const std::string& limits);
 // The same choices written into the engine's options.
 void set_device_options(EngineOptions& options);
 
