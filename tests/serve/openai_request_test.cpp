@@ -114,6 +114,8 @@ TEST_CASE("bad request bodies get a 400 naming the field") {
     CHECK(refused(with("stream_options", {{"include_usage", true}}), s.model) == "stream_options");  // without stream
     CHECK(refused(with("tools", json::array({1})), s.model) == "tools");
     CHECK(refused(with("logit_bias", {{"5", 10}}), s.model) == "logit_bias");
+    CHECK(refused(with("response_format", {{"type", 5}}), s.model) == "response_format");  // found by fuzz_openai_request
+    CHECK(refused(with("messages", {{{"role", "user"}, {"content", {{{"type", 5}}}}}}), s.model) == "messages[0].content");
     CHECK(refused(with("messages", "Hi"), s.model) == "messages");
     CHECK(refused(with("messages", json::array()), s.model) == "messages");
     CHECK(refused(with("messages", {{{"role", "tool"}, {"content", "x"}}}), s.model) == "messages[0].role");
@@ -141,6 +143,8 @@ TEST_CASE("bad request bodies get a 400 naming the field") {
     // The body itself.
     CHECK_THROWS_AS(parse_body("{"), ApiError);
     CHECK_THROWS_AS(parse_body("[1]"), ApiError);
+    CHECK_THROWS_AS(parse_body("555527777e877"), ApiError);  // past a double: found by fuzz_openai_request
+    CHECK_THROWS_AS(parse_body("{\"max_tokens\": 1e999}"), ApiError);
     CHECK_THROWS_AS(parse_body(std::string(1000, '[') + std::string(1000, ']')), ApiError);
     CHECK(parse_body("{\"a\": \"[[[[\"}")["a"] == "[[[[");  // brackets inside strings do not count as nesting
 }

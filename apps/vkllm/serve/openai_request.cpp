@@ -47,6 +47,12 @@ ApiError wrong_type(const std::string& param, const std::string& expected, const
     return bad_field(param, "expected " + expected + ", got " + type_name(v), "invalid_type");
 }
 
+// An object's string member, or empty when it is absent or not a string.
+std::string string_member(const json& object, const char* name) {
+    auto it = object.find(name);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // A field that is absent or null reads as nullopt.
 const json* field(const json& body, const char* name) {
     auto it = body.find(name);
@@ -92,7 +98,7 @@ void refuse_unsupported(const json& body) {
     if (const json* v = field(body, "logit_bias"); v && !(v->is_object() && v->empty()))
         throw ApiError(400, "logit_bias is not supported by this server", "invalid_request_error", "logit_bias",
                        "unsupported_parameter");
-    if (const json* v = field(body, "response_format"); v && !(v->is_object() && v->value("type", "") == "text"))
+    if (const json* v = field(body, "response_format"); v && !(v->is_object() && string_member(*v, "type") == "text"))
         throw ApiError(400, "response_format other than {\"type\": \"text\"} is not supported by this server",
                        "invalid_request_error", "response_format", "unsupported_parameter");
     if (const json* v = field(body, "suffix"); v && !(v->is_string() && v->get<std::string>().empty()))
@@ -227,7 +233,7 @@ std::string message_content(const json& m, size_t i) {
     if (!it->is_array()) throw wrong_type(param, "a string or an array of text parts", *it);
     std::string text;
     for (const json& part : *it) {
-        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
+        if (!part.is_object() || string_member(part, "type") != "text" || !part.contains("text") || !part["text"].is_string())
             throw bad_field(param, "only parts of type \"text\" with a string \"text\" are supported");
         text += part["text"].get<std::string>();
     }
@@ -272,7 +278,7 @@ json parse_body(const std::string& body) {
     json j;
     try {
         j = json::parse(body);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number too large for a double
         throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what(), "invalid_request_error", {},
                        "invalid_json");
     }
@@ -280,7 +286,9 @@ json parse_body(const std::string& body) {
     return j;
 }
 
-GenerationSpec parse_chat_request(const json& body, const ServedModel& model) {
+namespace {
+
+GenerationSpec chat_request(const json& body, const ServedModel& model) {
     Common c = parse_common(body, model);
     c.request.logprobs = get_bool(body, "logprobs").value_or(false);
     if (auto top = get_integer(body, "top_logprobs", 0, kMaxTopLogprobs)) {
@@ -310,7 +318,7 @@ GenerationSpec parse_chat_request(const json& body, const ServedModel& model) {
     return spec;
 }
 
-GenerationSpec parse_completion_request(const json& body, const ServedModel& model) {
+GenerationSpec completion_request(const json& body, const ServedModel& model) {
     Common c = parse_common(body, model);
     if (auto lp = get_integer(body, "logprobs", 0, 5)) {
         if (*lp > 0)
@@ -364,6 +372,24 @@ GenerationSpec parse_completion_request(const json& body, const ServedModel& mod
         add_choices(spec, c, std::move(tokens), max_tokens);
     }
     return spec;
+}
+
+// Every field is type-checked before it is read; should a read still meet a
+// value of another type, that is the body's fault: a 400, never a 500.
+template <typename Parse>
+GenerationSpec checked(Parse parse, const json& body, const ServedModel& model) {
+    try {
+        return parse(body, model);
+    } catch (const json::exception& e) {
+        throw ApiError(400, std::string("a field of the request has the wrong type or value: ") + e.what());
+    }
+}
+
+}  // namespace
+
+GenerationSpec parse_chat_request(const json& body, const ServedModel& model) { return checked(chat_request, body, model); }
+GenerationSpec parse_completion_request(const json& body, const ServedModel& model) {
+    return checked(completion_request, body, model);
 }
 
 }  // namespace vkllm::serve
