@@ -7,5 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/build.sh"
 build="${VKLLM_BUILD_DIR:-$root/build}"
 export VKLLM_VALIDATION=1
+# The serve tests' npm packages, exactly as the lockfile pins them.
+npm ci --prefix "$root/tests/serve" --no-audit --no-fund --loglevel=error
 ctest --test-dir "$build" --output-on-failure -j1
 if [[ -x "$root/tests/fuzz/run.sh" ]]; then "$root/tests/fuzz/run.sh"; fi

@@ -8,11 +8,11 @@
 
 #include <cctype>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "chat_family.h"
 #include "command.h"
 #include "device_options.h"
 #include "environment.h"
@@ -49,23 +49,6 @@ struct ChatOptions {
 };
 
 std::string default_model() { return env::default_model(VKLLM_DEFAULT_MODEL_DIR); }
-
-// The template family: --template, else the tokenizer_config.json next to the
-// tokenizer, else the special tokens the vocabulary has.
-runtime::ChatFamily choose_family(const ChatOptions& o, const std::string& tokenizer_path,
-                                  const tokenizer::Tokenizer& tok) {
-    if (!o.template_name.empty()) return runtime::parse_chat_family(o.template_name);
-    std::filesystem::path p(tokenizer_path);
-    std::error_code ec;
-    std::filesystem::path dir = std::filesystem::is_directory(p, ec) ? p : p.parent_path();
-    std::string jinja = runtime::read_chat_template(dir / "tokenizer_config.json");
-    if (!jinja.empty()) {
-        runtime::ChatFamily family = runtime::detect_chat_family(jinja);
-        if (family != runtime::ChatFamily::None) return family;
-    }
-    return runtime::detect_chat_family_from_tokens(
-        [&](std::string_view text) { return tok.find_token(text).has_value(); });
-}
 
 // The engine and the conversation it holds; this class only prints.
 class ChatSession {
@@ -178,7 +161,7 @@ int chat(const ChatOptions& o) {
     std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
     if (tokenizer_path.empty()) throw InputError(model_path + ": the model names no tokenizer; pass --tokenizer FILE");
     tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path, model.config);
-    runtime::ChatFamily family = choose_family(o, tokenizer_path, tok);
+    runtime::ChatFamily family = choose_chat_family(o.template_name, tokenizer_path, tok);
 
     ChatSession session(o, model, tok, family);
     const bool interactive = ::isatty(STDIN_FILENO);

@@ -340,6 +340,13 @@ void Engine::release(uint64_t request) {
     l.kept = false;
 }
 
+void Engine::forget(uint64_t request) {
+    Impl::Live& l = impl_->live(request);
+    if (!l.done) throw InputError("request " + std::to_string(request) + " has not finished; cancel it before forgetting it");
+    release(request);
+    impl_->requests.erase(request);
+}
+
 bool Engine::finished(uint64_t request) const { return impl_->live(request).done; }
 
 const RequestResult& Engine::result(uint64_t request) const { return impl_->live(request).result; }

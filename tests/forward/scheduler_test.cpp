@@ -191,4 +191,19 @@ TEST_CASE("cancel ends a request between steps and frees its blocks; kept sequen
     CHECK(e->result(s2).tokens == e->result(w).tokens);
     CHECK(e->result(s2).tokens.size() == 6);
     CHECK(e->kv_blocks_used() == 0);
+
+    // forget() drops a finished request's record; an unfinished one is refused by id.
+    e->forget(a);
+    CHECK_THROWS_WITH(e->result(a), doctest::Contains("no request"));
+    const uint64_t open = e->submit(r);
+    CHECK_THROWS_WITH(e->forget(open), doctest::Contains("has not finished"));
+    e->cancel(open);
+    e->forget(open);
+    // A kept sequence is released with its record.
+    const uint64_t k = e->submit(first);
+    e->run_until_done();
+    CHECK(e->kv_blocks_used() == 1);
+    e->forget(k);
+    CHECK(e->kv_blocks_used() == 0);
+    CHECK_FALSE(e->step());
 }

@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${VKLLM_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${VKLLM_FUZZ_SECONDS:-40}"
-targets=(fuzz_gguf fuzz_safetensors_header fuzz_toml_config)
+targets=(fuzz_gguf fuzz_safetensors_header fuzz_toml_config fuzz_openai_request)
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
@@ -23,6 +23,7 @@ seeds_for() {
     fuzz_gguf) echo "$root/tests/fuzz/corpus/gguf" ;;
     fuzz_safetensors_header) echo "$root/tests/fuzz/corpus/safetensors" ;;
     fuzz_toml_config) echo "$root/configs/models" ;;
+    fuzz_openai_request) echo "$root/tests/fuzz/corpus/openai" ;;
   esac
 }
 

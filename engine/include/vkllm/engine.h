@@ -138,6 +138,11 @@ public:
     void cancel(uint64_t request);
     // Drops a kept sequence (Request::keep).
     void release(uint64_t request);
+    // Drops the record of a finished request (its result, and a kept sequence),
+    // so a long-running client such as a server holds nothing per request it
+    // has answered; the id is unknown afterwards. An unfinished request is an
+    // input error (cancel it first).
+    void forget(uint64_t request);
     bool finished(uint64_t request) const;
     const RequestResult& result(uint64_t request) const;
     // Prompt tokens computed so far and in all (for a progress display).

@@ -1,0 +1,257 @@
+#include "engine_worker.h"
+
+#include <algorithm>
+
+#include "api_error.h"
+#include "plan/forward.h"
+#include "vkllm/error.h"
+
+namespace vkllm::serve {
+
+using Clock = std::chrono::steady_clock;
+
+void Mailbox::push(ChoiceEvent event) {
+    {
+        std::lock_guard lock(mutex_);
+        if ((event.finished != FinishReason::None || !event.error.empty()) && open_ > 0) --open_;
+        events_.push_back(std::move(event));
+    }
+    ready_.notify_all();
+}
+
+bool Mailbox::wait(std::vector<ChoiceEvent>& out, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!ready_.wait_for(lock, timeout, [&] { return !events_.empty(); })) return false;
+    for (ChoiceEvent& e : events_) out.push_back(std::move(e));
+    events_.clear();
+    return true;
+}
+
+bool Mailbox::closed() const {
+    std::lock_guard lock(mutex_);
+    return open_ == 0;
+}
+
+struct EngineWorker::Entry {
+    std::shared_ptr<Mailbox> box;
+    uint32_t choice = 0;
+    Request request;
+    uint64_t id = 0;  // the engine's, once submitted
+    bool finished = false;
+    uint32_t tokens = 0;
+    Clock::time_point admitted, last_token;
+};
+
+EngineWorker::EngineWorker(Engine& engine, WorkerLimits limits, Metrics& metrics)
+    : engine_(engine), limits_(limits), metrics_(metrics) {
+    publish_load();
+    thread_ = std::thread([this] { loop(); });
+}
+
+EngineWorker::~EngineWorker() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<Mailbox> EngineWorker::submit(std::vector<Request> requests) {
+    auto box = std::make_shared<Mailbox>(uint32_t(requests.size()));
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_) throw ApiError(503, "the engine failed and serves no more requests: " + failure_, "server_error");
+        if (draining_ || stopping_) throw ApiError(503, "the server is shutting down", "server_error");
+        const uint64_t capacity = uint64_t(limits_.max_running) + limits_.max_queued;
+        if (outstanding_ + requests.size() > capacity)
+            throw ApiError(429,
+                           "the server is at capacity (" + std::to_string(outstanding_) + " of " + std::to_string(capacity) +
+                               " requests running or queued; this one needs " + std::to_string(requests.size()) + "); retry later",
+                           "rate_limit_exceeded", {}, "queue_full");
+        const auto now = Clock::now();
+        for (uint32_t i = 0; i < requests.size(); ++i) {
+            auto e = std::make_shared<Entry>();
+            e->box = box;
+            e->choice = i;
+            e->request = std::move(requests[i]);
+            e->admitted = now;
+            incoming_.push_back(std::move(e));
+        }
+        outstanding_ += uint32_t(requests.size());
+    }
+    wake_.notify_all();
+    return box;
+}
+
+void EngineWorker::cancel(const std::shared_ptr<Mailbox>& box) {
+    {
+        std::lock_guard lock(mutex_);
+        cancels_.push_back(box);
+    }
+    wake_.notify_all();
+}
+
+void EngineWorker::drain(std::chrono::milliseconds deadline) {
+    std::unique_lock lock(mutex_);
+    draining_ = true;
+    if (idle_.wait_for(lock, deadline, [&] { return outstanding_ == 0; })) return;
+    // What is left is cancelled: every running and queued choice.
+    for (const auto& e : incoming_) cancels_.push_back(e->box);
+    cancels_.push_back(nullptr);  // null: everything
+    wake_.notify_all();
+    idle_.wait(lock, [&] { return outstanding_ == 0; });
+}
+
+bool EngineWorker::healthy() const {
+    std::lock_guard lock(mutex_);
+    return !failed_;
+}
+
+std::string EngineWorker::failure() const {
+    std::lock_guard lock(mutex_);
+    return failure_;
+}
+
+bool EngineWorker::draining() const {
+    std::lock_guard lock(mutex_);
+    return draining_;
+}
+
+void EngineWorker::on_token(Entry& e, const TokenEvent& event) {
+    const auto now = Clock::now();
+    if (event.token >= 0 && event.finished != FinishReason::Cancelled) {
+        if (e.tokens == 0) metrics_.observe_time_to_first_token(std::chrono::duration<double>(now - e.admitted).count());
+        else metrics_.observe_inter_token(std::chrono::duration<double>(now - e.last_token).count());
+        ++e.tokens;
+        e.last_token = now;
+    }
+    if (event.finished != FinishReason::None) e.finished = true;
+    e.box->push({e.choice, event.token, event.text, event.logprob, event.finished, {}});
+}
+
+void EngineWorker::loop() {
+    while (true) {
+        std::vector<std::shared_ptr<Entry>> arrived;
+        std::vector<std::shared_ptr<Mailbox>> cancels;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] {
+                return stopping_ || !incoming_.empty() || !cancels_.empty() || !running_.empty() || !pending_.empty();
+            });
+            if (stopping_) return;
+            arrived.swap(incoming_);
+            cancels.swap(cancels_);
+        }
+        for (auto& e : arrived) pending_.push_back(std::move(e));
+        const bool all = std::find(cancels.begin(), cancels.end(), nullptr) != cancels.end();
+        auto cancelled = [&](const Entry& e) { return all || std::find(cancels.begin(), cancels.end(), e.box) != cancels.end(); };
+        if (!cancels.empty()) {
+            for (auto it = pending_.begin(); it != pending_.end();) {
+                if (!cancelled(**it)) {
+                    ++it;
+                    continue;
+                }
+                (*it)->box->push({(*it)->choice, -1, {}, 0, FinishReason::Cancelled, {}});
+                it = pending_.erase(it);
+                std::lock_guard lock(mutex_);
+                --outstanding_;
+            }
+            try {
+                for (auto& [id, e] : running_)
+                    if (!e->finished && cancelled(*e)) engine_.cancel(id);
+            } catch (const std::exception& ex) {
+                fail_all(ex.what());
+            }
+        }
+        admit();
+        if (!running_.empty()) step();
+        sweep();
+        publish_load();
+    }
+}
+
+void EngineWorker::admit() {
+    while (running_.size() < limits_.max_running && !pending_.empty()) {
+        std::shared_ptr<Entry> e = std::move(pending_.front());
+        pending_.pop_front();
+        try {
+            Entry* raw = e.get();
+            e->id = engine_.submit(e->request, [this, raw](const TokenEvent& ev) { on_token(*raw, ev); });
+            running_[e->id] = std::move(e);
+        } catch (const std::exception& ex) {  // checked before admission; an engine refusal still ends the choice
+            e->box->push({e->choice, -1, {}, 0, FinishReason::None, std::string("the engine refused the request: ") + ex.what()});
+            std::lock_guard lock(mutex_);
+            --outstanding_;
+        }
+    }
+}
+
+void EngineWorker::step() {
+    try {
+        engine_.step();
+    } catch (const std::exception& ex) {
+        fail_all(ex.what());
+    }
+}
+
+void EngineWorker::sweep() {
+    uint32_t done = 0;
+    for (auto it = running_.begin(); it != running_.end();) {
+        Entry& e = *it->second;
+        if (!e.finished) {
+            ++it;
+            continue;
+        }
+        try {
+            metrics_.count_tokens(e.request.prompt.size(), engine_.result(e.id).timings.generated);
+            engine_.forget(e.id);
+        } catch (const std::exception&) {  // the engine's record is gone already; nothing to free
+        }
+        it = running_.erase(it);
+        ++done;
+    }
+    if (done) {
+        {
+            std::lock_guard lock(mutex_);
+            outstanding_ -= done;
+        }
+        idle_.notify_all();
+    }
+}
+
+void EngineWorker::fail_all(const std::string& message) {
+    for (auto& [id, e] : running_)
+        if (!e->finished) e->box->push({e->choice, -1, {}, 0, FinishReason::None, "the engine failed: " + message});
+    for (auto& e : pending_) e->box->push({e->choice, -1, {}, 0, FinishReason::None, "the engine failed: " + message});
+    const uint32_t n = uint32_t(running_.size() + pending_.size());
+    running_.clear();
+    pending_.clear();
+    {
+        std::lock_guard lock(mutex_);
+        failed_ = true;
+        failure_ = message;
+        outstanding_ -= n;
+        for (auto& e : incoming_) e->box->push({e->choice, -1, {}, 0, FinishReason::None, "the engine failed: " + message});
+        outstanding_ -= uint32_t(incoming_.size());
+        incoming_.clear();
+    }
+    idle_.notify_all();
+}
+
+void EngineWorker::publish_load() {
+    LoadGauges g;
+    g.running = uint32_t(running_.size());
+    {
+        std::lock_guard lock(mutex_);
+        g.queued = uint32_t(pending_.size() + incoming_.size());
+    }
+    if (plan::GpuForward* f = engine_.gpu_forward()) {
+        const kv::KvUsage u = f->kv_usage();
+        g.kv_blocks_used = u.blocks_used;
+        g.kv_blocks_free = u.blocks_total - u.blocks_used;
+    }
+    metrics_.set_load(g);
+}
+
+}  // namespace vkllm::serve

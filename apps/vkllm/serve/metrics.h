@@ -1,0 +1,52 @@
+#pragma once
+// The server's counters, gauges and histograms, written as Prometheus text
+// (GET /metrics). Thread-safe: HTTP threads count responses, the engine
+// thread counts tokens and latencies and sets the load gauges.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vkllm::serve {
+
+class Histogram {
+public:
+    explicit Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), counts_(bounds_.size() + 1, 0) {}
+    void observe(double x);
+    // Prometheus lines for metric `name` (_bucket, _sum, _count).
+    std::string text(const std::string& name) const;
+
+private:
+    std::vector<double> bounds_;
+    std::vector<uint64_t> counts_;  // per bucket, the last one past every bound
+    double sum_ = 0;
+    uint64_t count_ = 0;
+};
+
+struct LoadGauges {
+    uint32_t running = 0, queued = 0;
+    uint32_t kv_blocks_used = 0, kv_blocks_free = 0;
+};
+
+class Metrics {
+public:
+    Metrics();
+    void count_response(const std::string& route, int status);
+    void count_tokens(uint64_t prompt, uint64_t generated);
+    void observe_time_to_first_token(double seconds);
+    void observe_inter_token(double seconds);
+    void set_load(const LoadGauges& load);
+    LoadGauges load() const;
+    std::string prometheus() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::pair<std::string, int>, uint64_t> responses_;
+    uint64_t prompt_tokens_ = 0, generated_tokens_ = 0;
+    Histogram ttft_, itl_;
+    LoadGauges load_;
+};
+
+}  // namespace vkllm::serve
