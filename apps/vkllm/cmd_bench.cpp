@@ -80,6 +80,7 @@ int run(const BenchOptions& o) {
     // Timestamps per dispatch family only when asked: they add a wait per phase
     // to what is measured. Without, each step is timed as a whole.
     options.profile = o.profile;
+    options.prefix_cache = false;  // every request and round repeats one prompt: time computing it, not the cache
     const uint32_t block_size = plan::ForwardOptions{}.kv_block_size;
     options.kv_type = o.kv_type;
     const DType kv_type = kv_type_on(o.kv_type, device.caps());
