@@ -7,7 +7,8 @@
 
 namespace vkllm::kv {
 
-BlockPool::BlockPool(uint32_t num_blocks) : lru_at_(num_blocks, lru_.end()), refs_(num_blocks, 0), cached_(num_blocks, false) {
+BlockPool::BlockPool(uint32_t num_blocks)
+    : lru_at_(num_blocks, lru_.end()), refs_(num_blocks, 0), cached_(num_blocks, false) {
     free_.reserve(num_blocks);
     // Pushed in reverse so that a fresh pool hands out 0, 1, 2, ...
     for (uint32_t i = num_blocks; i > 0; --i) free_.push_back(int32_t(i - 1));
@@ -15,7 +16,8 @@ BlockPool::BlockPool(uint32_t num_blocks) : lru_at_(num_blocks, lru_.end()), ref
 
 void BlockPool::check(int32_t block) const {
     if (block < 0 || size_t(block) >= refs_.size())
-        throw Error("KV block pool: no block " + std::to_string(block) + " (pool of " + std::to_string(capacity()) + ")");
+        throw Error("KV block pool: no block " + std::to_string(block) + " (pool of " + std::to_string(capacity()) +
+                    ")");
 }
 
 bool BlockPool::allocate(uint32_t count, std::vector<int32_t>& out, std::vector<int32_t>* evicted) {

@@ -100,7 +100,8 @@ void KvCache::publish(int32_t id) {
             return;
         }
         bool added = false;
-        seq.link = index_.insert(seq.link, std::span<const int32_t>(seq.tokens.data() + size_t(b) * bs, bs), block, added);
+        const std::span<const int32_t> tokens(seq.tokens.data() + size_t(b) * bs, bs);
+        seq.link = index_.insert(seq.link, tokens, block, added);
         if (added) pool_.set_cached(block, true);
         seq.published = b + 1;
     }
@@ -108,7 +109,8 @@ void KvCache::publish(int32_t id) {
 
 uint32_t KvCache::attach_prefix(int32_t id, std::span<const int32_t> tokens) {
     if (contains(id) && length(id) > 0)
-        throw Error("KV cache: sequence " + std::to_string(id) + " already holds tokens; a prefix attaches to an empty one");
+        throw Error("KV cache: sequence " + std::to_string(id) +
+                    " already holds tokens; a prefix attaches to an empty one");
     if (!prefix_cache_ || tokens.empty()) return 0;
     const uint32_t bs = geometry_.block_size;
     const size_t most = (tokens.size() - 1) / bs;  // whole blocks, at least one token left to compute

@@ -67,7 +67,8 @@ public:
 
     // `prefix_cache` false: blocks are shared only by fork(); `hash` replaces
     // the chained content hash (tests inject collisions).
-    KvCache(const KvGeometry& geometry, uint32_t num_blocks, bool prefix_cache = true, BlockHash hash = chained_block_hash);
+    KvCache(const KvGeometry& geometry, uint32_t num_blocks, bool prefix_cache = true,
+            BlockHash hash = chained_block_hash);
 
     // Grows sequence `id` (created on first use) by `count` tokens and returns
     // the slot of each new token, in order. When the pool cannot hold them,
@@ -90,7 +91,8 @@ public:
     // Returns every block of the sequence to the pool and forgets it.
     void free_sequence(int32_t id);
     // Returns the blocks holding only positions < first_needed; their table
-    // entries become kReleased. Returns how many blocks went back.
+    // entries become kReleased. Returns how many it let go (a block another
+    // sequence also holds stays in use until that one lets go too).
     uint32_t release_before(int32_t id, uint32_t first_needed);
     // For sliding-window attention (query i sees keys j with i - window < j):
     // releases what no later query of the sequence can see. Call once the

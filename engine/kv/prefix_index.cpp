@@ -30,7 +30,8 @@ PrefixIndex::Map::const_iterator PrefixIndex::lookup(uint64_t hash, uint64_t par
     auto [first, last] = by_hash_.equal_range(hash);
     for (auto it = first; it != last; ++it) {
         const Entry& e = it->second;
-        if (e.parent_serial == parent_serial && std::equal(e.tokens.begin(), e.tokens.end(), tokens.begin(), tokens.end()))
+        if (e.parent_serial == parent_serial &&
+            std::equal(e.tokens.begin(), e.tokens.end(), tokens.begin(), tokens.end()))
             return it;
     }
     return by_hash_.end();
@@ -52,7 +53,8 @@ PrefixIndex::Link PrefixIndex::insert(const Link& parent, std::span<const int32_
     }
     erase(block);
     const uint64_t serial = next_serial_++;
-    auto it = by_hash_.emplace(h, Entry{block, parent.serial, serial, std::vector<int32_t>(tokens.begin(), tokens.end())});
+    auto it = by_hash_.emplace(
+        h, Entry{block, parent.serial, serial, std::vector<int32_t>(tokens.begin(), tokens.end())});
     by_block_[block] = it;
     added = true;
     return {h, serial};

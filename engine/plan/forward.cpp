@@ -77,7 +77,8 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     }
     uint32_t blocks = uint32_t(std::min<uint64_t>(kv::blocks_for_budget(geometry, budget), uint64_t(max_blocks_) * seqs));
     // Dynamic NTK: a block's keys depend on the length they were computed at, so no sharing by content.
-    const bool dynamic_ntk = config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK;
+    const bool dynamic_ntk =
+        config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK;
     cache_ = std::make_unique<kv::KvCache>(geometry, blocks, options_.prefix_cache && !encoder && !dynamic_ntk);
     max_context_ = uint32_t(std::min<uint64_t>(config_.max_position, uint64_t(blocks) * geometry.block_size));
     pools_ = std::make_unique<kv::GpuKvPools>(device, geometry, blocks);
@@ -200,9 +201,9 @@ void GpuForward::copy_blocks() {
     copy_commands_->begin();
     for (uint32_t layer = 0; layer < config_.num_layers; ++layer)
         for (const kv::BlockCopy& c : copies) {
-            copy_commands_->copy(pools_->keys(layer), uint64_t(c.from) * bytes, pools_->keys(layer), uint64_t(c.to) * bytes, bytes);
-            if (!pools_->fused())
-                copy_commands_->copy(pools_->values(layer), uint64_t(c.from) * bytes, pools_->values(layer), uint64_t(c.to) * bytes, bytes);
+            const uint64_t from = uint64_t(c.from) * bytes, to = uint64_t(c.to) * bytes;
+            copy_commands_->copy(pools_->keys(layer), from, pools_->keys(layer), to, bytes);
+            if (!pools_->fused()) copy_commands_->copy(pools_->values(layer), from, pools_->values(layer), to, bytes);
         }
     copy_commands_->barrier();
     copy_commands_->end();

@@ -102,7 +102,9 @@ struct RequestTimings {
     double decode_s = 0;       // first to last new token
     uint32_t prompt_tokens = 0, generated = 0;
     uint32_t preemptions = 0;  // times its blocks were taken back and its tokens recomputed
-    uint32_t cached_prompt_tokens = 0;  // prompt tokens not computed for it: prefix-cache hits, or a fork's shared prompt
+    // Tokens of its sequence it did not compute: prefix-cache hits (counted at
+    // each start, a restart after preemption too), or a fork's shared prompt.
+    uint32_t cached_prompt_tokens = 0;
 };
 
 struct RequestResult {
