@@ -84,6 +84,7 @@ BenchMeasurement measure_bench(vk::Device& device, const LoadedModel& model, con
     options.max_sequences = p.batch;
     // Without a profile each step is still timed as a whole (one timestamp).
     options.profile = p.profile;
+    options.prefix_cache = false;  // every request and round repeats one prompt: time computing it, not the cache
     // Greedy decoding reads back what `vkllm run --greedy` would: a lone
     // sequence its GPU shortlist, a batch every row.
     runtime::SamplingParams greedy;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "kv/kv_type.h"
 #include "vkllm/error.h"
@@ -23,43 +24,134 @@ uint32_t blocks_for_budget(const KvGeometry& geometry, uint64_t budget_bytes) {
     return uint32_t(std::min<uint64_t>(blocks, INT32_MAX));
 }
 
-KvCache::KvCache(const KvGeometry& geometry, uint32_t num_blocks) : geometry_(geometry), pool_(num_blocks) {
+KvCache::KvCache(const KvGeometry& geometry, uint32_t num_blocks, bool prefix_cache, BlockHash hash)
+    : geometry_(geometry), pool_(num_blocks), prefix_cache_(prefix_cache), index_(std::move(hash)) {
     if (geometry.block_size == 0) throw InputError("KV cache block size must be at least 1");
     check_cache_type(geometry.type, geometry.head_dim);
 }
 
-std::vector<int32_t> KvCache::append(int32_t id, uint32_t count) {
+bool KvCache::copy_on_write(const Sequence& seq, uint32_t count) const {
+    return count > 0 && seq.length % geometry_.block_size != 0 && pool_.holders(seq.table.back()) > 1;
+}
+
+void KvCache::forget_evicted(const std::vector<int32_t>& evicted) {
+    for (int32_t block : evicted) index_.erase(block);
+}
+
+std::vector<int32_t> KvCache::grow(int32_t id, uint32_t count, const std::span<const int32_t>* tokens) {
     auto existing = sequences_.find(id);
     const Sequence empty;
     const Sequence& current = existing != sequences_.end() ? existing->second : empty;
     const uint32_t bs = geometry_.block_size;
     const uint64_t new_length = uint64_t(current.length) + count;
     const uint64_t blocks_needed = (new_length + bs - 1) / bs;
-    const uint64_t extra = blocks_needed - current.table.size();
-    std::vector<int32_t> fresh;
-    if (extra > INT32_MAX || !pool_.allocate(uint32_t(extra), fresh))
+    const bool cow = copy_on_write(current, count);
+    const uint64_t extra = blocks_needed - current.table.size() + (cow ? 1 : 0);
+    std::vector<int32_t> fresh, evicted;
+    if (extra > INT32_MAX || !pool_.allocate(uint32_t(extra), fresh, &evicted))
         throw Error("KV cache full: sequence " + std::to_string(id) + " needs " + std::to_string(extra) +
                     " more block(s) to hold " + std::to_string(new_length) + " tokens, but only " +
                     std::to_string(pool_.free_count()) + " of " + std::to_string(pool_.capacity()) +
                     " blocks are free; raise the KV budget");
+    forget_evicted(evicted);
 
     Sequence& seq = sequences_[id];
-    seq.table.insert(seq.table.end(), fresh.begin(), fresh.end());
+    auto next = fresh.begin();
+    if (cow) {
+        // The shared, partly filled last block moves to a block of its own.
+        const int32_t shared = seq.table.back();
+        copies_.push_back({shared, *next});
+        seq.table.back() = *next++;
+        pool_.release(shared);
+    }
+    seq.table.insert(seq.table.end(), next, fresh.end());
     std::vector<int32_t> slots(count);
     for (uint32_t i = 0; i < count; ++i) {
         const uint32_t pos = seq.length + i;
         slots[i] = seq.table[pos / bs] * int32_t(bs) + int32_t(pos % bs);
     }
     seq.length = uint32_t(new_length);
+    if (!tokens) {
+        seq.tokens_known = false;
+        seq.tokens.clear();
+    } else if (seq.tokens_known) {
+        seq.tokens.insert(seq.tokens.end(), tokens->begin(), tokens->end());
+    }
     return slots;
 }
 
+std::vector<int32_t> KvCache::append(int32_t id, uint32_t count) { return grow(id, count, nullptr); }
+
+std::vector<int32_t> KvCache::append(int32_t id, std::span<const int32_t> tokens) {
+    return grow(id, uint32_t(tokens.size()), &tokens);
+}
+
+void KvCache::publish(int32_t id) {
+    auto it = sequences_.find(id);
+    if (it == sequences_.end()) throw Error("KV cache: no sequence " + std::to_string(id));
+    Sequence& seq = it->second;
+    if (!prefix_cache_ || !seq.tokens_known) return;
+    const uint32_t bs = geometry_.block_size;
+    for (uint32_t b = seq.published; b < seq.length / bs; ++b) {
+        const int32_t block = seq.table[b];
+        if (block == kReleased) {
+            seq.tokens_known = false;  // the block left the window before it was published: the chain ends
+            seq.tokens.clear();
+            return;
+        }
+        bool added = false;
+        const std::span<const int32_t> tokens(seq.tokens.data() + size_t(b) * bs, bs);
+        seq.link = index_.insert(seq.link, tokens, block, added);
+        if (added) pool_.set_cached(block, true);
+        seq.published = b + 1;
+    }
+}
+
+uint32_t KvCache::attach_prefix(int32_t id, std::span<const int32_t> tokens) {
+    if (contains(id) && length(id) > 0)
+        throw Error("KV cache: sequence " + std::to_string(id) +
+                    " already holds tokens; a prefix attaches to an empty one");
+    if (!prefix_cache_ || tokens.empty()) return 0;
+    const uint32_t bs = geometry_.block_size;
+    const size_t most = (tokens.size() - 1) / bs;  // whole blocks, at least one token left to compute
+    PrefixIndex::Link link;
+    std::vector<int32_t> found;
+    for (size_t b = 0; b < most; ++b) {
+        PrefixIndex::Link next;
+        const int32_t block = index_.find(link, tokens.subspan(b * bs, bs), next);
+        if (block < 0) break;
+        found.push_back(block);
+        link = next;
+    }
+    if (found.empty()) return 0;
+    for (int32_t block : found) pool_.retain(block);
+    Sequence& seq = sequences_[id];
+    seq.table = found;
+    seq.length = uint32_t(found.size()) * bs;
+    seq.first_live = 0;
+    seq.tokens_known = true;
+    seq.tokens.assign(tokens.begin(), tokens.begin() + seq.length);
+    seq.published = uint32_t(found.size());
+    seq.link = link;
+    return seq.length;
+}
+
+void KvCache::fork(int32_t parent, int32_t child) {
+    if (contains(child)) throw Error("KV cache: sequence " + std::to_string(child) + " exists; a fork needs a new one");
+    const Sequence copy = find(parent);
+    for (int32_t block : copy.table)
+        if (block != kReleased) pool_.retain(block);
+    sequences_[child] = copy;
+}
+
+std::vector<BlockCopy> KvCache::take_copies() { return std::exchange(copies_, {}); }
+
 uint32_t KvCache::blocks_needed(int32_t id, uint32_t count) const {
     auto it = sequences_.find(id);
-    const uint64_t length = it != sequences_.end() ? it->second.length : 0;
-    const uint64_t held = it != sequences_.end() ? it->second.table.size() : 0;
-    const uint64_t blocks = (length + count + geometry_.block_size - 1) / geometry_.block_size;
-    return uint32_t(std::min<uint64_t>(blocks - held, UINT32_MAX));
+    if (it == sequences_.end()) return uint32_t((uint64_t(count) + geometry_.block_size - 1) / geometry_.block_size);
+    const Sequence& seq = it->second;
+    const uint64_t blocks = (uint64_t(seq.length) + count + geometry_.block_size - 1) / geometry_.block_size;
+    return uint32_t(std::min<uint64_t>(blocks - seq.table.size() + (copy_on_write(seq, count) ? 1 : 0), UINT32_MAX));
 }
 
 void KvCache::free_sequence(int32_t id) {
@@ -138,6 +230,7 @@ KvUsage KvCache::usage() const {
     u.blocks_total = pool_.capacity();
     u.bytes_used = u.blocks_used * geometry_.bytes_per_block();
     u.bytes_total = u.blocks_total * geometry_.bytes_per_block();
+    u.blocks_cached = pool_.cached_free_count();
     for (const auto& [id, seq] : sequences_) {
         const uint64_t released_tokens = uint64_t(seq.first_live) * geometry_.block_size;
         u.tokens_live += seq.length > released_tokens ? seq.length - released_tokens : 0;

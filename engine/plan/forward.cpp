@@ -76,7 +76,10 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
         budget = std::max(budget, geometry.bytes_per_block());
     }
     uint32_t blocks = uint32_t(std::min<uint64_t>(kv::blocks_for_budget(geometry, budget), uint64_t(max_blocks_) * seqs));
-    cache_ = std::make_unique<kv::KvCache>(geometry, blocks);
+    // Dynamic NTK: a block's keys depend on the length they were computed at, so no sharing by content.
+    const bool dynamic_ntk =
+        config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK;
+    cache_ = std::make_unique<kv::KvCache>(geometry, blocks, options_.prefix_cache && !encoder && !dynamic_ntk);
     max_context_ = uint32_t(std::min<uint64_t>(config_.max_position, uint64_t(blocks) * geometry.block_size));
     pools_ = std::make_unique<kv::GpuKvPools>(device, geometry, blocks);
 
@@ -166,6 +169,45 @@ uint32_t GpuForward::sequence_length(uint32_t sequence) const {
     if (sequence >= lengths_.size())
         throw InputError("sequence " + std::to_string(sequence) + " is outside [0, " + std::to_string(lengths_.size()) + ")");
     return lengths_[sequence];
+}
+
+uint32_t GpuForward::attach_prefix(uint32_t sequence, std::span<const int32_t> tokens) {
+    if (sequence_length(sequence) != 0)
+        throw InputError("sequence " + std::to_string(sequence) + " holds tokens; a cached prefix starts an empty one");
+    if (cache_->contains(int32_t(sequence))) cache_->free_sequence(int32_t(sequence));
+    const uint32_t cached = cache_->attach_prefix(int32_t(sequence), tokens);
+    lengths_[sequence] = cached;
+    return cached;
+}
+
+void GpuForward::fork_sequence(uint32_t parent, uint32_t child) {
+    if (sequence_length(child) != 0 || parent == child)
+        throw InputError("sequence " + std::to_string(child) + " holds tokens; a fork of " + std::to_string(parent) +
+                         " needs an empty one");
+    if (cache_->contains(int32_t(child))) cache_->free_sequence(int32_t(child));
+    if (!cache_->contains(int32_t(parent)))
+        throw InputError("sequence " + std::to_string(parent) + " holds no tokens to fork");
+    cache_->fork(int32_t(parent), int32_t(child));
+    lengths_[child] = lengths_[parent];
+}
+
+void GpuForward::copy_blocks() {
+    const std::vector<kv::BlockCopy> copies = cache_->take_copies();
+    if (copies.empty()) return;
+    if (!copy_commands_) copy_commands_ = std::make_unique<vk::CommandBuffer>(device_);
+    // A block is block_size consecutive slots of every pool buffer.
+    const uint64_t bytes = uint64_t(cache_->block_size()) *
+                           kv::slot_bytes(pools_->type(), uint64_t(config_.kv_heads()) * config_.head_size());
+    copy_commands_->begin();
+    for (uint32_t layer = 0; layer < config_.num_layers; ++layer)
+        for (const kv::BlockCopy& c : copies) {
+            const uint64_t from = uint64_t(c.from) * bytes, to = uint64_t(c.to) * bytes;
+            copy_commands_->copy(pools_->keys(layer), from, pools_->keys(layer), to, bytes);
+            if (!pools_->fused()) copy_commands_->copy(pools_->values(layer), from, pools_->values(layer), to, bytes);
+        }
+    copy_commands_->barrier();
+    copy_commands_->end();
+    copy_commands_->submit_and_wait();
 }
 
 vk::CommandBuffer& GpuForward::program_for(const std::vector<uint32_t>& counts, Output output) {
@@ -331,15 +373,17 @@ void GpuForward::run_batch(std::span<const SequenceTokens> batch, Output output)
     std::vector<int32_t> slots;
     std::vector<uint32_t> counts;
     for (const SequenceTokens& item : batch) {
-        std::vector<int32_t> s = cache_->append(int32_t(item.sequence), uint32_t(item.tokens.size()));
+        std::vector<int32_t> s = cache_->append(int32_t(item.sequence), item.tokens);
         slots.insert(slots.end(), s.begin(), s.end());
         counts.push_back(uint32_t(item.tokens.size()));
     }
+    copy_blocks();
     write_inputs(batch, slots);
     vk::CommandBuffer& program = program_for(counts, output);
     program.submit_and_wait();
     for (const SequenceTokens& item : batch) {
         lengths_[item.sequence] += uint32_t(item.tokens.size());
+        cache_->publish(int32_t(item.sequence));
         // One block table serves every layer: blocks leave only when no layer can see them.
         if (config_.attention.causal && all_layers_use_window(config_))
             cache_->release_outside_window(int32_t(item.sequence), config_.attention.sliding_window);

@@ -43,6 +43,9 @@ struct ForwardOptions {
     // Prefill of f16 weights may round activations to f16 to use cooperative-matrix
     // units where the device has them (relative error ~5e-4 on logits); false keeps f32.
     bool f16_prefill_activations = true;
+    // Full KV blocks stay cached by their tokens for later sequences to share
+    // (kv/kv_cache.h); off for encoder-only models and dynamic-NTK RoPE.
+    bool prefix_cache = true;
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all (optional)
 };
 
@@ -88,6 +91,11 @@ public:
     std::vector<float> step_batch(std::span<const SequenceTokens> batch);
     void reset_sequence(uint32_t sequence);
     uint32_t sequence_length(uint32_t sequence) const;
+    // Starts the (empty) sequence on the prefix cache's blocks of the longest
+    // cached prefix of `tokens`; returns the tokens it holds (to skip).
+    uint32_t attach_prefix(uint32_t sequence, std::span<const int32_t> tokens);
+    // The (empty) `child` shares every KV block of `parent` (copy-on-write).
+    void fork_sequence(uint32_t parent, uint32_t child);
 
     // The single-sequence calls above without a sequence (step, step_top_k, reset) drive sequence 0.
     uint32_t length() const { return lengths_[0]; }
@@ -132,6 +140,8 @@ private:
     void run_chunks(uint32_t sequence, std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows);
     void run_chunk(uint32_t sequence, std::span<const int32_t> tokens, Output output);
     void run_batch(std::span<const SequenceTokens> batch, Output output);
+    // Runs the copy-on-write block copies the KV cache queued (every layer's K and V rows).
+    void copy_blocks();
 
     vk::Device& device_;
     ModelConfig config_;
@@ -146,6 +156,7 @@ private:
     uint32_t max_blocks_ = 0;
     uint32_t max_context_ = 0;  // most tokens the KV pool can hold: the attention split plan covers these
     std::vector<StepTiming> timings_;
+    std::unique_ptr<vk::CommandBuffer> copy_commands_;
 };
 
 }  // namespace vkllm::plan

@@ -63,6 +63,8 @@ struct Engine::Impl {
         RequestResult result;
         uint32_t prompt_first = 0;  // tokens of the sequence before this request's prompt
         bool done = false, started = false, kept = false;
+        // n > 1: the first completion computes the prompt; the others wait to fork from it (sequence 0 until then).
+        std::vector<uint64_t> forks;
         Clock::time_point submitted, first_step, first_token, last_token;
         Live(Request r, TokenCallback cb) : request(std::move(r)), on_token(std::move(cb)), sampler(request.sampling) {}
     };
@@ -95,8 +97,12 @@ struct Engine::Impl {
         context = options.context ? std::min(options.context, limits.max_context) : limits.max_context;
         runtime::SchedulerLimits s{limits.slots, limits.step_tokens, limits.block_size, limits.one_sequence_per_step};
         runtime::Executor* ex = executor.get();
+        runtime::SharingHooks sharing;
+        if (options.prefix_cache)
+            sharing.attach_prefix = [ex](uint32_t slot, std::span<const int32_t> t) { return ex->attach_prefix(slot, t); };
+        sharing.fork = [ex](uint32_t parent, uint32_t child) { return ex->fork(parent, child); };
         scheduler = std::make_unique<runtime::Scheduler>(
-            s, [ex] { return ex->free_blocks(); }, [ex](uint32_t slot) { ex->release(slot); });
+            s, [ex] { return ex->free_blocks(); }, [ex](uint32_t slot) { ex->release(slot); }, std::move(sharing));
     }
 
     void start_gpu(vk::Device& d, const LoadedModel& model) {
@@ -116,6 +122,7 @@ struct Engine::Impl {
                                 std::max(options.max_sequences, 1u);
         }
         f.profile = options.profile;
+        f.prefix_cache = options.prefix_cache;
         f.top_k = std::min(options.gpu_shortlist, model.config.vocab_size);
         f.on_upload_progress = options.on_upload_progress;
         start(std::make_unique<runtime::GpuExecutor>(d, model.config, model.weights, f), model.config);
@@ -132,15 +139,39 @@ struct Engine::Impl {
         if (l.on_token) l.on_token(event);
     }
 
+    // The waiting completions of `l` (Request::n) take their own sequences: a
+    // fork of its sequence after its prompt ran (`forked`), or a copy of its
+    // tokens computed anew (no free slot, an executor that cannot fork, or `l`
+    // ended before its prompt did). Each forked one samples from `row` now.
+    void start_forks(Live& l, bool forked, const std::function<void(Live&)>& sample) {
+        const std::vector<int32_t> tokens = scheduler->tokens(l.sequence);
+        for (uint64_t id : std::exchange(l.forks, {})) {
+            Live& c = live(id);
+            if (c.done) continue;
+            const uint64_t sequence = forked ? scheduler->fork(l.sequence) : 0;
+            c.sequence = sequence ? sequence : scheduler->add(tokens);
+            request_of[c.sequence] = id;
+            if (!sequence) continue;
+            c.started = true;
+            c.first_step = l.first_step;
+            c.result.timings.cached_prompt_tokens = c.result.timings.prompt_tokens;
+            sample(c);
+        }
+    }
+
     void finish(Live& l, FinishReason reason, TokenEvent event) {
+        if (!l.forks.empty()) start_forks(l, false, {});
         if (l.stream) {
             std::string tail = l.stream->flush();
             l.result.text += tail;
             event.text += tail;
         }
         l.result.reason = reason;
-        l.result.context_tokens = scheduler->computed(l.sequence);
-        if (const int64_t slot = scheduler->slot(l.sequence); slot >= 0) l.result.kv_bytes = executor->held_bytes(uint32_t(slot));
+        const bool waiting_fork = l.sequence == 0;  // a completion that was never forked (cancelled)
+        if (!waiting_fork) {
+            l.result.context_tokens = scheduler->computed(l.sequence);
+            if (const int64_t slot = scheduler->slot(l.sequence); slot >= 0) l.result.kv_bytes = executor->held_bytes(uint32_t(slot));
+        }
         const auto now = Clock::now();
         RequestTimings& t = l.result.timings;
         if (l.started) t.queued_s = seconds(l.submitted, l.first_step);
@@ -151,7 +182,8 @@ struct Engine::Impl {
             t.prefill_s = seconds(l.first_step, now);
         }
         l.done = true;
-        if (l.request.keep) {
+        if (waiting_fork) {
+        } else if (l.request.keep) {
             scheduler->set_idle(l.sequence, true);
             l.kept = true;
         } else {
@@ -190,6 +222,21 @@ struct Engine::Impl {
 
     uint64_t request_id(const Live& l) const { return request_of.at(l.sequence); }
 
+    // Samples the next token of `l` from its row of the step's output and takes it.
+    void sample(Live& l, const std::vector<float>& rows, size_t index, const std::optional<runtime::Shortlist>& shortlist) {
+        const std::vector<int32_t>& history = scheduler->tokens(l.sequence);
+        int32_t token;
+        float logprob = 0;
+        if (shortlist) {
+            token = l.sampler.sample_shortlist(shortlist->ids, shortlist->logits, history);
+        } else {
+            std::span<const float> row(rows.data() + index * vocab, vocab);
+            token = l.sampler.sample(row, history);
+            if (l.request.logprobs) logprob = log_softmax_at(row, token);
+        }
+        take_token(l, token, logprob);
+    }
+
     // A lone request whose sampler needs only the top candidates reads back just those.
     bool use_shortlist(const runtime::StepPlan& plan) {
         if (limits.shortlist == 0 || plan.items.size() != 1 || !plan.items[0].samples) return false;
@@ -220,6 +267,10 @@ struct Engine::Impl {
             }
             const bool decode = item.count == 1 && item.first >= l.prompt_first + l.result.timings.prompt_tokens;
             (decode ? last.decode_tokens : last.prefill_tokens) += item.count;
+            // Cached tokens of this request's prompt (a continued sequence's own history is not its prompt).
+            const uint32_t cached = item.first > l.prompt_first ? std::min(item.cached, item.first - l.prompt_first) : 0;
+            last.cached_tokens += cached;
+            l.result.timings.cached_prompt_tokens += cached;
         }
         last.sequences = uint32_t(items.size());
         std::vector<float> rows;
@@ -232,17 +283,9 @@ struct Engine::Impl {
         for (size_t i = 0; i < plan.items.size(); ++i) {
             if (!plan.items[i].samples) continue;
             Live& l = live(request_of.at(plan.items[i].sequence));
-            const std::vector<int32_t>& history = scheduler->tokens(l.sequence);
-            int32_t token;
-            float logprob = 0;
-            if (shortlist) {
-                token = l.sampler.sample_shortlist(shortlist->ids, shortlist->logits, history);
-            } else {
-                std::span<const float> row(rows.data() + i * vocab, vocab);
-                token = l.sampler.sample(row, history);
-                if (l.request.logprobs) logprob = log_softmax_at(row, token);
-            }
-            take_token(l, token, logprob);
+            // The prompt has run: the other completions fork here, before this one's token joins the sequence.
+            if (!l.forks.empty()) start_forks(l, true, [&](Live& c) { sample(c, rows, i, shortlist); });
+            sample(l, rows, i, shortlist);
         }
         return true;
     }
@@ -289,6 +332,11 @@ uint64_t Engine::submit(Request request, TokenCallback on_token) {
             throw InputError("token id " + std::to_string(id) + " is outside the model's vocabulary of " +
                              std::to_string(m.vocab));
     if (!request.stop.empty() && !m.options.tokenizer) throw InputError("stop strings need a tokenizer (EngineOptions::tokenizer)");
+    if (request.n == 0) throw InputError("n (completions of the prompt) must be at least 1");
+    if (request.n > 1 && request.keep) throw InputError("a request with n > 1 completions cannot keep its sequence");
+    if (!request.seeds.empty() && request.seeds.size() != request.n)
+        throw InputError(std::to_string(request.seeds.size()) + " seeds for n = " + std::to_string(request.n) +
+                         " completions; give one seed per completion or none");
     Impl::Live* previous = nullptr;
     uint64_t existing = 0;
     if (request.continues) {
@@ -300,8 +348,21 @@ uint64_t Engine::submit(Request request, TokenCallback on_token) {
     if (needed > m.context)
         throw InputError("the prompt (" + std::to_string(existing + request.prompt.size()) + " tokens) and one new token need " +
                          std::to_string(needed) + " tokens, more than the context of " + std::to_string(m.context) + " tokens");
-    const uint64_t id = m.next_request++;
+    const uint64_t id = m.next_request;
+    m.next_request += request.n;
+    const uint32_t n = request.n;
+    for (uint32_t i = 1; i < n; ++i) {
+        Request child = request;
+        child.sampling.seed = request.seeds.empty() ? request.sampling.seed + i : request.seeds[i];
+        Impl::Live& c = m.requests.try_emplace(id + i, std::move(child), on_token).first->second;
+        c.submitted = Clock::now();
+        if (m.options.tokenizer) c.stream.emplace(*m.options.tokenizer, true);
+        c.result.timings.prompt_tokens = uint32_t(c.request.prompt.size());
+        c.prompt_first = uint32_t(existing);
+    }
+    if (!request.seeds.empty()) request.sampling.seed = request.seeds[0];
     Impl::Live& l = m.requests.try_emplace(id, std::move(request), std::move(on_token)).first->second;
+    for (uint32_t i = 1; i < n; ++i) l.forks.push_back(id + i);
     l.submitted = Clock::now();
     if (m.options.tokenizer) l.stream.emplace(*m.options.tokenizer, true);
     l.result.timings.prompt_tokens = uint32_t(l.request.prompt.size());
@@ -355,6 +416,7 @@ std::pair<uint32_t, uint32_t> Engine::prompt_progress(uint64_t request) const {
     const Impl::Live& l = impl_->live(request);
     const uint32_t total = l.result.timings.prompt_tokens;
     if (l.done && !l.kept) return {total, total};
+    if (l.sequence == 0) return {0, total};  // a completion waiting to fork
     const uint32_t computed = impl_->scheduler->computed(l.sequence);
     const uint32_t done = computed > l.prompt_first ? computed - l.prompt_first : 0;
     return {std::min(done, total), total};

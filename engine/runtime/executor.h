@@ -45,8 +45,15 @@ public:
     virtual std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) = 0;
     // KV-cache bytes the slot's blocks hold now.
     virtual uint64_t held_bytes(uint32_t slot) const { return 0; }
-    // Forgets the slot's tokens; its blocks go back to the pool.
+    // Forgets the slot's tokens; its blocks go back to the pool (shared ones stay with their other holders).
     virtual void release(uint32_t slot) = 0;
+    // Prefix cache: starts the empty slot on cached KV of the longest cached
+    // prefix of `tokens` and returns how many tokens that is (to skip). 0: none
+    // (an executor without a prefix cache).
+    virtual uint32_t attach_prefix(uint32_t slot, std::span<const int32_t> tokens) { return 0; }
+    // Copy-on-write fork: the empty slot `child` shares the KV of `parent`.
+    // false: not supported (the caller computes the child's tokens itself).
+    virtual bool fork(uint32_t parent, uint32_t child) { return false; }
     virtual std::string name() const = 0;
 };
 

@@ -17,6 +17,13 @@ public:
     Shortlist step_shortlist(const ExecutorItem& item) override;
     std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) override;
     void release(uint32_t slot) override { forward_->reset_sequence(slot); }
+    uint32_t attach_prefix(uint32_t slot, std::span<const int32_t> tokens) override {
+        return forward_->attach_prefix(slot, tokens);
+    }
+    bool fork(uint32_t parent, uint32_t child) override {
+        forward_->fork_sequence(parent, child);
+        return true;
+    }
     uint64_t held_bytes(uint32_t slot) const override;
     std::string name() const override;
 

@@ -1,6 +1,7 @@
 #include "runtime/scheduler.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "vkllm/error.h"
 
@@ -12,8 +13,10 @@ uint32_t StepPlan::tokens() const {
     return n;
 }
 
-Scheduler::Scheduler(SchedulerLimits limits, std::function<uint32_t()> free_blocks, std::function<void(uint32_t)> release)
-    : limits_(limits), free_blocks_(std::move(free_blocks)), release_(std::move(release)), slot_used_(limits.slots, false) {
+Scheduler::Scheduler(SchedulerLimits limits, std::function<uint32_t()> free_blocks, std::function<void(uint32_t)> release,
+                     SharingHooks sharing)
+    : limits_(limits), free_blocks_(std::move(free_blocks)), release_(std::move(release)), sharing_(std::move(sharing)),
+      slot_used_(limits.slots, false) {
     if (limits_.slots == 0 || limits_.step_tokens == 0 || limits_.block_size == 0)
         throw Error("scheduler limits need at least one slot, one token per step and one token per block");
 }
@@ -41,6 +44,34 @@ void Scheduler::append(uint64_t sequence, std::span<const int32_t> tokens) {
     s.tokens.insert(s.tokens.end(), tokens.begin(), tokens.end());
 }
 
+uint64_t Scheduler::fork(uint64_t parent) {
+    Sequence& p = find(parent);
+    const auto free_slot = std::find(slot_used_.begin(), slot_used_.end(), false);
+    if (p.slot < 0 || free_slot == slot_used_.end() || !sharing_.fork) return 0;
+    const uint32_t slot = uint32_t(free_slot - slot_used_.begin());
+    if (!sharing_.fork(uint32_t(p.slot), slot)) return 0;
+    *free_slot = true;
+    const uint64_t id = next_id_++;
+    Sequence& c = sequences_[id];
+    c = p;
+    c.slot = slot;
+    c.cached = 0;
+    const bool partial = p.computed % limits_.block_size != 0;
+    p.shared_tail = p.shared_tail || partial;
+    c.shared_tail = p.shared_tail;
+    return id;
+}
+
+void Scheduler::take_slot(Sequence& s) {
+    const auto free_slot = std::find(slot_used_.begin(), slot_used_.end(), false);
+    s.slot = int64_t(free_slot - slot_used_.begin());
+    *free_slot = true;
+    if (sharing_.attach_prefix && s.computed == 0) {
+        s.computed = sharing_.attach_prefix(uint32_t(s.slot), s.tokens);
+        s.cached = s.computed;
+    }
+}
+
 void Scheduler::remove(uint64_t sequence) {
     Sequence& s = find(sequence);
     if (s.slot >= 0) {
@@ -63,7 +94,7 @@ bool Scheduler::has_work() const {
 
 uint32_t Scheduler::blocks_for(const Sequence& s, uint32_t count) const {
     const uint32_t b = limits_.block_size;
-    return (s.computed + count + b - 1) / b - (s.computed + b - 1) / b;
+    return (s.computed + count + b - 1) / b - (s.computed + b - 1) / b + (s.shared_tail && count > 0 ? 1 : 0);
 }
 
 void Scheduler::preempt(uint64_t id) {
@@ -72,6 +103,8 @@ void Scheduler::preempt(uint64_t id) {
     slot_used_[size_t(s.slot)] = false;
     s.slot = -1;
     s.computed = 0;  // recomputed from its tokens when it runs again
+    s.shared_tail = false;
+    s.cached = 0;
     ++preemptions_;
     preempted_now_.push_back(id);
 }
@@ -109,13 +142,8 @@ StepPlan Scheduler::schedule() {
     };
     auto full = [&] { return budget == 0 || (limits_.one_sequence_per_step && !items.empty()); };
     auto add_item = [&](uint64_t id, Sequence& s, uint32_t count) {
-        if (s.slot < 0) {
-            const auto free_slot = std::find(slot_used_.begin(), slot_used_.end(), false);
-            s.slot = int64_t(free_slot - slot_used_.begin());
-            *free_slot = true;
-        }
         const uint32_t blocks = blocks_for(s, count);
-        items.push_back({id, uint32_t(s.slot), s.computed, count, false});
+        items.push_back({id, uint32_t(s.slot), s.computed, count, false, std::exchange(s.cached, 0u)});
         item_blocks.push_back(blocks);
         budget -= count;
         planned += blocks;
@@ -137,13 +165,18 @@ StepPlan Scheduler::schedule() {
         if (full()) break;
         if (s.idle || s.computed >= s.tokens.size() || planned_already(id)) continue;
         if (std::find(preempted_now_.begin(), preempted_now_.end(), id) != preempted_now_.end()) break;  // not back in the same step
-        const bool waiting = s.slot < 0;
-        if (waiting && std::find(slot_used_.begin(), slot_used_.end(), false) == slot_used_.end()) break;
+        if (s.slot < 0) {
+            if (std::find(slot_used_.begin(), slot_used_.end(), false) == slot_used_.end()) break;
+            // It holds its slot (and its cached prefix) from here on, even when no block is left for it this step.
+            take_slot(s);
+        }
         uint32_t count = std::min<uint32_t>(uint32_t(s.tokens.size()) - s.computed, budget);
         while (blocks_for(s, count) > free_now() && preempt_newer(id)) drop_preempted_items();
         if (blocks_for(s, count) > free_now()) {
             const uint32_t b = limits_.block_size;
-            const uint32_t room = ((s.computed + b - 1) / b + free_now()) * b - s.computed;
+            const uint32_t copy = s.shared_tail ? 1 : 0;  // the shared last block's copy comes first
+            const uint32_t blocks = free_now() > copy ? free_now() - copy : 0;
+            const uint32_t room = free_now() < copy ? 0 : ((s.computed + b - 1) / b + blocks) * b - s.computed;
             count = std::min(count, room);
         }
         if (count == 0) break;  // FCFS: nothing younger takes the blocks this one waits for
@@ -153,6 +186,7 @@ StepPlan Scheduler::schedule() {
     for (StepItem& item : items) {
         Sequence& s = find(item.sequence);
         s.computed += item.count;
+        s.shared_tail = false;
         item.samples = s.computed == s.tokens.size();
     }
     plan.items = std::move(items);

@@ -8,6 +8,14 @@
 // are computed again once it is rescheduled. The scheduler owns the sequences
 // (their tokens and how many are in the KV cache) and the slots of the
 // executor; it asks the executor only for free blocks.
+//
+// Shared KV (kv/kv_cache.h): when a waiting sequence gets a slot, the prefix
+// hook may start it on cached blocks of its leading tokens, which then count
+// as computed (StepItem::cached says how many). fork() starts a sequence that
+// shares a running one's blocks, tokens and progress; until each has written
+// into their shared, partly filled last block, its next chunk counts one more
+// block (the copy-on-write copy). A preempted or removed sequence only drops
+// its holds: blocks shared with others stay.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -29,6 +37,15 @@ struct StepItem {
     uint32_t slot = 0;
     uint32_t first = 0, count = 0;
     bool samples = false;  // the chunk ends the sequence's tokens: its last row gives the next token
+    uint32_t cached = 0;   // tokens the prefix cache supplied when the sequence took its slot (before `first`)
+};
+
+// What the executor offers beyond free blocks and release (both optional).
+struct SharingHooks {
+    // Starts an empty slot on cached KV of the tokens' prefix; returns the tokens it holds.
+    std::function<uint32_t(uint32_t slot, std::span<const int32_t> tokens)> attach_prefix;
+    // The empty slot `child` shares the KV of slot `parent`; false: cannot.
+    std::function<bool(uint32_t parent, uint32_t child)> fork;
 };
 
 struct StepPlan {
@@ -40,12 +57,16 @@ struct StepPlan {
 class Scheduler {
 public:
     // `free_blocks` is asked before each step; `release(slot)` frees a slot's KV blocks.
-    Scheduler(SchedulerLimits limits, std::function<uint32_t()> free_blocks, std::function<void(uint32_t)> release);
+    Scheduler(SchedulerLimits limits, std::function<uint32_t()> free_blocks, std::function<void(uint32_t)> release,
+              SharingHooks sharing = {});
 
     // A new sequence of `tokens` (not yet in the KV cache); returns its id.
     uint64_t add(std::vector<int32_t> tokens);
     // Appends tokens (a sampled one, or the next turn of a kept sequence).
     void append(uint64_t sequence, std::span<const int32_t> tokens);
+    // A new sequence sharing everything of running `parent` (tokens, KV, slot
+    // state) in a free slot; 0 when no slot is free or the executor cannot fork.
+    uint64_t fork(uint64_t parent);
     // Drops the sequence; its slot's blocks go back. Idle (kept) sequences keep theirs until then.
     void remove(uint64_t sequence);
     // A sequence that stops asking for steps but keeps its tokens and KV (a chat between turns).
@@ -68,7 +89,11 @@ private:
         uint32_t computed = 0;
         int64_t slot = -1;  // -1: waiting (new or preempted)
         bool idle = false;
+        bool shared_tail = false;  // its partly filled last block is shared (a fork): the next write copies it
+        uint32_t cached = 0;       // prefix-cache tokens not yet reported in a StepItem
     };
+    // Gives a waiting sequence a free slot (there must be one) and its cached prefix.
+    void take_slot(Sequence& s);
     uint32_t blocks_for(const Sequence& s, uint32_t count) const;
     void preempt(uint64_t id);
     // Preempts the newest running sequence newer than `than`, if any.
@@ -79,6 +104,7 @@ private:
     SchedulerLimits limits_;
     std::function<uint32_t()> free_blocks_;
     std::function<void(uint32_t)> release_;
+    SharingHooks sharing_;
     std::map<uint64_t, Sequence> sequences_;  // ids grow with arrival: map order is FCFS order
     std::vector<bool> slot_used_;
     uint64_t next_id_ = 1;

@@ -107,3 +107,63 @@ TEST_CASE("scheduler: a waiting request does not jump ahead of an older one, and
     REQUIRE(p.items.size() == 2);
     CHECK(p.items[0].sequence == b);
 }
+
+TEST_CASE("scheduler: a cached prefix counts as computed; a fork shares progress and counts its copy") {
+    Pool pool{100, 4, {}};
+    pool.held.assign(3, 0);
+    std::vector<uint32_t> attached;
+    std::vector<std::pair<uint32_t, uint32_t>> forks;
+    SharingHooks sharing;
+    // The pretend cache holds 8 tokens of any prompt of more than 8.
+    sharing.attach_prefix = [&](uint32_t slot, std::span<const int32_t> t) {
+        attached.push_back(slot);
+        const uint32_t cached = t.size() > 8 ? 8 : 0;
+        pool.held[slot] = cached / pool.block;
+        return cached;
+    };
+    sharing.fork = [&](uint32_t parent, uint32_t child) {
+        forks.emplace_back(parent, child);
+        return true;
+    };
+    Scheduler s({3, 16, pool.block, false}, [&pool] { return pool.free(); }, [&pool](uint32_t slot) { pool.held[slot] = 0; },
+                sharing);
+    const uint64_t a = s.add(std::vector<int32_t>(10, 1));
+    StepPlan p = s.schedule();
+    REQUIRE(p.items.size() == 1);
+    CHECK(attached == std::vector<uint32_t>{0});
+    CHECK(p.items[0].first == 8);
+    CHECK(p.items[0].count == 2);
+    CHECK(p.items[0].cached == 8);
+    pool.run(p);
+    // Forked after its prompt ran: the child holds the same tokens and progress in another slot.
+    const uint64_t child = s.fork(a);
+    REQUIRE(child != 0);
+    CHECK(forks == std::vector<std::pair<uint32_t, uint32_t>>{{0, 1}});
+    CHECK(s.computed(child) == 10);
+    CHECK(s.tokens(child) == s.tokens(a));
+    s.append(a, std::vector<int32_t>{2});
+    s.append(child, std::vector<int32_t>{3});
+    // Both decode into their shared, partly filled last block, so each first write takes a block (its copy).
+    // With one block free the older gets it and the child, the newest, is preempted.
+    pool.total = 3 + 1;
+    p = s.schedule();
+    REQUIRE(p.items.size() == 1);
+    CHECK(p.items[0].sequence == a);
+    CHECK(p.preempted == std::vector<uint64_t>{child});
+    CHECK(s.slot(child) == -1);
+    pool.run(p);
+    // The preempted child comes back on the cached prefix and computes the rest.
+    s.append(a, std::vector<int32_t>{2});
+    pool.total = 100;
+    p = s.schedule();
+    REQUIRE(p.items.size() == 2);
+    CHECK(p.items[0].sequence == a);
+    CHECK(p.items[1].sequence == child);
+    CHECK(p.items[1].first == 8);
+    CHECK(p.items[1].count == 3);
+    CHECK(p.items[1].cached == 8);
+    pool.run(p);
+    // Forks take free slots; none left: 0.
+    CHECK(s.fork(a) != 0);
+    CHECK(s.fork(a) == 0);
+}

@@ -13,6 +13,12 @@
 // ends a request between steps. A request with `keep` leaves its sequence and
 // KV cache in place when it finishes, and a later request with `continues` set
 // to its id appends to it (a conversation turn by turn); release() drops it.
+//
+// Shared KV: full blocks of computed tokens stay cached by content, so a
+// request whose prompt starts like an earlier one computes only the rest
+// (EngineOptions::prefix_cache; RequestTimings::cached_prompt_tokens). A
+// request with `n` > 1 gives n completions of one prompt: ids id .. id + n - 1,
+// the prompt computed once and its KV blocks shared copy-on-write.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +62,7 @@ struct EngineOptions {
     uint32_t step_tokens = 64;         // token budget of one step (decodes + prefill chunks)
     uint32_t gpu_shortlist = 0;        // > 0: a lone greedy/top-k request reads back this many GPU candidates
     bool profile = false;              // GPU timestamps per dispatch family (StepStats::gpu), not only per step
+    bool prefix_cache = true;          // reuse cached KV blocks of earlier prompts (off: every prompt is computed)
     const tokenizer::Tokenizer* tokenizer = nullptr;  // for text prompts, text pieces and stop strings (kept by the caller)
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all
 };
@@ -74,6 +81,11 @@ struct Request {
     bool logprobs = false;             // each token's log-probability under the model (full rows are read)
     bool keep = false;                 // keep the sequence and its KV cache after finishing
     uint64_t continues = 0;            // id of a finished `keep` request whose sequence this one extends
+    // Completions of this prompt (ids id .. id + n - 1 from submit()), sharing
+    // its KV; completion i samples with seeds[i], or sampling.seed + i when
+    // `seeds` is empty. Not with `keep`.
+    uint32_t n = 1;
+    std::vector<uint64_t> seeds;
 };
 
 struct TokenEvent {
@@ -90,6 +102,9 @@ struct RequestTimings {
     double decode_s = 0;       // first to last new token
     uint32_t prompt_tokens = 0, generated = 0;
     uint32_t preemptions = 0;  // times its blocks were taken back and its tokens recomputed
+    // Tokens of its sequence it did not compute: prefix-cache hits (counted at
+    // each start, a restart after preemption too), or a fork's shared prompt.
+    uint32_t cached_prompt_tokens = 0;
 };
 
 struct RequestResult {
@@ -108,7 +123,8 @@ struct StepTiming {
 };
 
 struct StepStats {
-    uint32_t prefill_tokens = 0, decode_tokens = 0;
+    uint32_t prefill_tokens = 0, decode_tokens = 0;  // tokens the step computed
+    uint32_t cached_tokens = 0;                      // prompt tokens the prefix cache supplied instead
     uint32_t sequences = 0;
     double wall_s = 0;
     std::vector<StepTiming> gpu;  // per dispatch family with EngineOptions::profile, else one "step" entry
@@ -129,7 +145,8 @@ public:
     Engine& operator=(const Engine&) = delete;
 
     // Throws InputError for a request the engine cannot take (empty prompt,
-    // token outside the vocabulary, longer than the context, unknown `continues`).
+    // token outside the vocabulary, longer than the context, unknown `continues`,
+    // n of 0 or with `keep`, seeds not n). Returns the first completion's id.
     uint64_t submit(Request request, TokenCallback on_token = {});
     // One scheduler step; false when no request has work left.
     bool step();
