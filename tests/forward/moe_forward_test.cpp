@@ -111,7 +111,8 @@ TEST_CASE("GPU MoE router variants match the CPU reference on random weights") {
         INFO(std::string(v.name));
         ValidationCheck check;
         ModelConfig config = parse_config_toml_string(small_model_toml(v.moe), v.name);
-        std::string toml = make_model(config, seed++, DType::F32, (dir / std::to_string(seed)).string());
+        const auto model_seed = seed++;  // the folder is named after it
+        std::string toml = make_model(config, model_seed, DType::F32, (dir / std::to_string(model_seed)).string());
         LoadedModel m = load_model(toml);
         const std::vector<float> expected = reference_forward(m.config, m.weights, tokens);
         // One step over all 40 tokens (grouped matmul), the reference's batch.

@@ -62,7 +62,8 @@ TEST_CASE("GPU forward matches the CPU reference on random-weight variants") {
         INFO(std::string(v.name));
         size_t start = forward_device().instance().validation_log().count();
         ModelConfig config = parse_config_toml_string(small_model_toml(v.toml), v.name);
-        std::string toml = make_model(config, seed++, DType::F32, (dir / std::to_string(seed)).string());
+        const auto model_seed = seed++;  // the folder is named after it
+        std::string toml = make_model(config, model_seed, DType::F32, (dir / std::to_string(model_seed)).string());
         LoadedModel m = load_model(toml);
         std::vector<float> expected = reference_forward(m.config, m.weights, tokens);
 
