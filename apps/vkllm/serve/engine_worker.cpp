@@ -171,18 +171,47 @@ void EngineWorker::loop() {
     }
 }
 
+namespace {
+// Whether two choices of one HTTP request complete the same prompt: the
+// request parser (openai_request.cpp, add_choices) makes a request's choices
+// from one template, differing only in prompt, token budget and seed.
+bool same_completion(const Request& a, const Request& b) { return a.prompt == b.prompt && a.max_tokens == b.max_tokens; }
+}  // namespace
+
 void EngineWorker::admit() {
     while (running_.size() < limits_.max_running && !pending_.empty()) {
-        std::shared_ptr<Entry> e = std::move(pending_.front());
+        // The choices of one request that complete one prompt (n > 1) go in as
+        // one engine request: its prompt runs once and the completions fork
+        // its KV blocks (Request::n), each with its own seed.
+        std::vector<std::shared_ptr<Entry>> group{std::move(pending_.front())};
         pending_.pop_front();
+        while (running_.size() + group.size() < limits_.max_running && !pending_.empty() &&
+               pending_.front()->box == group[0]->box && same_completion(group[0]->request, pending_.front()->request)) {
+            group.push_back(std::move(pending_.front()));
+            pending_.pop_front();
+        }
+        Request request = group[0]->request;
+        request.n = uint32_t(group.size());
+        request.seeds.clear();
+        if (group.size() > 1)
+            for (const auto& e : group) request.seeds.push_back(e->request.sampling.seed);
+        // Completion i reports under the first id + i.
+        auto members = std::make_shared<std::vector<Entry*>>();
+        for (const auto& e : group) members->push_back(e.get());
+        auto first_id = std::make_shared<uint64_t>(0);
         try {
-            Entry* raw = e.get();
-            e->id = engine_.submit(e->request, [this, raw](const TokenEvent& ev) { on_token(*raw, ev); });
-            running_[e->id] = std::move(e);
-        } catch (const std::exception& ex) {  // checked before admission; an engine refusal still ends the choice
-            e->box->push({e->choice, -1, {}, 0, FinishReason::None, std::string("the engine refused the request: ") + ex.what()});
+            *first_id = engine_.submit(request, [this, members, first_id](const TokenEvent& ev) {
+                on_token(*(*members)[ev.request - *first_id], ev);
+            });
+            for (size_t i = 0; i < group.size(); ++i) {
+                group[i]->id = *first_id + i;
+                running_[group[i]->id] = std::move(group[i]);
+            }
+        } catch (const std::exception& ex) {  // checked before admission; an engine refusal still ends the choices
+            for (const auto& e : group)
+                e->box->push({e->choice, -1, {}, 0, FinishReason::None, std::string("the engine refused the request: ") + ex.what()});
             std::lock_guard lock(mutex_);
-            --outstanding_;
+            outstanding_ -= uint32_t(group.size());
         }
     }
 }

@@ -203,7 +203,9 @@ uint32_t check_lengths(const std::vector<int32_t>& prompt, const Common& c, cons
     return uint32_t(*c.max_tokens);
 }
 
-// Adds n requests for one prompt, seeds seed, seed + 1, ...
+// Adds n requests for one prompt, seeds seed, seed + 1, ... (the engine
+// worker submits them as one request with n completions, which fork the
+// prompt's KV blocks: engine_worker.cpp).
 void add_choices(GenerationSpec& spec, const Common& c, std::vector<int32_t> prompt, uint32_t max_tokens) {
     spec.prompt_tokens.push_back(uint32_t(prompt.size()));
     for (uint32_t i = 0; i < c.n; ++i) {
