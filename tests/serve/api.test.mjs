@@ -134,8 +134,13 @@ describe('vkllm serve (openai client)', () => {
 
   it('n = 2 gives the choices of seeds seed and seed + 1; a seed repeats', async () => {
     const args = { model: modelId, prompt, max_tokens: 10, temperature: 1, seed: 7, ignore_eos: true };
+    const before = await metrics(server.url);
     const both = await client.completions.create({ ...args, n: 2 });
+    const after = await metrics(server.url);
     assert.deepEqual(both.choices.map((c) => c.index), [0, 1]);
+    // The two completions fork one prompt: its tokens are computed (or taken from the prefix cache) once.
+    const promptWork = (m) => m.vkllm_prompt_tokens_computed_total + m.vkllm_prompt_tokens_cached_total;
+    assert.equal(promptWork(after) - promptWork(before), both.usage.prompt_tokens);
     const first = await client.completions.create(args);
     const second = await client.completions.create({ ...args, seed: 8 });
     assert.equal(both.choices[0].text, first.choices[0].text);
@@ -254,7 +259,10 @@ describe('vkllm serve (openai client)', () => {
     assert.ok(chunks >= 3 && chunks < 400, `${chunks} chunks`);
     const idle = await waitIdle(server.url);
     const generated = idle.vkllm_generation_tokens_total - before.vkllm_generation_tokens_total;
-    assert.ok(generated < 100, `the cancelled request generated ${generated} of 400 tokens`);
+    // Well short of the 400 asked for. The cancel comes at the first write that
+    // fails after the client left; on a loaded two-core machine the engine may
+    // run on for a few hundred milliseconds (a token each ~2-3 ms) before that.
+    assert.ok(generated < 300, `the cancelled request generated ${generated} of 400 tokens`);
   });
 });
 

@@ -219,6 +219,8 @@ void EngineWorker::admit() {
 void EngineWorker::step() {
     try {
         engine_.step();
+        const StepStats& stats = engine_.last_step();
+        metrics_.count_prefill(stats.prefill_tokens, stats.cached_tokens);
     } catch (const std::exception& ex) {
         fail_all(ex.what());
     }

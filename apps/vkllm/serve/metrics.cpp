@@ -39,6 +39,12 @@ void Metrics::count_tokens(uint64_t prompt, uint64_t generated) {
     generated_tokens_ += generated;
 }
 
+void Metrics::count_prefill(uint64_t computed, uint64_t cached) {
+    std::lock_guard lock(mutex_);
+    prefill_computed_ += computed;
+    prefill_cached_ += cached;
+}
+
 void Metrics::observe_time_to_first_token(double seconds) {
     std::lock_guard lock(mutex_);
     ttft_.observe(seconds);
@@ -69,6 +75,12 @@ std::string Metrics::prometheus() const {
         << "vkllm_prompt_tokens_total " << prompt_tokens_ << "\n";
     out << "# HELP vkllm_generation_tokens_total Tokens generated.\n# TYPE vkllm_generation_tokens_total counter\n"
         << "vkllm_generation_tokens_total " << generated_tokens_ << "\n";
+    out << "# HELP vkllm_prompt_tokens_computed_total Prompt tokens the engine computed (a fork's shared prompt once).\n"
+        << "# TYPE vkllm_prompt_tokens_computed_total counter\n"
+        << "vkllm_prompt_tokens_computed_total " << prefill_computed_ << "\n";
+    out << "# HELP vkllm_prompt_tokens_cached_total Prompt tokens the prefix cache supplied instead of computing them.\n"
+        << "# TYPE vkllm_prompt_tokens_cached_total counter\n"
+        << "vkllm_prompt_tokens_cached_total " << prefill_cached_ << "\n";
     out << "# HELP vkllm_time_to_first_token_seconds From admission to the first token.\n"
            "# TYPE vkllm_time_to_first_token_seconds histogram\n"
         << ttft_.text("vkllm_time_to_first_token_seconds");

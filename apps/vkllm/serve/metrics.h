@@ -35,6 +35,8 @@ public:
     Metrics();
     void count_response(const std::string& route, int status);
     void count_tokens(uint64_t prompt, uint64_t generated);
+    // Prompt tokens an engine step computed, and those the prefix cache supplied instead.
+    void count_prefill(uint64_t computed, uint64_t cached);
     void observe_time_to_first_token(double seconds);
     void observe_inter_token(double seconds);
     void set_load(const LoadGauges& load);
@@ -45,6 +47,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::pair<std::string, int>, uint64_t> responses_;
     uint64_t prompt_tokens_ = 0, generated_tokens_ = 0;
+    uint64_t prefill_computed_ = 0, prefill_cached_ = 0;
     Histogram ttft_, itl_;
     LoadGauges load_;
 };
