@@ -3,7 +3,8 @@
 // C[m, n0 + n] = sum_k A[m, k] * W[n, k]   (W stored [N, K] row-major, as linear
 // weights are). 64x64 output tile per workgroup, 16x16 invocations computing
 // 4x4 outputs each, K in steps of 16 through shared memory; float32 accumulation.
-// Any M, N, K: edges are bounds-checked.
+// Any M, N, K: edges are bounds-checked. Optionally K is split over
+// workgroups (z), each writing its partial sums (small M fills the GPU).
 // EXPERT_ROUTED: the rows of a workgroup come from one tile of the routing plan
 // (expert, first grouped row, rows) and W is that expert's slice of the stacked
 // expert matrix (expert_rows.glsl).
@@ -27,6 +28,10 @@ layout(push_constant) uniform Params {
     uint M, N, K;
     uint ldc;  // row stride of C (>= n0 + N)
     uint n0;   // first column of C this dispatch writes (weights split by rows)
+    // Split K: workgroup z sums k in [z * k_split, (z + 1) * k_split) into
+    // C + z * split_stride (partial sums a later pass adds up); one split:
+    // k_split >= K, z = 0.
+    uint k_split, split_stride;
 } p;
 #endif
 
@@ -46,26 +51,29 @@ void main() {
     const uint row0 = tile.y, row_end = tile.y + tile.z;
     const uint col_begin = win.col_begin, col_end = win.col_end, out_col0 = 0;
     const int w_row0 = win.row_of_col0;
+    const uint k_begin = 0, k_end = p.K;
 #else
     const uint row0 = gl_WorkGroupID.y * TILE, row_end = p.M;
-    const uint col_begin = 0, col_end = p.N, out_col0 = p.n0;
+    const uint col_begin = 0, col_end = p.N;
     const int w_row0 = 0;
+    const uint k_begin = gl_WorkGroupID.z * p.k_split, k_end = min(p.K, k_begin + p.k_split);
+    const uint out_col0 = gl_WorkGroupID.z * p.split_stride + p.n0;  // C offset of row 0: the split's partials
 #endif
     float acc[4][4];
     for (uint i = 0; i < 4; ++i)
         for (uint j = 0; j < 4; ++j) acc[i][j] = 0.0;
 
-    for (uint k0 = 0; k0 < p.K; k0 += BK) {
+    for (uint k0 = k_begin; k0 < k_end; k0 += BK) {
         // 256 invocations load 64x16 of A and of W, 4 elements each.
         for (uint e = local; e < TILE * BK; e += 256) {
             uint r = e / BK, kk = e % BK;
             uint ar = row0 + r, wc = col0 + r, k = k0 + kk;
 #if defined(EXPERT_ROUTED)
-            a_tile[kk][r] = (ar < row_end && k < p.K) ? a[input_row(ar, p.gather) * p.K + k] : 0.0;
+            a_tile[kk][r] = (ar < row_end && k < k_end) ? a[input_row(ar, p.gather) * p.K + k] : 0.0;
 #else
-            a_tile[kk][r] = (ar < row_end && k < p.K) ? a[ar * p.K + k] : 0.0;
+            a_tile[kk][r] = (ar < row_end && k < k_end) ? a[ar * p.K + k] : 0.0;
 #endif
-            w_tile[kk][r] = (wc >= col_begin && wc < col_end && k < p.K) ? load_weight(uint(w_row0 + int(wc)) * p.K + k) : 0.0;
+            w_tile[kk][r] = (wc >= col_begin && wc < col_end && k < k_end) ? load_weight(uint(w_row0 + int(wc)) * p.K + k) : 0.0;
         }
         barrier();
         for (uint kk = 0; kk < BK; ++kk) {

@@ -17,6 +17,8 @@
 // stored straight to it; edge fragments go through shared memory.
 // EXPERT_ROUTED: as in matmul.comp, a workgroup's rows are one tile of the
 // routing plan and W is its expert's slice of the stacked expert matrix.
+// Split K (plain kernel): workgroup z sums its share of K into its own
+// partial-sum slice of C (matmul.comp), for small M that leaves the GPU idle.
 #extension GL_KHR_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -44,7 +46,8 @@ layout(std430, binding = 2) buffer C { float c[]; };
 layout(std430, binding = 4) readonly buffer Tiles { uvec4 tiles[]; };  // expert, first row, rows, unused
 layout(push_constant) uniform Params { uint N, K, ldc, g0, gc, gather; } p;
 #else
-layout(push_constant) uniform Params { uint M, N, K, ldc, n0; } p;
+// k_split, split_stride: K split over workgroups as in matmul.comp.
+layout(push_constant) uniform Params { uint M, N, K, ldc, n0, k_split, split_stride; } p;
 #endif
 
 const uint TILE = 64;  // output rows of a workgroup (the routing plan's tile height)
@@ -66,6 +69,7 @@ struct Tile {
     uint row0, row_end;          // rows of A and C
     uint col0, col_begin, col_end, out_col0;
     int w_row0;                  // bound W row of column 0
+    uint k_begin, k_end;         // this workgroup's share of K (split K)
 };
 
 uint a_row(uint r) {
@@ -87,10 +91,10 @@ void fetch(Tile t, uint k0, out vec4 av[A_PIECES], out uvec4 wv[W_PIECES]) {
         if (r < t.row_end) {
             const uint base = a_row(r) * p.K;
             if (vec) {
-                if (k < p.K) v = a4[(base + k) >> 2];
+                if (k < t.k_end) v = a4[(base + k) >> 2];
             } else {
                 for (uint j = 0; j < 4; ++j)
-                    if (k + j < p.K) v[j] = a[base + k + j];
+                    if (k + j < t.k_end) v[j] = a[base + k + j];
             }
         }
         av[i] = v;
@@ -103,7 +107,7 @@ void fetch(Tile t, uint k0, out vec4 av[A_PIECES], out uvec4 wv[W_PIECES]) {
 #if defined(WEIGHT_BLOCK)
             // Rows are whole blocks (K a multiple of BLOCK_VALUES, itself of BK's
             // eights), so a piece is eight values of one block or past K.
-            if (k < p.K) {
+            if (k < t.k_end) {
                 const uint row = uint(t.w_row0 + int(col));
                 vec4 lo, hi;
                 decode8(row * (p.K / BLOCK_VALUES) + k / BLOCK_VALUES, (k % BLOCK_VALUES) / 8u, lo, hi);
@@ -112,10 +116,10 @@ void fetch(Tile t, uint k0, out vec4 av[A_PIECES], out uvec4 wv[W_PIECES]) {
 #else
             const uint base = uint(t.w_row0 + int(col)) * p.K;
             if (vec) {
-                if (k < p.K) v = w8[(base + k) >> 3];
+                if (k < t.k_end) v = w8[(base + k) >> 3];
             } else {
                 float h[8];  // through float and back: exact for every f16 value
-                for (uint j = 0; j < 8; ++j) h[j] = k + j < p.K ? float(w[base + k + j]) : 0.0;
+                for (uint j = 0; j < 8; ++j) h[j] = k + j < t.k_end ? float(w[base + k + j]) : 0.0;
                 v = uvec4(packHalf2x16(vec2(h[0], h[1])), packHalf2x16(vec2(h[2], h[3])),
                           packHalf2x16(vec2(h[4], h[5])), packHalf2x16(vec2(h[6], h[7])));
             }
@@ -149,13 +153,17 @@ void main() {
     t.col_end = win.col_end;
     t.out_col0 = 0;
     t.w_row0 = win.row_of_col0;
+    t.k_begin = 0;
+    t.k_end = p.K;
 #else
     t.row0 = gl_WorkGroupID.y * TILE;
     t.row_end = p.M;
     t.col_begin = 0;
     t.col_end = p.N;
-    t.out_col0 = p.n0;
+    t.out_col0 = gl_WorkGroupID.z * p.split_stride + p.n0;  // C offset of row 0: the split's partials
     t.w_row0 = 0;
+    t.k_begin = gl_WorkGroupID.z * p.k_split;
+    t.k_end = min(p.K, t.k_begin + p.k_split);
 #endif
     const uint sub_row = (gl_SubgroupID / 2) * 2 * F;
     const uint sub_col = (gl_SubgroupID % 2) * COL_FRAGS * F;
@@ -167,12 +175,12 @@ void main() {
 
     vec4 av[A_PIECES];
     uvec4 wv[W_PIECES];
-    fetch(t, 0, av, wv);
-    for (uint k0 = 0; k0 < p.K; k0 += BK) {
+    fetch(t, t.k_begin, av, wv);
+    for (uint k0 = t.k_begin; k0 < t.k_end; k0 += BK) {
         barrier();  // the previous stage's fragments are loaded
         stash(av, wv);
         barrier();
-        if (k0 + BK < p.K) fetch(t, k0 + BK, av, wv);  // in flight while this stage multiplies
+        if (k0 + BK < t.k_end) fetch(t, k0 + BK, av, wv);  // in flight while this stage multiplies
         [[unroll]] for (uint kk = 0; kk < BK; kk += F) {
             coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseA> fa[2];
             coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseB> fb[COL_FRAGS];

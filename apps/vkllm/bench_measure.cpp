@@ -59,15 +59,24 @@ size_t BenchMeasurement::fastest_decode() const {
 }
 
 void require_bench_fits(const ModelConfig& c, const BenchParams& p, const std::string& what, const std::string& hint) {
-    // The kept depth sequence holds one sampled token beyond its depth.
+    // The kept depth sequence holds one sampled token beyond its depth; the
+    // prompt's sampled token and the decode's first token come on top (measure_bench).
     const uint64_t depth_tokens = p.depth > 0 ? uint64_t(p.depth) + 1 : 0;
-    require_fits_context(depth_tokens + p.prompt + p.generate, c.max_position,
+    require_fits_context(depth_tokens + p.prompt + p.generate + 2, c.max_position,
                          !what.empty() ? what
                                        : (p.depth > 0 ? "depth " + std::to_string(p.depth) + " plus " : std::string()) +
                                              "prompt " + std::to_string(p.prompt) + " plus " +
                                              std::to_string(p.generate) + " generated tokens",
                          hint);
 }
+
+namespace {
+double step_gpu_seconds(const StepStats& st) {
+    double s = 0;
+    for (const auto& t : st.gpu) s += t.microseconds * 1e-6;
+    return s;
+}
+}  // namespace
 
 BenchMeasurement measure_bench(vk::Device& device, const LoadedModel& model, const BenchParams& p,
                                const std::function<void(const std::string&)>& announce) {
@@ -122,33 +131,48 @@ BenchMeasurement measure_bench(vk::Device& device, const LoadedModel& model, con
         }
         engine.run_until_done();
         forward.reset_moe_stats();  // every round routes the same tokens; the last one is reported
-        // Each request: its prompt, then one greedy token per decode step (the
-        // first new token comes from the prompt's step, so `generate` steps feed `generate` tokens).
+        // Prefill: every request's prompt, continuously batched (a prompt per
+        // step beside nothing else: each request stops after its prompt's token
+        // and keeps its sequence).
+        std::vector<uint64_t> prompted;
         for (uint32_t s = 0; s < p.batch; ++s) {
             Request r;
             r.prompt = prompt;
             r.sampling.temperature = 0;
-            r.max_tokens = p.generate + 1;
+            r.max_tokens = 1;
             r.stop_at_eos = false;
+            r.keep = true;
             if (!kept.empty()) r.continues = kept[s];
-            engine.submit(std::move(r));
+            prompted.push_back(engine.submit(std::move(r)));
         }
         BenchRound b;
         while (engine.step()) {
             const StepStats& st = engine.last_step();
-            double gpu_s = 0;
-            for (const auto& t : st.gpu) gpu_s += t.microseconds * 1e-6;
-            if (st.prefill_tokens > 0) {
-                b.prefill_wall_s += st.wall_s;
-                b.prefill_gpu_s += gpu_s;
-                add_timings(b.prefill_profile, st.gpu);
-            } else {
-                b.decode_wall_s += st.wall_s;
-                b.decode_gpu_s += gpu_s;
-                b.decode_tokens += st.decode_tokens;
-                ++b.decode_steps;
-                add_timings(b.decode_profile, st.gpu);
-            }
+            b.prefill_wall_s += st.wall_s;
+            b.prefill_gpu_s += step_gpu_seconds(st);
+            add_timings(b.prefill_profile, st.gpu);
+        }
+        // Decode: all `batch` sequences together, one greedy token each per
+        // step. Each continues with one more token, so its first step computes
+        // two (the prompt's sampled token and that one; not measured), then
+        // `generate` steps of one token each.
+        for (uint32_t s = 0; s < p.batch; ++s) {
+            Request r;
+            r.prompt = {prompt.back()};
+            r.sampling.temperature = 0;
+            r.max_tokens = p.generate + 1;
+            r.stop_at_eos = false;
+            r.continues = prompted[s];
+            engine.submit(std::move(r));
+        }
+        while (engine.step()) {
+            const StepStats& st = engine.last_step();
+            if (st.prefill_tokens > 0) continue;
+            b.decode_wall_s += st.wall_s;
+            b.decode_gpu_s += step_gpu_seconds(st);
+            b.decode_tokens += st.decode_tokens;
+            ++b.decode_steps;
+            add_timings(b.decode_profile, st.gpu);
         }
         if (!warmup) m.rounds.push_back(std::move(b));
     }

@@ -208,6 +208,8 @@ Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI:
                      sub.add_option("--gen-len", o->throughput.gen_len, "--requests: output tokens, N or A-B");
                      sub.add_option("--rate", o->throughput.rate, "--requests: Poisson arrivals per second (0: all at once)")
                          ->check(CLI::NonNegativeNumber);
+                     sub.add_option("--shared-prefix", o->throughput.shared_prefix,
+                                    "--requests: leading prompt tokens every request shares (a system prompt)");
                      sub.add_option("--step-tokens", o->throughput.step_tokens, "--requests: token budget of one step")
                          ->check(CLI::Range(1u, 1u << 16));
                      sub.add_option("--seed", o->throughput.seed, "--requests: seed of the lengths, prompts and arrivals");

@@ -16,7 +16,7 @@ public:
     runtime::ExecutorLimits limits() const override;
     uint32_t free_blocks() const override { return 1u << 30; }  // no KV pool: it recomputes everything
     std::vector<float> step(std::span<const runtime::ExecutorItem> items) override;
-    runtime::Shortlist step_shortlist(const runtime::ExecutorItem&) override { return {}; }
+    std::vector<runtime::Shortlist> step_shortlists(std::span<const runtime::ExecutorItem>) override { return {}; }
     std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) override;
     void release(uint32_t slot) override { tokens_.clear(); }
     std::string name() const override { return "CPU reference"; }

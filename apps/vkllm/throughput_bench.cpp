@@ -13,6 +13,8 @@
 #include "device_options.h"
 #include "model/load.h"
 #include "progress.h"
+#include "ops/topk.h"
+#include "runtime/shortlist.h"
 #include "vkllm/engine.h"
 #include "vkllm/error.h"
 
@@ -58,6 +60,13 @@ int run_throughput(const ThroughputOptions& o) {
     options.weights = o.storage;
     options.step_tokens = std::min(o.step_tokens, c.max_position);
     options.max_sequences = std::min(o.max_sequences, options.step_tokens);
+    // Greedy requests: each row's GPU top candidates come back, as in `vkllm run --greedy`.
+    runtime::SamplingParams greedy;
+    greedy.temperature = 0;
+    options.gpu_shortlist = runtime::shortlist_size(greedy, ops::kMaxTopK);
+    if (o.shared_prefix > prompt_len.lo)
+        throw InputError("--shared-prefix " + std::to_string(o.shared_prefix) + " is longer than the shortest prompt (" +
+                         std::to_string(prompt_len.lo) + " tokens)");
     announce("bench: uploading weights", !o.json);
     Engine engine(model, options);
 
@@ -70,9 +79,12 @@ int run_throughput(const ThroughputOptions& o) {
     std::vector<Planned> plan(o.requests);
     double t = 0;
     std::exponential_distribution<double> gap(o.rate > 0 ? o.rate : 1.0);
+    std::vector<int32_t> prefix(o.shared_prefix);
+    for (int32_t& id : prefix) id = int32_t(rng() % c.vocab_size);
     for (Planned& p : plan) {
         p.request.prompt.resize(draw(prompt_len));
         for (int32_t& id : p.request.prompt) id = int32_t(rng() % c.vocab_size);
+        std::copy(prefix.begin(), prefix.end(), p.request.prompt.begin());
         p.request.sampling.temperature = 0;
         p.request.max_tokens = draw(gen_len);
         p.request.stop_at_eos = false;
@@ -105,11 +117,12 @@ int run_throughput(const ThroughputOptions& o) {
     const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
 
     std::vector<double> ttft, itl;
-    uint64_t output_tokens = 0, prompt_tokens = 0, preemptions = 0;
+    uint64_t output_tokens = 0, prompt_tokens = 0, cached_tokens = 0, preemptions = 0;
     for (size_t i = 0; i < plan.size(); ++i) {
         const RequestResult& r = engine.result(ids[i]);
         output_tokens += r.tokens.size();
         prompt_tokens += r.timings.prompt_tokens;
+        cached_tokens += r.timings.cached_prompt_tokens;
         preemptions += r.timings.preemptions;
         if (!token_times[i].empty()) ttft.push_back(std::chrono::duration<double>(token_times[i][0] - arrived[i]).count());
         for (size_t k = 1; k < token_times[i].size(); ++k)
@@ -124,6 +137,8 @@ int run_throughput(const ThroughputOptions& o) {
                               {"max_sequences", options.max_sequences},
                               {"step_tokens", options.step_tokens},
                               {"prompt_tokens", prompt_tokens},
+                              {"shared_prefix", o.shared_prefix},
+                              {"cached_prompt_tokens", cached_tokens},
                               {"output_tokens", output_tokens},
                               {"seconds", total_s},
                               {"requests_per_second", rps},
@@ -140,9 +155,11 @@ int run_throughput(const ThroughputOptions& o) {
     std::printf("requests %zu (%s), prompts %s tokens, outputs %s tokens, up to %u at once, %u tokens per step\n",
                 plan.size(), o.rate > 0 ? ("Poisson " + std::to_string(o.rate) + "/s").c_str() : "all at once",
                 o.prompt_len.c_str(), o.gen_len.c_str(), options.max_sequences, options.step_tokens);
-    std::printf("served   %.2f s: %.2f requests/s, %.1f output tokens/s (%llu prompt, %llu output tokens, %llu preemptions)\n",
+    std::printf("served   %.2f s: %.2f requests/s, %.1f output tokens/s (%llu prompt tokens, %llu of them from the "
+                "prefix cache, %llu output tokens, %llu preemptions)\n",
                 total_s, rps, tps, static_cast<unsigned long long>(prompt_tokens),
-                static_cast<unsigned long long>(output_tokens), static_cast<unsigned long long>(preemptions));
+                static_cast<unsigned long long>(cached_tokens), static_cast<unsigned long long>(output_tokens),
+                static_cast<unsigned long long>(preemptions));
     std::printf("latency  time to first token p50 %.1f ms, p99 %.1f ms; inter-token p50 %.1f ms, p99 %.1f ms\n",
                 1e3 * percentile(ttft, 0.5), 1e3 * percentile(ttft, 0.99), 1e3 * percentile(itl, 0.5),
                 1e3 * percentile(itl, 0.99));

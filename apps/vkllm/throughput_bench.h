@@ -3,7 +3,9 @@
 // benchmark. N requests with prompt and output lengths drawn from ranges
 // arrive all at once (offline) or as a Poisson process of a given rate, and
 // the engine batches them continuously. Reports requests/s, output tokens/s,
-// time to first token and inter-token latency (p50 / p99).
+// time to first token and inter-token latency (p50 / p99). A shared prefix
+// (the same leading tokens in every prompt, like a system prompt) shows what
+// the prefix cache saves.
 #include <cstdint>
 #include <string>
 
@@ -14,6 +16,7 @@ struct ThroughputOptions {
     uint32_t requests = 0;
     std::string prompt_len = "128", gen_len = "32";  // "N" or "A-B" (uniform, inclusive)
     double rate = 0;                                 // requests per second; 0: all at once
+    uint32_t shared_prefix = 0;                      // leading prompt tokens every request shares (a system prompt)
     uint32_t max_sequences = 8, step_tokens = 512;
     uint64_t seed = 1;
     bool json = false;

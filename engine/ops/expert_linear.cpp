@@ -30,7 +30,7 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
     const std::string name = "expert layer '" + w.stacked.buffer->name() + "'";
     check_binding_fits(caps, uint64_t(gather ? n : rows) * cols * 4, name + " input");
     check_binding_fits(caps, uint64_t(rows) * per_expert * 4, name + " output");
-    const bool few_tokens = n <= matvec_max_rows(w.stacked.type);
+    const bool few_tokens = n <= matvec_max_rows(device.caps(), w.stacked.type);
     MatvecPipeline matvec;
     MatmulPipeline matmul;
     // A token takes an expert at most once, so an expert's tile holds at most n rows.

@@ -15,6 +15,13 @@ namespace {
 struct LinearPush {
     uint32_t a, b, c, ldc, n0;  // matmul: M, N, K, ldc, n0; matvec: N, K, ldy, n0, vectors
 };
+struct MatmulPush {
+    LinearPush linear;
+    uint32_t k_split, split_stride;  // K of one split (workgroup z), floats between the splits' outputs
+};
+struct SplitSumPush {
+    uint32_t m, n, ldy, n0, splits, stride;
+};
 struct NormedMatvecPush {
     LinearPush linear;
     float eps;
@@ -53,9 +60,12 @@ vk::BufferBinding weight_row_binding(const WeightMatrix& w, uint64_t row0, uint6
     return {*w.buffer, offset, std::min(range, w.buffer->size() - offset)};
 }
 
-uint32_t matvec_max_rows(DType) {
-    // matvec.comp reads (and decodes) each weight row once for up to kMatvecVectors rows.
-    return 2 * kMatvecVectors;
+uint32_t matvec_max_rows(const vk::DeviceCaps& caps, DType type) {
+    // matvec.comp reads (and decodes) each weight row once for up to
+    // kMatvecVectors rows. Past that it reads the weights again, and where the
+    // cooperative-matrix matmul (split K) exists that costs more than it
+    // (an H200 at 16 rows: bench/RESULTS.md).
+    return cooperative_matmul_available(caps, type) ? kMatvecVectors : 2 * kMatvecVectors;
 }
 
 bool cooperative_matmul_available(const vk::DeviceCaps& caps, DType type) {
@@ -135,18 +145,74 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
             (by_subgroup ? subgroups / per_row : 1) * (fusion.gate ? 1 : rows), per_group};
 }
 
+namespace {
+
+// Workgroups a split-K product aims for: about eight per multiprocessor of a
+// large discrete GPU (an H200 has 132; its four-subgroup workgroups need many
+// in flight to keep loads going), a few per core of an integrated one;
+// a CPU device runs workgroups on its few threads and gains nothing.
+uint32_t split_target_workgroups(const vk::DeviceCaps& caps) {
+    switch (caps.device_type) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 1024;
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 64;
+        default: return 0;
+    }
+}
+
+// Fewer K values per split than this cost more in partial sums than they gain.
+constexpr uint32_t kMinSplitK = 128;
+constexpr uint32_t kSplitStage = 64;  // K of one stage of matmul_coopmat.comp (and a multiple of matmul.comp's)
+
+uint32_t div_up(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
+
+}  // namespace
+
+uint64_t matmul_split_floats(const WeightMatrix& w, uint32_t rows) { return uint64_t(rows) * w.rows; }
+
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t m, MatmulPrecision precision, uint32_t tile_columns) {
+                   const vk::Buffer& output, uint32_t m, MatmulPrecision precision, uint32_t tile_columns,
+                   const MatmulSplit* split) {
     check_weight_matrix(w);
     const auto& caps = device.caps();
-    const MatmulPipeline plan = matmul_pipeline(caps, w, precision, false, sizeof(LinearPush), tile_columns);
+    const MatmulPipeline plan = matmul_pipeline(caps, w, precision, false, sizeof(MatmulPush), tile_columns);
     const auto& pipeline = device.pipeline(plan.desc);
     for_each_tile(caps, w, m, [&](uint64_t m0, uint64_t mc, uint64_t n0, uint64_t nc) {
-        LinearPush push{uint32_t(mc), uint32_t(nc), w.cols, w.rows, uint32_t(n0)};
         vk::BufferBinding in{input, m0 * w.cols * 4, mc * w.cols * 4};
+        const uint32_t gx = div_up(nc, plan.tile_columns), gy = div_up(mc, 64);
+        // Splits: enough workgroups to fill the device, at least kMinSplitK
+        // values of K each, and partial sums that fit the scratch.
+        uint32_t splits = 1;
+        const uint64_t split_bytes = mc * nc * 4;
+        if (split) {
+            const uint32_t most = split->splits ? split->splits : div_up(split_target_workgroups(caps), gx * gy);
+            const uint32_t k_limit = split->splits ? div_up(w.cols, kSplitStage) : std::max(1u, w.cols / kMinSplitK);
+            splits = std::clamp(std::min(most, k_limit), 1u, caps.max_workgroup_count[2]);
+            splits = uint32_t(std::min<uint64_t>(splits, split->bytes / split_bytes));
+            if (splits == 0 && split->accumulate)
+                throw Error("weight '" + w.buffer->name() + "': the split-K scratch (" + vk::format_bytes(split->bytes) +
+                            ") cannot hold one " + std::to_string(mc) + "x" + std::to_string(nc) +
+                            " product to accumulate");
+        }
+        const bool through_partials = split && splits >= 1 && (splits > 1 || split->accumulate);
+        if (!through_partials) {
+            const MatmulPush push{{uint32_t(mc), uint32_t(nc), w.cols, w.rows, uint32_t(n0)}, w.cols, 0};
+            vk::BufferBinding out{output, m0 * w.rows * 4, mc * w.rows * 4};
+            commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push, gx, gy);
+            return;
+        }
+        // Whole stages per split; the last split may be shorter.
+        const uint32_t k_split = div_up(div_up(w.cols, kSplitStage), splits) * kSplitStage;
+        splits = div_up(w.cols, k_split);
+        const uint32_t stride = uint32_t(mc * nc);
+        const MatmulPush push{{uint32_t(mc), uint32_t(nc), w.cols, uint32_t(nc), 0}, k_split, stride};
+        const vk::BufferBinding parts{*split->partials, split->offset, splits * split_bytes};
+        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), parts}, push, gx, gy, splits);
+        commands.barrier();
+        const uint32_t wg = std::min<uint32_t>(256, caps.max_workgroup_invocations);
+        const auto& sum = device.pipeline({"split_sum", 2, sizeof(SplitSumPush), {wg, split->accumulate ? 1u : 0u}});
         vk::BufferBinding out{output, m0 * w.rows * 4, mc * w.rows * 4};
-        commands.dispatch(pipeline, {in, weight_row_binding(w, n0, nc), out}, push,
-                          uint32_t((nc + plan.tile_columns - 1) / plan.tile_columns), uint32_t((mc + 63) / 64));
+        commands.dispatch(sum, {parts, out}, SplitSumPush{uint32_t(mc), uint32_t(nc), w.rows, uint32_t(n0), splits, stride},
+                          div_up(nc, wg), uint32_t(mc));
     });
 }
 

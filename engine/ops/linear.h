@@ -36,15 +36,30 @@ enum class MatmulPrecision { F32Activations, F16Activations };
 
 // Most activation rows for which the matrix-vector kernel beats the matmul
 // (decode steps, batched decode); more rows go to record_matmul.
-uint32_t matvec_max_rows(DType type);
+uint32_t matvec_max_rows(const vk::DeviceCaps& caps, DType type);
 
 // Whether the cooperative-matrix matmul variant for weights of `type` (f16 or
 // a block format) exists in this build and fits the device.
 bool cooperative_matmul_available(const vk::DeviceCaps& caps, DType type = DType::F16);
 
+// Split K for few rows (batched decode, short chunks), where one workgroup
+// per output tile leaves most of a large GPU idle: each split sums its share
+// of K into `partials`, and one more pass (after a barrier it records) adds
+// the splits up into the output, or onto it with `accumulate` (a residual
+// connection, so no separate add pass).
+struct MatmulSplit {
+    const vk::Buffer* partials = nullptr;  // scratch for splits x rows x columns floats: the product splits to fit
+    uint64_t offset = 0, bytes = 0;        // the region of `partials` this product may use
+    bool accumulate = false;     // output += the product
+    uint32_t splits = 0;         // 0: enough to fill the device (none on a CPU); n: at most n (tests, benchmarks)
+};
+// Floats of partial sums one split of a product of `rows` rows needs, per split.
+uint64_t matmul_split_floats(const WeightMatrix& w, uint32_t rows);
+
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t m,
-                   MatmulPrecision precision = MatmulPrecision::F32Activations, uint32_t tile_columns = 0);
+                   MatmulPrecision precision = MatmulPrecision::F32Activations, uint32_t tile_columns = 0,
+                   const MatmulSplit* split = nullptr);
 // RMSNorm applied by the matrix-vector kernel to its input rows on the fly:
 // input / rms(input) * gain (or * (1 + gain)), gain f32 [cols].
 struct InputNorm {

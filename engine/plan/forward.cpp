@@ -1,5 +1,6 @@
 #include "plan/forward.h"
 #include "plan/forward_state.h"
+#include "plan/recorder.h"
 
 #include <algorithm>
 #include <cmath>
@@ -98,6 +99,12 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     s.ffn_a = device_buffer(device, uint64_t(t) * inter, "ffn up");
     s.ffn_b = device_buffer(device, uint64_t(t) * inter, "ffn gate");
     s.last_row = device_buffer(device, uint64_t(seqs) * hidden, "last rows");
+    // Split-K partial sums of few-row products (Recorder::use_split_partials):
+    // its regions hold up to four splits of the widest product of a full step, at most 8 MiB each.
+    const uint64_t widest = std::max({uint64_t(hidden), uint64_t(heads) * hd, uint64_t(inter)});
+    const uint64_t region_floats = std::min<uint64_t>(4 * uint64_t(t) * widest, (8u << 20) / 4);
+    s.split_partials = device_buffer(device, Recorder::kSplitRegions * ((region_floats * 4 + 255) / 256 * 256) / 4,
+                                     "split-K partial sums");
     if (config_.moe.num_experts > 0) allocate_moe(t);
     const uint64_t out_cols = encoder ? hidden : config_.vocab_size;
     s.out = std::make_unique<Buffer>(device, uint64_t(t) * out_cols * 4, BufferKind::Readback, "logits");
@@ -120,11 +127,12 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     Inputs& in = *inputs_;
     if (options_.top_k > 0 && !encoder) {
         const uint32_t k = std::min(options_.top_k, config_.vocab_size);
-        s.device_logits = device_buffer(device, config_.vocab_size, "next-token logits");
-        s.topk_ids = std::make_unique<Buffer>(device, uint64_t(k) * 4, BufferKind::Readback, "top-k ids");
-        s.topk_values = std::make_unique<Buffer>(device, uint64_t(k) * 4, BufferKind::Readback, "top-k logits");
+        // One logits row and one candidate list per sequence of a batched step.
+        s.device_logits = device_buffer(device, uint64_t(seqs) * config_.vocab_size, "next-token logits");
+        s.topk_ids = std::make_unique<Buffer>(device, uint64_t(seqs) * k * 4, BufferKind::Readback, "top-k ids");
+        s.topk_values = std::make_unique<Buffer>(device, uint64_t(seqs) * k * 4, BufferKind::Readback, "top-k logits");
         s.topk_scratch = std::make_unique<Buffer>(
-            device, std::max<uint64_t>(ops::topk_scratch_bytes(device.caps(), 1, config_.vocab_size, k), 4),
+            device, std::max<uint64_t>(ops::topk_scratch_bytes(device.caps(), seqs, config_.vocab_size, k), 4),
             BufferKind::Device, "top-k scratch");
     }
 
@@ -135,6 +143,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     in.slots = host_buffer(device, t, "kv slots");
     in.seq_index = host_buffer(device, t, "sequence index");
     in.context_len = host_buffer(device, seqs, "context lengths");
+    in.last_rows = host_buffer(device, seqs, "last rows of the sequences");
     in.block_table = host_buffer(device, uint64_t(seqs) * max_blocks_, "block tables");
     in.inv_freq = host_buffer(device, std::max(hd / 2, 1u), "rope inverse frequencies");
     if (config_.position == PositionEncoding::RoPE && config_.rope.local_theta > 0)
@@ -210,23 +219,28 @@ void GpuForward::copy_blocks() {
     copy_commands_->submit_and_wait();
 }
 
-vk::CommandBuffer& GpuForward::program_for(const std::vector<uint32_t>& counts, Output output) {
-    ProgramKey key{counts, output};
+vk::CommandBuffer& GpuForward::program_for(const ProgramKey& key) {
+    ++program_clock_;
     auto it = programs_.find(key);
-    if (it != programs_.end()) return *it->second;
-    // Every batch layout records its own program; past this many, start over
-    // (programs only run inside a step, so none is in flight here).
-    constexpr size_t kMaxPrograms = 64;
-    if (programs_.size() >= kMaxPrograms) programs_.clear();
+    if (it != programs_.end()) {
+        it->second.last_used = program_clock_;
+        return *it->second.commands;
+    }
+    // Past kMaxPrograms shapes the least recently used program goes (with its
+    // descriptor pools); programs only run inside a step, so none is in flight.
+    if (programs_.size() >= kMaxPrograms)
+        programs_.erase(std::min_element(programs_.begin(), programs_.end(), [](const auto& a, const auto& b) {
+            return a.second.last_used < b.second.last_used;
+        }));
     // Profiling: a timestamp per phase; otherwise one at the end, so that every
     // step still reports its GPU time (two timestamps cost nothing measurable).
     uint32_t stamps = options_.profile ? 40 * config_.num_layers + 16 : 1;
     auto commands = std::make_unique<vk::CommandBuffer>(device_, stamps);
     commands->begin();
-    record(*commands, counts, output);
+    record(*commands, key);
     if (!options_.profile) commands->timestamp("step");
     commands->end();
-    return *programs_.emplace(key, std::move(commands)).first->second;
+    return *programs_.emplace(key, Program{std::move(commands), program_clock_}).first->second.commands;
 }
 
 void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots) {
@@ -237,6 +251,7 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
     auto* seq_index = static_cast<int32_t*>(in.seq_index->mapped());
     auto* context = static_cast<int32_t*>(in.context_len->mapped());
     auto* tables = static_cast<int32_t*>(in.block_table->mapped());
+    auto* last_rows = static_cast<int32_t*>(in.last_rows->mapped());
     auto* sinusoidal = config_.position == PositionEncoding::Sinusoidal ? static_cast<float*>(in.sinusoidal_rows->mapped()) : nullptr;
     uint32_t row = 0;
     for (uint32_t b = 0; b < batch.size(); ++b) {
@@ -254,6 +269,7 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
             }
         }
         context[b] = int32_t(length + n);
+        last_rows[b] = int32_t(row - 1);
         // Block-table row b: the sequence's blocks, then released entries.
         const std::vector<int32_t>& table = cache_->blocks(int32_t(batch[b].sequence));
         int32_t* dst = tables + size_t(b) * max_blocks_;
@@ -334,7 +350,7 @@ void GpuForward::run_chunks(uint32_t sequence, std::span<const int32_t> tokens, 
     }
 }
 
-std::vector<float> GpuForward::step_batch(std::span<const SequenceTokens> batch) {
+void GpuForward::check_batch(std::span<const SequenceTokens> batch) const {
     if (config_.kind == ModelKind::EncoderOnly) throw InputError("an encoder-only model has no batched steps");
     if (batch.empty()) throw InputError("batched step without sequences");
     if (batch.size() > lengths_.size())
@@ -358,9 +374,30 @@ std::vector<float> GpuForward::step_batch(std::span<const SequenceTokens> batch)
                          std::to_string(blocks));
     if (batch.size() > 1 && config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK)
         throw InputError("dynamic-NTK RoPE depends on each sequence's length, so its sequences step one at a time");
+}
+
+std::vector<float> GpuForward::step_batch(std::span<const SequenceTokens> batch) {
+    check_batch(batch);
     run_batch(batch, Output::LastRow);
     std::vector<float> out(batch.size() * size_t(config_.vocab_size));
     vk::download(device_, *scratch_->out, out.data(), out.size() * 4);
+    return out;
+}
+
+std::vector<Candidates> GpuForward::step_batch_top_k(std::span<const SequenceTokens> batch) {
+    if (options_.top_k == 0) throw Error("step_batch_top_k needs ForwardOptions::top_k > 0");
+    check_batch(batch);
+    run_batch(batch, Output::TopK);
+    const uint32_t k = std::min(options_.top_k, config_.vocab_size);
+    std::vector<int32_t> ids(batch.size() * size_t(k));
+    std::vector<float> logits(ids.size());
+    vk::download(device_, *scratch_->topk_ids, ids.data(), ids.size() * 4);
+    vk::download(device_, *scratch_->topk_values, logits.data(), logits.size() * 4);
+    std::vector<Candidates> out(batch.size());
+    for (size_t b = 0; b < batch.size(); ++b) {
+        out[b].ids.assign(ids.begin() + b * k, ids.begin() + (b + 1) * k);
+        out[b].logits.assign(logits.begin() + b * k, logits.begin() + (b + 1) * k);
+    }
     return out;
 }
 
@@ -371,15 +408,13 @@ void GpuForward::run_chunk(uint32_t sequence, std::span<const int32_t> tokens, O
 
 void GpuForward::run_batch(std::span<const SequenceTokens> batch, Output output) {
     std::vector<int32_t> slots;
-    std::vector<uint32_t> counts;
     for (const SequenceTokens& item : batch) {
         std::vector<int32_t> s = cache_->append(int32_t(item.sequence), item.tokens);
         slots.insert(slots.end(), s.begin(), s.end());
-        counts.push_back(uint32_t(item.tokens.size()));
     }
     copy_blocks();
     write_inputs(batch, slots);
-    vk::CommandBuffer& program = program_for(counts, output);
+    vk::CommandBuffer& program = program_for({uint32_t(slots.size()), uint32_t(batch.size()), output});
     program.submit_and_wait();
     for (const SequenceTokens& item : batch) {
         lengths_[item.sequence] += uint32_t(item.tokens.size());

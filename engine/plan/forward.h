@@ -89,6 +89,9 @@ public:
     // logits, [batch, vocab] in batch order. The tokens must fit one step
     // (max_step_tokens), each sequence appears at most once. Decoder-only.
     std::vector<float> step_batch(std::span<const SequenceTokens> batch);
+    // Like step_batch, but each sequence's last row stays on the device and
+    // only its ForwardOptions::top_k candidates come back, in batch order.
+    std::vector<Candidates> step_batch_top_k(std::span<const SequenceTokens> batch);
     void reset_sequence(uint32_t sequence);
     uint32_t sequence_length(uint32_t sequence) const;
     // Starts the (empty) sequence on the prefix cache's blocks of the longest
@@ -99,6 +102,9 @@ public:
 
     // The single-sequence calls above without a sequence (step, step_top_k, reset) drive sequence 0.
     uint32_t length() const { return lengths_[0]; }
+    // Recorded programs held now (at most kMaxPrograms).
+    size_t program_count() const { return programs_.size(); }
+    static constexpr size_t kMaxPrograms = 64;
     uint32_t top_k() const { return options_.top_k; }
     // Most tokens the sequence can hold: the model's context or the KV pool, whichever is smaller.
     uint32_t max_context() const { return max_context_; }
@@ -126,10 +132,22 @@ private:
     struct Inputs;
     // What a recorded step hands back.
     enum class Output { AllRows, LastRow, TopK };
-    // A recorded step: tokens per sequence of the batch, and what it hands back.
-    using ProgramKey = std::pair<std::vector<uint32_t>, Output>;
-    vk::CommandBuffer& program_for(const std::vector<uint32_t>& counts, Output output);
-    void record(vk::CommandBuffer& commands, const std::vector<uint32_t>& counts, Output output);
+    // A recorded step depends on the step's token and sequence counts and on
+    // what it hands back, not on how the tokens split among the sequences
+    // (positions, block tables and last rows come from input buffers).
+    struct ProgramKey {
+        uint32_t tokens = 0, sequences = 0;
+        Output output = Output::AllRows;
+        auto operator<=>(const ProgramKey&) const = default;
+    };
+    struct Program {
+        std::unique_ptr<vk::CommandBuffer> commands;
+        uint64_t last_used = 0;
+    };
+    vk::CommandBuffer& program_for(const ProgramKey& key);
+    void record(vk::CommandBuffer& commands, const ProgramKey& key);
+    // Throws InputError unless the batch fits one step (step_batch's rules).
+    void check_batch(std::span<const SequenceTokens> batch) const;
     // A MoE layer's feed-forward part: src [n, hidden] -> dst (forward_moe.cpp).
     void record_moe(Recorder& r, uint32_t layer, const vk::Buffer& src, const vk::Buffer& dst);
     void allocate_moe(uint32_t max_tokens);
@@ -151,7 +169,8 @@ private:
     std::unique_ptr<kv::GpuKvPools> pools_;
     std::unique_ptr<Scratch> scratch_;
     std::unique_ptr<Inputs> inputs_;
-    std::map<ProgramKey, std::unique_ptr<vk::CommandBuffer>> programs_;
+    std::map<ProgramKey, Program> programs_;
+    uint64_t program_clock_ = 0;  // steps run, for evicting the least recently used program
     std::vector<uint32_t> lengths_;  // tokens held per sequence
     uint32_t max_blocks_ = 0;
     uint32_t max_context_ = 0;  // most tokens the KV pool can hold: the attention split plan covers these

@@ -18,17 +18,17 @@
 
 namespace vkllm::plan {
 
-void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>& counts, Output output) {
+void GpuForward::record(vk::CommandBuffer& commands, const ProgramKey& key) {
+    const Output output = key.output;
     const bool last_only = output != Output::AllRows;
-    uint32_t n = 0;
-    for (uint32_t c : counts) n += c;
-    const uint32_t batch = uint32_t(counts.size());
+    const uint32_t n = key.tokens, batch = key.sequences;
     const ModelConfig& c = config_;
     Scratch& s = *scratch_;
     Inputs& in = *inputs_;
     const auto precision = options_.f16_prefill_activations ? ops::MatmulPrecision::F16Activations
                                                             : ops::MatmulPrecision::F32Activations;
     Recorder r(device_, commands, weights_, n, precision, options_.profile);
+    r.use_split_partials(s.split_partials.get());
     const uint32_t hidden = c.hidden_size, heads = c.num_heads, kvh = c.kv_heads(), hd = c.head_size();
     const bool encoder = c.kind == ModelKind::EncoderOnly;
 
@@ -205,12 +205,9 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     }
     const vk::Buffer* head_in = final_rows;
     if (last_only && n > batch) {
-        uint32_t end = 0;
-        for (uint32_t b = 0; b < batch; ++b) {
-            end += counts[b];
-            commands.copy(*final_rows, uint64_t(end - 1) * hidden * 4, *s.last_row, uint64_t(b) * hidden * 4,
-                          uint64_t(hidden) * 4);
-        }
+        // Each sequence's last row, by the index the step wrote (Inputs::last_rows).
+        ops::record_embedding(device_, commands, *in.last_rows, ops::WeightMatrix{final_rows, 0, DType::F32, n, hidden},
+                              *s.last_row, batch);
         r.done("copy");
         head_in = s.last_row.get();
     }
@@ -222,6 +219,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
     // Top-k mode keeps the logits row on the device and reads back only the candidates.
     const vk::Buffer& logits = output == Output::TopK ? *s.device_logits : *s.out;
     Recorder head(device_, commands, weights_, rows, precision, options_.profile);
+    head.use_split_partials(s.split_partials.get());
     head.linear(*head_in, lm, logits, c.lm_head_bias && !c.tie_embeddings, "lm_head", head_norm ? &*head_norm : nullptr);
     if (c.lm_head_bias && c.tie_embeddings) {
         ops::record_eltwise(device_, commands, ops::Eltwise::Add, logits, weights_.vector("lm_head.bias"), logits,
@@ -233,7 +231,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const std::vector<uint32_t>
         r.done("lm_head");
     }
     if (output == Output::TopK) {
-        ops::record_topk(device_, commands, logits, *s.topk_ids, *s.topk_values, 1, c.vocab_size,
+        ops::record_topk(device_, commands, logits, *s.topk_ids, *s.topk_values, rows, c.vocab_size,
                          std::min(options_.top_k, c.vocab_size), *s.topk_scratch);
         r.done("top_k");
     }

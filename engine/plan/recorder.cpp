@@ -24,9 +24,12 @@ void Recorder::done(const char* family) {
 void Recorder::record_linear(const vk::Buffer& in, const std::string& name, const vk::Buffer& out, bool bias,
                              const ops::InputNorm* norm) {
     ops::WeightMatrix w = weights.matrix(name + ".weight");
-    if (n <= ops::matvec_max_rows(w.type)) ops::record_matvec(device, commands, in, w, out, n, false, norm);
+    if (n <= ops::matvec_max_rows(device.caps(), w.type)) ops::record_matvec(device, commands, in, w, out, n, false, norm);
     else if (norm) throw Error("'" + name + "': an input norm is fused only into matrix-vector products");
-    else ops::record_matmul(device, commands, in, w, out, n, precision);
+    else {
+        const std::optional<ops::MatmulSplit> split = next_split(false);
+        ops::record_matmul(device, commands, in, w, out, n, precision, 0, split ? &*split : nullptr);
+    }
     if (bias) {
         commands.barrier();
         ops::record_eltwise(device, commands, ops::Eltwise::Add, out, weights.vector(name + ".bias"), out, n * w.rows,
@@ -45,7 +48,7 @@ std::optional<ops::InputNorm> Recorder::fusable_norm(const NormConfig& config, c
     if (config.type != NormType::RMSNorm) return std::nullopt;
     for (const std::string& m : matrices) {
         const ops::WeightMatrix w = weights.matrix(m + ".weight");
-        if (n > ops::matvec_max_rows(w.type)) return std::nullopt;
+        if (n > ops::matvec_max_rows(device.caps(), w.type)) return std::nullopt;
     }
     return ops::InputNorm{&weights.vector(name + ".weight"), float(config.epsilon), config.add_unit_offset};
 }
@@ -53,13 +56,32 @@ std::optional<ops::InputNorm> Recorder::fusable_norm(const NormConfig& config, c
 void Recorder::linear_add(const vk::Buffer& in, const std::string& name, const vk::Buffer& x,
                           const vk::Buffer& scratch, bool bias, const char* family) {
     ops::WeightMatrix w = weights.matrix(name + ".weight");
-    if (!bias && n <= ops::matvec_max_rows(w.type)) {
+    if (!bias && n <= ops::matvec_max_rows(device.caps(), w.type)) {
         ops::record_matvec(device, commands, in, w, x, n, true);
+        done(family);
+        return;
+    }
+    // The matmul adds its product in its split-K closing pass where the scratch holds it.
+    if (std::optional<ops::MatmulSplit> split = next_split(true);
+        !bias && split && ops::matmul_split_floats(w, n) * 4 <= split->bytes) {
+        ops::record_matmul(device, commands, in, w, x, n, precision, 0, &*split);
         done(family);
         return;
     }
     linear(in, name, scratch, bias, family);
     add(x, scratch, n * w.rows);
+}
+
+void Recorder::use_split_partials(const vk::Buffer* partials) { split_partials_ = partials; }
+
+std::optional<ops::MatmulSplit> Recorder::next_split(bool accumulate) {
+    if (!split_partials_) return std::nullopt;
+    ops::MatmulSplit split;
+    split.partials = split_partials_;
+    split.bytes = split_partials_->size() / kSplitRegions / 256 * 256;  // regions at aligned offsets
+    split.offset = split.bytes * (next_region_++ % kSplitRegions);
+    split.accumulate = accumulate;
+    return split;
 }
 
 void Recorder::norm(const NormConfig& config, const std::string& name, const vk::Buffer& in, const vk::Buffer& out,
@@ -83,7 +105,7 @@ void Recorder::ffn(const FfnConfig& config, const std::string& prefix, uint32_t 
     const std::string gate_up = prefix + ".gate_up.weight";
     const std::optional<ops::WeightMatrix> pair =
         config.gated && !bias && weights.has(gate_up) ? std::optional(weights.matrix(gate_up)) : std::nullopt;
-    if (pair && n <= ops::matvec_max_rows(pair->type) && ops::gated_matvec_fits(device.caps(), *pair)) {
+    if (pair && n <= ops::matvec_max_rows(device.caps(), pair->type) && ops::gated_matvec_fits(device.caps(), *pair)) {
         ops::record_gated_matvec(device, commands, src, *pair, activation_op(config.activation), a, n, norm);
         done("ffn");
     } else {

@@ -60,12 +60,24 @@ public:
     void ffn_up_gate(const FfnConfig& config, const std::string& prefix, uint32_t width, bool bias,
                      const vk::Buffer& src, const vk::Buffer& a, const vk::Buffer& b, const ops::InputNorm* norm);
 
+    // Scratch for split-K partial sums (ops::MatmulSplit), in kSplitRegions
+    // regions used in turn, so that the few products recorded between two
+    // barriers (Q, K and V; up and gate) never share one. Null: no split K.
+    void use_split_partials(const vk::Buffer* partials);
+    static constexpr uint32_t kSplitRegions = 3;
+
     vk::Device& device;
     vk::CommandBuffer& commands;
     const GpuWeights& weights;
     uint32_t n;
     ops::MatmulPrecision precision;
     bool phase_timestamps;
+
+private:
+    // The next region of the split-K scratch; nullopt without one.
+    std::optional<ops::MatmulSplit> next_split(bool accumulate);
+    const vk::Buffer* split_partials_ = nullptr;
+    uint32_t next_region_ = 0;
 };
 
 }  // namespace vkllm::plan

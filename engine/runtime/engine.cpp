@@ -223,12 +223,14 @@ struct Engine::Impl {
     uint64_t request_id(const Live& l) const { return request_of.at(l.sequence); }
 
     // Samples the next token of `l` from its row of the step's output and takes it.
-    void sample(Live& l, const std::vector<float>& rows, size_t index, const std::optional<runtime::Shortlist>& shortlist) {
+    // `shortlists`: the step's candidates per row, when it read back only those.
+    void sample(Live& l, const std::vector<float>& rows, size_t index, const std::vector<runtime::Shortlist>& shortlists) {
         const std::vector<int32_t>& history = scheduler->tokens(l.sequence);
         int32_t token;
         float logprob = 0;
-        if (shortlist) {
-            token = l.sampler.sample_shortlist(shortlist->ids, shortlist->logits, history);
+        if (!shortlists.empty()) {
+            const runtime::Shortlist& shortlist = shortlists.at(index);
+            token = l.sampler.sample_shortlist(shortlist.ids, shortlist.logits, history);
         } else {
             std::span<const float> row(rows.data() + index * vocab, vocab);
             token = l.sampler.sample(row, history);
@@ -237,13 +239,18 @@ struct Engine::Impl {
         take_token(l, token, logprob);
     }
 
-    // A lone request whose sampler needs only the top candidates reads back just those.
+    // A step whose every sampling request needs only the top candidates reads
+    // back just those for each row (a step that samples nothing, too).
     bool use_shortlist(const runtime::StepPlan& plan) {
-        if (limits.shortlist == 0 || plan.items.size() != 1 || !plan.items[0].samples) return false;
-        const Live& l = requests.at(request_of.at(plan.items[0].sequence));
-        if (l.request.logprobs) return false;
-        const uint32_t k = runtime::shortlist_size(l.request.sampling, ops::kMaxTopK);
-        return k > 0 && k <= limits.shortlist;
+        if (limits.shortlist == 0) return false;
+        for (const runtime::StepItem& item : plan.items) {
+            if (!item.samples) continue;
+            const Live& l = requests.at(request_of.at(item.sequence));
+            if (l.request.logprobs) return false;
+            const uint32_t k = runtime::shortlist_size(l.request.sampling, ops::kMaxTopK);
+            if (k == 0 || k > limits.shortlist) return false;
+        }
+        return true;
     }
 
     bool step() {
@@ -274,8 +281,8 @@ struct Engine::Impl {
         }
         last.sequences = uint32_t(items.size());
         std::vector<float> rows;
-        std::optional<runtime::Shortlist> shortlist;
-        if (use_shortlist(plan)) shortlist = executor->step_shortlist(items[0]);
+        std::vector<runtime::Shortlist> shortlists;
+        if (use_shortlist(plan)) shortlists = executor->step_shortlists(items);
         else rows = executor->step(items);
         last.wall_s = seconds(t0, Clock::now());
         if (gpu)
@@ -284,8 +291,8 @@ struct Engine::Impl {
             if (!plan.items[i].samples) continue;
             Live& l = live(request_of.at(plan.items[i].sequence));
             // The prompt has run: the other completions fork here, before this one's token joins the sequence.
-            if (!l.forks.empty()) start_forks(l, true, [&](Live& c) { sample(c, rows, i, shortlist); });
-            sample(l, rows, i, shortlist);
+            if (!l.forks.empty()) start_forks(l, true, [&](Live& c) { sample(c, rows, i, shortlists); });
+            sample(l, rows, i, shortlists);
         }
         return true;
     }

@@ -28,7 +28,7 @@ struct ExecutorLimits {
     uint32_t step_tokens = 64;   // tokens of one step, all slots together
     uint32_t max_context = 0;    // most tokens one slot can hold (model context and KV pool)
     uint32_t block_size = 16;    // KV block size
-    uint32_t shortlist = 0;      // > 0: step_shortlist() hands back this many candidates
+    uint32_t shortlist = 0;      // > 0: step_shortlists() hands back this many candidates
     bool one_sequence_per_step = false;
 };
 
@@ -39,8 +39,8 @@ public:
     virtual uint32_t free_blocks() const = 0;
     // Appends each item's tokens to its slot and returns each item's last-row logits, [items, vocab].
     virtual std::vector<float> step(std::span<const ExecutorItem> items) = 0;
-    // One slot alone; only the top limits().shortlist candidates of its last row come back.
-    virtual Shortlist step_shortlist(const ExecutorItem& item) = 0;
+    // Like step(), but only the top limits().shortlist candidates of each item's last row come back.
+    virtual std::vector<Shortlist> step_shortlists(std::span<const ExecutorItem> items) = 0;
     // Appends the tokens to an empty slot and returns every row's logits, [tokens, vocab].
     virtual std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) = 0;
     // KV-cache bytes the slot's blocks hold now.

@@ -21,16 +21,24 @@ ExecutorLimits GpuExecutor::limits() const {
     return l;
 }
 
-std::vector<float> GpuExecutor::step(std::span<const ExecutorItem> items) {
+namespace {
+std::vector<plan::SequenceTokens> sequence_tokens(std::span<const ExecutorItem> items) {
     std::vector<plan::SequenceTokens> batch;
     batch.reserve(items.size());
     for (const ExecutorItem& item : items) batch.push_back({item.slot, item.tokens});
-    return forward_->step_batch(batch);
+    return batch;
+}
+}  // namespace
+
+std::vector<float> GpuExecutor::step(std::span<const ExecutorItem> items) {
+    return forward_->step_batch(sequence_tokens(items));
 }
 
-Shortlist GpuExecutor::step_shortlist(const ExecutorItem& item) {
-    plan::Candidates c = forward_->step_top_k(item.slot, item.tokens);
-    return {std::move(c.ids), std::move(c.logits)};
+std::vector<Shortlist> GpuExecutor::step_shortlists(std::span<const ExecutorItem> items) {
+    std::vector<Shortlist> out;
+    for (plan::Candidates& c : forward_->step_batch_top_k(sequence_tokens(items)))
+        out.push_back({std::move(c.ids), std::move(c.logits)});
+    return out;
 }
 
 std::vector<float> GpuExecutor::all_rows(uint32_t slot, std::span<const int32_t> tokens) {

@@ -130,13 +130,82 @@ TEST_CASE("recorded programs are dropped and recorded again past the cache bound
     plan::GpuForward fresh(forward_device(), m.config, m.weights, o);
     const std::vector<int32_t> prompt(c.input_ids.begin(), c.input_ids.begin() + 40);
     const std::vector<float> expected = fresh.step(prompt, true);
-    // Batches of 1..24 and 1..3 tokens: 72 layouts, more than the 64 kept.
-    for (uint32_t n = 1; n <= 24; ++n)
-        for (uint32_t m2 = 1; m2 <= 3; ++m2) {
-            const plan::SequenceTokens pair[] = {{0, std::span<const int32_t>(c.input_ids.data(), n)},
-                                                 {2, std::span<const int32_t>(c.input_ids.data(), m2)}};
-            forward.step_batch(pair);
-            forward.reset();
+    // 3..40 tokens over 1..3 sequences: 114 step shapes, more than the programs kept.
+    size_t most = 0;
+    for (uint32_t tokens = 3; tokens <= 40; ++tokens)
+        for (uint32_t sequences = 1; sequences <= 3; ++sequences) {
+            std::vector<plan::SequenceTokens> batch;
+            for (uint32_t s = 0, first = 0; s < sequences; ++s) {
+                const uint32_t count = s + 1 < sequences ? 1 : tokens - first;
+                batch.push_back({s, std::span<const int32_t>(c.input_ids.data() + first, count)});
+                first += count;
+            }
+            forward.step_batch(batch);
+            for (uint32_t s = 0; s < sequences; ++s) forward.reset_sequence(s);
+            most = std::max(most, forward.program_count());
         }
+    CHECK(most == plan::GpuForward::kMaxPrograms);
     check_row(forward.step(prompt, true).data(), expected, "after eviction");
+}
+
+TEST_CASE("one recorded program serves every split of a step's tokens among its sequences") {
+    ValidationCheck check;
+    HfCase c = load_hf_case("llama_gqa");
+    LoadedModel m = load_model(c.dir);
+    const size_t vocab = m.config.vocab_size;
+    plan::GpuForward batched(forward_device(), m.config, m.weights, batch_options());
+    plan::ForwardOptions one = batch_options();
+    one.max_sequences = 1;
+    plan::GpuForward alone(forward_device(), m.config, m.weights, one);
+    // 12 tokens over three sequences, split three ways: one program, and each
+    // split's last rows are the rows of each sequence run alone.
+    const std::vector<std::vector<uint32_t>> splits = {{7, 3, 2}, {2, 7, 3}, {4, 4, 4}};
+    for (const auto& split : splits) {
+        std::vector<plan::SequenceTokens> batch;
+        std::vector<std::vector<float>> expected;
+        uint32_t first = 0;
+        for (uint32_t s = 0; s < split.size(); ++s) {
+            const std::span<const int32_t> tokens(c.input_ids.data() + first, split[s]);
+            batch.push_back({s, tokens});
+            alone.reset();
+            expected.push_back(alone.step(tokens, true));
+            first += split[s];
+        }
+        const std::vector<float> rows = batched.step_batch(batch);
+        for (size_t s = 0; s < split.size(); ++s)
+            check_row(rows.data() + s * vocab, expected[s], "sequence " + std::to_string(s));
+        for (uint32_t s = 0; s < split.size(); ++s) batched.reset_sequence(s);
+    }
+    CHECK(batched.program_count() == 1);
+}
+
+TEST_CASE("a batched top-k step hands back each sequence's best candidates") {
+    ValidationCheck check;
+    HfCase c = load_hf_case("llama_gqa");
+    LoadedModel m = load_model(c.dir);
+    const size_t vocab = m.config.vocab_size;
+    plan::ForwardOptions o = batch_options();
+    o.top_k = 8;
+    plan::GpuForward with_top_k(forward_device(), m.config, m.weights, o);
+    plan::GpuForward full_rows(forward_device(), m.config, m.weights, batch_options());
+    const std::vector<plan::SequenceTokens> batch = {{0, std::span<const int32_t>(c.input_ids.data(), 5)},
+                                                     {1, std::span<const int32_t>(c.input_ids.data() + 5, 9)},
+                                                     {2, std::span<const int32_t>(c.input_ids.data() + 14, 1)}};
+    const std::vector<plan::Candidates> got = with_top_k.step_batch_top_k(batch);
+    const std::vector<float> rows = full_rows.step_batch(batch);
+    REQUIRE(got.size() == batch.size());
+    for (size_t s = 0; s < batch.size(); ++s) {
+        INFO("sequence " << s);
+        const float* row = rows.data() + s * vocab;
+        REQUIRE(got[s].ids.size() == 8);
+        // The k largest logits of the full row, best first (ties: lower id).
+        std::vector<int32_t> order(vocab);
+        for (size_t i = 0; i < vocab; ++i) order[i] = int32_t(i);
+        std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+        for (size_t j = 0; j < 8; ++j) {
+            CHECK(got[s].ids[j] == order[j]);
+            CHECK(std::abs(got[s].logits[j] - row[order[j]]) <= 1e-4f);
+        }
+        CHECK(argmax(row, vocab) == got[s].ids[0]);
+    }
 }

@@ -22,8 +22,10 @@ using namespace vkllm::test;
 
 namespace {
 
-plan::ForwardOptions options(uint32_t sequences, uint64_t kv_budget) {
+// `top_k` > 0: steps read back only each row's GPU top-k (ForwardOptions::top_k).
+plan::ForwardOptions options(uint32_t sequences, uint64_t kv_budget, uint32_t top_k = 0) {
     plan::ForwardOptions o;
+    o.top_k = top_k;
     o.storage = plan::MatrixStorage::F32;
     o.kv_type = DType::F32;
     o.f16_prefill_activations = false;
@@ -33,9 +35,10 @@ plan::ForwardOptions options(uint32_t sequences, uint64_t kv_budget) {
     return o;
 }
 
-std::unique_ptr<Engine> engine(const LoadedModel& m, uint32_t sequences, uint64_t kv_budget = 0) {
+std::unique_ptr<Engine> engine(const LoadedModel& m, uint32_t sequences, uint64_t kv_budget = 0, uint32_t top_k = 0) {
     return std::make_unique<Engine>(
-        std::make_unique<runtime::GpuExecutor>(forward_device(), m.config, m.weights, options(sequences, kv_budget)),
+        std::make_unique<runtime::GpuExecutor>(forward_device(), m.config, m.weights,
+                                               options(sequences, kv_budget, top_k)),
         m.config, EngineOptions{});
 }
 
@@ -117,6 +120,15 @@ TEST_CASE("requests arriving at random steps get the tokens they get alone; the 
     CHECK(got.mixed_steps > 0);      // prefill chunks rode along with decodes
     CHECK(batched->preemptions() == 0);
     CHECK(batched->kv_blocks_used() == 0);
+    // The same with each batched row's candidates picked on the GPU (only
+    // those read back): the same tokens.
+    auto shortlisted = engine(m, 4, 0, 8);
+    const Mixed short_got = together(*shortlisted, js);
+    for (size_t i = 0; i < js.size(); ++i) {
+        INFO("request " << i << " with GPU shortlists");
+        CHECK(short_got.tokens[i] == expected[i]);
+    }
+    CHECK(short_got.most_sequences == 4);
 }
 
 TEST_CASE("a KV pool too small for every request preempts the newest; the tokens stay exact") {

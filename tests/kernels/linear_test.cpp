@@ -212,3 +212,44 @@ TEST_CASE("cooperative-matrix matmul (f16 activations) matches the CPU where the
         }
     }
 }
+
+TEST_CASE("split-K matmul (partial sums added by a closing pass, or onto the output) matches the CPU") {
+    // Every split sums a whole number of 64-value stages of K; the closing
+    // pass adds the splits in order. f32 activations: the f32 bound; f16
+    // activations on cooperative-matrix units (where the device has them): 2e-3.
+    const bool coopmat = ops::cooperative_matmul_available(gpu().caps());
+    const Shape shapes[] = {{17, 33, 520}, {64, 130, 1000}, {3, 70, 129}, {70, 20, 64}};
+    auto partials = make_output(4 * 70 * 130 * 8, "split partials");
+    uint32_t seed = 700;
+    for (Shape s : shapes)
+        for (uint32_t splits : {1u, 3u, 8u})
+            for (bool accumulate : {false, true})
+                for (bool f16 : {false, true}) {
+                    if (f16 && !coopmat) continue;
+                    ValidationGuard guard;
+                    auto x = random_floats(size_t(s.m) * s.k, ++seed);
+                    Weights w = make_weights(DType::F16, s.n, s.k, ++seed);
+                    const std::vector<float> start = random_floats(size_t(s.m) * s.n, ++seed);
+                    auto in = make_buffer(x, "x");
+                    auto out = make_buffer(start, "y");
+                    ops::WeightMatrix matrix{w.buffer.get(), 0, DType::F16, s.n, s.k};
+                    ops::MatmulSplit split;
+                    split.partials = partials.get();
+                    split.bytes = partials->size();
+                    split.accumulate = accumulate;
+                    split.splits = splits;
+                    run_once([&](vk::CommandBuffer& c) {
+                        ops::record_matmul(gpu(), c, *in, matrix, *out, s.m,
+                                           f16 ? ops::MatmulPrecision::F16Activations
+                                               : ops::MatmulPrecision::F32Activations,
+                                           0, &split);
+                    });
+                    std::vector<double> expected = reference_linear(x, w.values, s.m, s.n, s.k);
+                    if (accumulate)
+                        for (size_t i = 0; i < expected.size(); ++i) expected[i] += start[i];
+                    double err = relative_error(read_buffer(*out, size_t(s.m) * s.n), expected);
+                    INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " splits " << splits << " accumulate "
+                              << accumulate << " f16 activations " << f16);
+                    CHECK(err <= (f16 ? 2e-3 : tolerance(s.k)));
+                }
+}

@@ -60,7 +60,7 @@ struct EngineOptions {
     std::string kv_type = "auto";      // KV cache element type (kv/kv_type.h): auto, f32, f16, q8_0, q4_0
     uint32_t max_sequences = 1;        // requests running at once
     uint32_t step_tokens = 64;         // token budget of one step (decodes + prefill chunks)
-    uint32_t gpu_shortlist = 0;        // > 0: a lone greedy/top-k request reads back this many GPU candidates
+    uint32_t gpu_shortlist = 0;        // > 0: steps whose sampling requests all need at most this many candidates read back only those (GPU top-k per row)
     bool profile = false;              // GPU timestamps per dispatch family (StepStats::gpu), not only per step
     bool prefix_cache = true;          // reuse cached KV blocks of earlier prompts (off: every prompt is computed)
     const tokenizer::Tokenizer* tokenizer = nullptr;  // for text prompts, text pieces and stop strings (kept by the caller)
