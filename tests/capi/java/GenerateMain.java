@@ -47,7 +47,7 @@ public final class GenerateMain {
 
             int[] seen = {0};
             String partial = engine.generate(prompt, n, 0f, 0, (token, piece) -> {
-                if (++seen[0] == 3) engine.cancel();
+                if (token >= 0 && ++seen[0] == 3) engine.cancel();
                 return true;
             });
             if (seen[0] != 3 || !text.startsWith(partial)) fail("cancel() did not stop after 3 tokens (" + seen[0] + ")");
