@@ -15,6 +15,9 @@ prompt="And God said"
 n=24
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
+if grep -v "^$prefix/" "$build/install_manifest.txt" >&2; then
+  echo "capi_example: the files above were installed outside --prefix $prefix" >&2; exit 1
+fi
 for f in include/vkllm/vkllm.h lib/libvkllm.so lib/libvkllm.a lib/cmake/vkllm/vkllmConfig.cmake \
          lib/cmake/vkllm/vkllmConfigVersion.cmake lib/pkgconfig/vkllm.pc; do
   [[ -e $prefix/$f ]] || { echo "capi_example: the install lacks $f" >&2; exit 1; }
