@@ -2,9 +2,12 @@
  * and messages for null handles, bad sizes, a missing model and bad requests;
  * the tokenizer; load progress and its cancellation; polled and streamed
  * generation agreeing with each other; cancellation (by handle and by the
- * callback); per-request stats; a request outliving its engine.
+ * callback, and from another thread); per-request stats; a request
+ * outliving its engine.
  * Usage: vkllm_capi_unit_test MODEL_DIR (the shipped model). VKLLM_VALIDATION
  * turns on the validation layer; any message it reports fails the test. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +278,48 @@ static void test_cancel(vkllm_engine* engine) {
     vkllm_request_destroy(r);
 }
 
+/* Cancelled from another thread while its callback holds the first token. */
+struct cross_thread {
+    vkllm_request* request;
+    atomic_int started, cancelled, tokens;
+};
+
+static void* cancel_from_thread(void* user) {
+    struct cross_thread* t = user;
+    while (!atomic_load(&t->started)) {
+    }
+    CHECK_STATUS(vkllm_request_cancel(t->request), VKLLM_OK);
+    atomic_store(&t->cancelled, 1);
+    return NULL;
+}
+
+static int hold_first_token(void* user, const vkllm_token_event* event) {
+    struct cross_thread* t = user;
+    if (event->token < 0) return 0;
+    atomic_fetch_add(&t->tokens, 1);
+    atomic_store(&t->started, 1);
+    while (!atomic_load(&t->cancelled)) {
+    }
+    return 0;
+}
+
+static void test_cancel_from_another_thread(vkllm_engine* engine) {
+    struct cross_thread t = {0};
+    vkllm_request_options o;
+    greedy_options(&o, 40);
+    o.on_token = hold_first_token;
+    o.on_token_user = &t;
+    CHECK_STATUS(vkllm_request_submit(engine, &o, &t.request), VKLLM_OK);
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, cancel_from_thread, &t) == 0);
+    CHECK_STATUS(vkllm_request_run(t.request), VKLLM_OK);
+    pthread_join(thread, NULL);
+    vkllm_request_stats stats = {sizeof stats};
+    CHECK_STATUS(vkllm_request_get_stats(t.request, &stats), VKLLM_OK);
+    CHECK(stats.finish_reason == VKLLM_FINISH_CANCELLED && stats.generated_tokens == 1 && atomic_load(&t.tokens) == 1);
+    vkllm_request_destroy(t.request);
+}
+
 static void test_bad_requests(vkllm_engine* engine) {
     vkllm_request_options o;
     vkllm_request* r = (vkllm_request*)1;
@@ -336,6 +381,7 @@ int main(int argc, char** argv) {
 
         test_generation(engine);
         test_cancel(engine);
+        test_cancel_from_another_thread(engine);
         test_bad_requests(engine);
 
         /* A request that outlives its engine. */

@@ -29,8 +29,8 @@ if [[ -n $others ]]; then
 fi
 echo "capi_library_deps: $(nm -D --defined-only "$lib" | grep -c ' vkllm_') vkllm_* symbols exported"
 
-# No environment and no /proc in the engine (the CLI and tests read theirs in apps/environment/).
-if grep -rnE '\b(secure_)?getenv\b|"/proc/|\$HOME|getpwuid' "$src/engine" --include='*.cpp' --include='*.h' --include='*.c'; then
+# No environment and no /proc in the engine or the JNI binding (the CLI and tests read theirs in apps/environment/).
+if grep -rnE '\b(secure_)?getenv\b|"/proc/|\$HOME|getpwuid' "$src/engine" "$src/bindings" --include='*.cpp' --include='*.h' --include='*.c' --include='*.java'; then
   echo "capi_library_deps: the engine reads the environment or /proc (above); pass the value as an option instead" >&2
   status=1
 fi

@@ -30,7 +30,9 @@
  * which the caller sets to sizeof the struct it was compiled with (the *_init
  * functions do it). A newer library reads only the fields an older caller
  * knows, and fills in only those; fields a newer caller adds that this
- * library does not know are ignored. Fields are only ever appended.
+ * library does not know are ignored. Fields are only ever appended. A struct
+ * the library hands to a callback (vkllm_token_event) carries the library's
+ * struct_size: read a field only when struct_size covers it.
  *
  * Threads. The library keeps no global state but the per-thread last-error
  * message (and the Vulkan loader, opened once on first use).
