@@ -45,8 +45,8 @@
  *     vkllm_request_destroy); it takes effect before the next step.
  *   - Callbacks (token, progress) run on the thread that made the call that
  *     runs them (vkllm_engine_step, vkllm_request_run, vkllm_request_poll,
- *     vkllm_engine_create). They must not call into the same engine, except
- *     vkllm_request_cancel.
+ *     vkllm_request_destroy of an unfinished request, vkllm_engine_create).
+ *     They must not call into the same engine, except vkllm_request_cancel.
  *   - A tokenizer is read-only once made: vkllm_tokenize and friends may be
  *     called on one tokenizer from several threads at once.
  *   - vkllm_last_error() is per thread: it reports the last failed call made
@@ -58,7 +58,8 @@
  * Files and environment. The library reads the files it is given (model,
  * tokenizer, pipeline-cache folder) and nothing else: no environment
  * variables, no home folder, no /proc. The Vulkan loader is opened at run time
- * (libvulkan.so.1 on Linux and Android), so the library does not link it.
+ * (libvulkan.so.1 on Linux, libvulkan.so on Android) through volk, so the
+ * library does not link it.
  */
 #include <stddef.h>
 #include <stdint.h>
