@@ -341,6 +341,22 @@ static void test_bad_requests(vkllm_engine* engine) {
     CHECK_STATUS(vkllm_request_submit(engine, &o, &r), VKLLM_ERROR_INPUT);
     CHECK_ERROR_MENTIONS("no prompt");
 
+    /* A stop string ends it, kept in the text. */
+    greedy_options(&o, 24);
+    const char* stops[] = {"shalt"};
+    o.stop = stops;
+    o.stop_count = 1;
+    CHECK_STATUS(vkllm_request_submit(engine, &o, &r), VKLLM_OK);
+    CHECK_STATUS(vkllm_request_run(r), VKLLM_OK);
+    vkllm_request_stats stop_stats = {sizeof stop_stats};
+    CHECK_STATUS(vkllm_request_get_stats(r, &stop_stats), VKLLM_OK);
+    char text[1024];
+    size_t length = 0;
+    CHECK_STATUS(vkllm_request_get_text(r, text, sizeof text, &length), VKLLM_OK);
+    CHECK(stop_stats.finish_reason == VKLLM_FINISH_STOP && stop_stats.generated_tokens < 24);
+    CHECK(length >= 5 && strcmp(text + length - 5, "shalt") == 0);
+    vkllm_request_destroy(r);
+
     greedy_options(&o, 100);  /* the context is 64 */
     o.prompt = "And God said";
     CHECK_STATUS(vkllm_request_submit(engine, &o, &r), VKLLM_OK);

@@ -257,7 +257,7 @@ typedef struct vkllm_request_options {
     float frequency_penalty;            /* 0: off (default) */
     float presence_penalty;             /* 0: off (default) */
     uint64_t seed;                      /* same seed, same text (default 0) */
-    const char* const* stop;            /* stop strings (the text up to them is kept) */
+    const char* const* stop;            /* stop strings: the request ends once its text contains one (kept in the text) */
     size_t stop_count;
     int ignore_eos;                     /* keep generating past the tokenizer's EOS */
     int logprobs;                       /* fill vkllm_token_event.logprob */
