@@ -125,6 +125,20 @@ static void test_devices(void) {
     for (int i = 0; i < 8; ++i) infos[i].struct_size = sizeof infos[i];
     CHECK_STATUS(vkllm_list_devices(infos, 8, &count), VKLLM_OK);
     for (uint32_t i = 0; i < count && i < 8; ++i) CHECK(infos[i].index == i && strlen(infos[i].name) > 0);
+
+    /* An older caller's smaller entries: filled up to their size, at their stride. */
+    const size_t old_size = offsetof(vkllm_device_info, device_local_bytes);
+    unsigned char old[2][sizeof(vkllm_device_info)];
+    memset(old, 0xAB, sizeof old);
+    ((vkllm_device_info*)old[0])->struct_size = old_size;
+    CHECK_STATUS(vkllm_list_devices((vkllm_device_info*)old[0], count >= 2 ? 2 : 1, &count), VKLLM_OK);
+    const vkllm_device_info* first = (const vkllm_device_info*)old[0];
+    CHECK(first->struct_size == old_size && strcmp(first->name, infos[0].name) == 0);
+    CHECK(old[0][(count >= 2 ? 2 : 1) * old_size] == 0xAB);  /* nothing written past the caller's entries */
+    if (count >= 2) {
+        const vkllm_device_info* second = (const vkllm_device_info*)(old[0] + old_size);
+        CHECK(second->index == 1 && strcmp(second->name, infos[1].name) == 0);
+    }
 }
 
 struct progress {
