@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # capi_library_deps: what keeps libvkllm.so embeddable on Android. Its NEEDED
 # entries are all in allowed_needed.txt (with the reason each is there), it
-# exports only the C API's vkllm_* symbols, and the engine's sources read no
+# exports exactly the C API's functions, and the engine's sources read no
 # environment variable and assume no /proc.
 # Usage: library_deps.sh LIBVKLLM_SO SOURCE_DIR
 set -euo pipefail
@@ -20,14 +20,18 @@ for n in $needed; do
   fi
 done
 
-# Exported symbols: the C API only (the version node VKLLM_0 is listed as an absolute symbol).
-others=$(nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | sed 's/@.*//' | grep -v '^vkllm_' || true)
-if [[ -n $others ]]; then
-  echo "capi_library_deps: $lib exports more than vkllm_*:" >&2
-  head -20 <<<"$others" >&2
+# Exported symbols: exactly the functions vkllm.h declares (readelf reads any
+# architecture's ELF; ABS entries are version nodes such as VKLLM_0).
+exported=$(readelf --dyn-syms -W "$lib" | awk '$1 ~ /^[0-9]+:$/ && $7 != "UND" && $7 != "ABS" && NF >= 8 {print $8}' |
+           sed 's/@.*//' | sort -u)
+declared=$(grep -v '#define' "$src/engine/include/vkllm/vkllm.h" | grep -oE 'VKLLM_API [^(]*\(' | sed -E 's/.*[ *](vkllm_[a-z_0-9]+)\($/\1/' | sort -u)
+if [[ $exported != "$declared" ]]; then
+  echo "capi_library_deps: $lib's exports differ from vkllm.h's functions (< exported, > declared):" >&2
+  diff <(echo "$exported") <(echo "$declared") >&2 || true
   status=1
+else
+  echo "capi_library_deps: $(wc -l <<<"$exported") symbols exported, exactly vkllm.h's functions"
 fi
-echo "capi_library_deps: $(nm -D --defined-only "$lib" | grep -c ' vkllm_') vkllm_* symbols exported"
 
 # No environment and no /proc in the engine or the JNI binding (the CLI and tests read theirs in apps/environment/).
 if grep -rnE '\b(secure_)?getenv\b|"/proc/|\$HOME|getpwuid' "$src/engine" "$src/bindings" --include='*.cpp' --include='*.h' --include='*.c' --include='*.java'; then
