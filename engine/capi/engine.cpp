@@ -32,6 +32,8 @@ vkllm::EngineOptions engine_options(const vkllm_engine_options& o, const vkllm::
     e.max_sequences = o.max_sequences;
     e.kv_budget_bytes = o.kv_budget_bytes;
     e.gpu_shortlist = o.gpu_shortlist;
+    if (o.step_tokens) e.step_tokens = o.step_tokens;
+    e.prefix_cache = o.prefix_cache != 0;
     e.tokenizer = &tok;
     if (o.progress)
         e.on_upload_progress = [fn = o.progress, user = o.progress_user](uint64_t done, uint64_t total) {
@@ -52,6 +54,8 @@ void vkllm_engine_options_init(vkllm_engine_options* options) {
     options->max_sequences = defaults.max_sequences;
     options->gpu_timeout_s = defaults.gpu_timeout_s;
     options->gpu_shortlist = vkllm::ops::kMaxTopK;
+    options->step_tokens = defaults.step_tokens;
+    options->prefix_cache = defaults.prefix_cache;
 }
 
 vkllm_status vkllm_engine_create(const vkllm_engine_options* options, vkllm_engine** out) {

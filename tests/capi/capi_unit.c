@@ -164,6 +164,7 @@ static vkllm_engine* make_engine(struct progress* progress) {
     options.model_path = model_dir;
     options.validation = validation;
     options.context = 64;
+    options.step_tokens = 16;  /* a longer prompt would take several steps */
     options.progress = on_progress;
     options.progress_user = progress;
     vkllm_engine* engine = NULL;

@@ -188,6 +188,8 @@ typedef struct vkllm_engine_options {
     double gpu_timeout_s;            /* seconds a submission may run before it counts as hung (default 600) */
     vkllm_progress_fn progress;      /* NULL: none */
     void* progress_user;
+    uint32_t step_tokens;            /* token budget of one scheduler step (decodes + prompt chunks); 0: 64 */
+    int prefix_cache;                /* reuse cached KV blocks of earlier prompts (default 1) */
 } vkllm_engine_options;
 
 /* Sets every field to its default and struct_size to sizeof(vkllm_engine_options). */
