@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * N tokens streamed through the callback, and a newline, as
  * `vkllm run --greedy --repeat-penalty 1 -q` does; then checks, exiting 1 on
  * a failure: the returned text equals the streamed one, tokenize/detokenize
- * round-trip the prompt, a missing model throws VkllmException naming it,
+ * round-trip the prompt and a text outside the BMP, a missing model throws VkllmException naming it,
  * cancel() from the callback stops early, and (with VKLLM_VALIDATION) the
  * validation layer reported nothing.
  */
@@ -44,6 +44,10 @@ public final class GenerateMain {
             int[] ids = engine.tokenize(prompt);
             if (ids.length < 2 || !engine.detokenize(ids).contains(prompt))
                 fail("tokenize/detokenize did not round-trip the prompt");
+            // Characters outside ASCII and the BMP cross JNI as UTF-8 bytes, not modified UTF-8.
+            String unicode = "na\u00efve \u2014 \ud83d\ude42";
+            String back = engine.detokenize(engine.tokenize(unicode));
+            if (!back.contains(unicode)) fail("'" + unicode + "' came back as '" + back + "'");
 
             int[] seen = {0};
             String partial = engine.generate(prompt, n, 0f, 0, (token, piece) -> {
