@@ -6,6 +6,7 @@ packages=(
   libvulkan-dev libvulkan-volk-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   doctest-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libxml2-dev libcpp-httplib-dev
+  default-jdk-headless  # javac, java and the JNI headers: the JNI binding and its JVM test (bindings/android)
 )
 missing=()
 for p in "${packages[@]}"; do

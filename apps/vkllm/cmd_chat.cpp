@@ -20,7 +20,7 @@
 #include "interrupt.h"
 #include "output.h"
 #include "sampling_options.h"
-#include "model_tokenizer.h"
+#include "model/model_tokenizer.h"
 #include "model/load.h"
 #include "plan/forward.h"
 #include "progress.h"

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "model_tokenizer.h"
+#include "model/model_tokenizer.h"
 #include "model/config_names.h"
 #include "model/load.h"
 #include "kv/kv_cache.h"

@@ -13,7 +13,7 @@
 #include "context_options.h"
 #include "device_options.h"
 #include "common/input_file.h"
-#include "model_tokenizer.h"
+#include "model/model_tokenizer.h"
 #include "model/load.h"
 #include "progress.h"
 #include "reference_executor.h"

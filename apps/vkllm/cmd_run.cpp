@@ -16,7 +16,7 @@
 #include "interrupt.h"
 #include "output.h"
 #include "sampling_options.h"
-#include "model_tokenizer.h"
+#include "model/model_tokenizer.h"
 #include "moe_stats_report.h"
 #include "model/load.h"
 #include "ops/topk.h"

@@ -19,7 +19,7 @@
 #include "device_options.h"
 #include "environment.h"
 #include "model/load.h"
-#include "model_tokenizer.h"
+#include "model/model_tokenizer.h"
 #include "progress.h"
 #include "serve/engine_worker.h"
 #include "serve/http_server.h"

@@ -1,9 +1,9 @@
-#include "model_tokenizer.h"
+#include "model/model_tokenizer.h"
 
 #include "model/gguf_file.h"
 #include "vkllm/error.h"
 
-namespace vkllm::cli {
+namespace vkllm {
 
 namespace {
 
@@ -113,4 +113,4 @@ std::optional<tokenizer::Tokenizer> load_own_tokenizer(const ModelConfig& model)
     return load_model_tokenizer(model.tokenizer, model);
 }
 
-}  // namespace vkllm::cli
+}  // namespace vkllm

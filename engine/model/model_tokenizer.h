@@ -7,7 +7,7 @@
 #include "model/config.h"
 #include "tokenizer/tokenizer.h"
 
-namespace vkllm::cli {
+namespace vkllm {
 
 tokenizer::Tokenizer load_model_tokenizer(const std::string& path);
 
@@ -25,4 +25,4 @@ tokenizer::Tokenizer load_model_tokenizer(const std::string& path, const ModelCo
 // (or is a GGUF file without tokenizer metadata).
 std::optional<tokenizer::Tokenizer> load_own_tokenizer(const ModelConfig& model);
 
-}  // namespace vkllm::cli
+}  // namespace vkllm
