@@ -6,6 +6,7 @@ packages=(
   libvulkan-dev libvulkan-volk-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   doctest-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libxml2-dev libcpp-httplib-dev
+  chromium  # the serve chat page's test runs it headless (tests/serve/chat_page.test.mjs)
 )
 missing=()
 for p in "${packages[@]}"; do

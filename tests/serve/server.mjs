@@ -3,6 +3,9 @@
 // kept: a validation message in it fails the test that stops the server.
 import { spawn, execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 
 export const cli = process.env.VKLLM_CLI;
@@ -11,8 +14,8 @@ if (!cli || !sourceDir) throw new Error('VKLLM_CLI and VKLLM_SOURCE_DIR must nam
 export const modelDir = `${sourceDir}/models/default`;
 export const modelId = 'default';
 
-export async function startServer(args = []) {
-  const child = spawn(cli, ['serve', '-m', modelDir, '--port', '0', '-q', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startServer(args = [], model = modelDir) {
+  const child = spawn(cli, ['serve', '-m', model, '--port', '0', '-q', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vkllm serve printed no URL within 120 s:\n${stderr}`)), 120000);
@@ -22,6 +25,7 @@ export async function startServer(args = []) {
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`vkllm serve exited (${code}) before listening:\n${stderr}`)); });
+    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`vkllm serve did not start: ${e.message}`)); });
   });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return {
@@ -68,6 +72,18 @@ export async function waitIdle(url, ms = 10000) {
 export function runGreedy(prompt, n) {
   const out = execFileSync(cli, ['run', '-m', modelDir, '--greedy', '--repeat-penalty', '1', '--json', '-q', '-p', prompt, '-n', String(n)], { encoding: 'utf8' });
   return JSON.parse(out);
+}
+
+// `vkllm logits` (the GPU forward pass alone) over token ids: every row's logits.
+export function forwardLogits(ids) {
+  const dir = mkdtempSync(join(tmpdir(), 'vkllm-logits-'));
+  try {
+    execFileSync(cli, ['logits', '-m', modelDir, '--tokens', ids.join(','), '-o', `${dir}/rows.bin`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const bytes = readFileSync(`${dir}/rows.bin`);
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function tokenize(text) {
