@@ -1,5 +1,5 @@
 // Load: 256 concurrent streaming clients on `vkllm serve` (loopback, bounded
-// in count and time: 16 generated at once, the rest queued, 4-8 tokens each),
+// in count and time: 32 generated at once, the rest queued, 4-8 tokens each),
 // a quarter of them disconnecting mid-stream at random.
 // Every completed response equals the same request run alone (greedy), each
 // client gets exactly one answer (none lost, none duplicated), and afterwards
@@ -24,7 +24,7 @@ function rng(seed) {
 describe('vkllm serve under load', () => {
   let server, client;
   before(async () => {
-    server = await startServer(['--max-concurrent', '16', '--queue', String(clients), '--weights', 'f32', '--kv-type', 'f32']);
+    server = await startServer(['--max-concurrent', '32', '--queue', String(clients), '--weights', 'f32', '--kv-type', 'f32']);
     client = server.client();
   });
   after(async () => {
