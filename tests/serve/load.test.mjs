@@ -9,7 +9,7 @@
 // (tests/forward/scheduler_test.cpp), so greedy picks are exact.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitIdle, modelId } from './server.mjs';
+import { startServer, waitIdle, metrics, modelId } from './server.mjs';
 
 const clients = 256;
 const prompts = ['And God said', 'In the beginning', 'The LORD is my shepherd', 'And it came to pass',
@@ -39,6 +39,8 @@ describe('vkllm serve under load', () => {
       const key = JSON.stringify(request(i));
       if (!alone.has(key)) alone.set(key, (await client.completions.create(request(i))).choices[0].text);
     }
+    const ok = (m) => m['vkllm_requests_total{route="/v1/completions",status="200"}'] ?? 0;
+    const before = await metrics(server.url);
     const random = rng(14);
     const leaving = new Set();
     while (leaving.size < clients / 4) leaving.add(Math.floor(random() * clients));
@@ -70,7 +72,11 @@ describe('vkllm serve under load', () => {
       assert.equal(o.text, alone.get(JSON.stringify(request(o.i))), `client ${o.i}`);
     }
     assert.ok(completed >= clients * 3 / 4 - 1, `${completed} completed`);
-    await waitIdle(server.url);
+    const idle = await waitIdle(server.url);
+    // One response per client, none refused, none twice; only those that left were cancelled.
+    assert.equal(ok(idle) - ok(before), clients, 'completions answered');
+    const cancelled = idle.vkllm_requests_cancelled_total - before.vkllm_requests_cancelled_total;
+    assert.ok(cancelled <= leaving.size, `${cancelled} cancelled, ${leaving.size} left`);
     const health = await fetch(`${server.url}/health`);
     assert.equal(health.status, 200);
     const after = await client.completions.create(request(0));
