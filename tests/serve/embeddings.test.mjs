@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, metrics, sourceDir } from './server.mjs';
+import { execFileSync } from 'node:child_process';
+import { startServer, metrics, sourceDir, cli } from './server.mjs';
 
 const fixture = `${sourceDir}/tests/data/hf/models/bert_encoder`;
 const reference = JSON.parse(readFileSync(`${fixture}/reference.json`, 'utf8'));
@@ -113,6 +114,42 @@ describe('vkllm serve /v1/embeddings (CLS pooling from sentence-transformers 1_P
     try {
       const r = await server.client().embeddings.create({ model: 'bert_cls', input: ids, encoding_format: 'float' });
       assertClose(r.data[0].embedding, clsPooled, 'cls pooling');
+    } finally {
+      assert.deepEqual(await server.stop(), { code: 0, signal: null });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Text inputs: a random encoder (make-model) whose vocabulary is that of the
+// small SentencePiece-style tokenizer in tests/data/tokenizers; a string's
+// embedding must be that of its ids as `vkllm tokenize --add-special` gives them.
+describe('vkllm serve /v1/embeddings with a tokenizer: text inputs', () => {
+  it('a string and an array of strings embed as their token ids', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vkllm-encoder-'));
+    const tokenizer = `${sourceDir}/tests/data/tokenizers/tiny_sentencepiece/tokenizer.json`;
+    writeFileSync(join(dir, 'encoder.toml'), [
+      'name = "tiny-encoder"', 'kind = "encoder_only"',
+      '[model]', 'vocab_size = 280', 'hidden_size = 32', 'num_layers = 1', 'num_heads = 2', 'max_position = 64', 'type_vocab_size = 2',
+      '[norm]', 'type = "layernorm"', 'epsilon = 1e-12', 'bias = true', 'placement = "post"',
+      '[position]', 'type = "learned"', '[attention]', 'qkv_bias = true', 'out_bias = true',
+      '[ffn]', 'gated = false', 'activation = "gelu"', 'intermediate_size = 64', 'bias = true',
+      '[embeddings]', 'tied = true', 'norm = true', '[output]', 'final_norm = false', ''].join('\n'));
+    execFileSync(cli, ['make-model', '--config', join(dir, 'encoder.toml'), '--out', join(dir, 'model')], { stdio: 'ignore' });
+    const texts = ['In the beginning', 'And God said'];
+    const ids = texts.map((t) => JSON.parse(execFileSync(cli, ['tokenize', '--tokenizer', tokenizer, '--add-special'], { input: t, encoding: 'utf8' })));
+    const server = await startServer(['--tokenizer', tokenizer], join(dir, 'model', 'model.toml'));
+    try {
+      const client = server.client();
+      const model = (await client.models.list()).data[0].id;
+      const embed = async (input) => (await client.embeddings.create({ model, input, encoding_format: 'float' }));
+      const one = await embed(texts[0]);
+      assert.deepEqual(one.data[0].embedding, (await embed(ids[0])).data[0].embedding);
+      assert.equal(one.usage.prompt_tokens, ids[0].length);
+      const both = await embed(texts);
+      assert.deepEqual(both.data.map((d) => d.embedding), (await embed(ids)).data.map((d) => d.embedding));
+      assert.notDeepEqual(both.data[0].embedding, both.data[1].embedding);
+      assert.equal(both.usage.prompt_tokens, ids[0].length + ids[1].length);
     } finally {
       assert.deepEqual(await server.stop(), { code: 0, signal: null });
       rmSync(dir, { recursive: true, force: true });
