@@ -19,6 +19,9 @@
 // (EngineOptions::prefix_cache; RequestTimings::cached_prompt_tokens). A
 // request with `n` > 1 gives n completions of one prompt: ids id .. id + n - 1,
 // the prompt computed once and its KV blocks shared copy-on-write.
+//
+// An encoder-only model (BERT family) does not generate: embed(tokens) gives
+// its pooled, normalised embedding of the tokens instead.
 #include <cstdint>
 #include <functional>
 #include <memory>
