@@ -2,6 +2,7 @@
 // the port) and stops it; shared by the serve tests. The server's stderr is
 // kept: a validation message in it fails the test that stops the server.
 import { spawn, execFileSync } from 'node:child_process';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,11 @@ export async function startServer(args = [], model = modelDir) {
     url,
     child,
     stderr: () => stderr,
-    client: (apiKey = 'none', options = {}) => new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0, timeout: 120000, ...options }),
+    // A fresh connection per request: a kept-alive socket that the server closes
+    // (idle past its keep-alive timeout) while the client reuses it is a
+    // "socket hang up" the client does not retry (maxRetries 0).
+    client: (apiKey = 'none', options = {}) =>
+      new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0, timeout: 120000, httpAgent: new http.Agent({ keepAlive: false }), ...options }),
     // SIGTERM (or `signal`), then the exit status; no validation message may have been printed.
     async stop(signal = 'SIGTERM') {
       child.kill(signal);
