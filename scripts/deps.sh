@@ -7,6 +7,7 @@ packages=(
   mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   doctest-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libxml2-dev libcpp-httplib-dev
   default-jdk-headless  # javac, java and the JNI headers: the JNI binding and its JVM test (bindings/android)
+  chromium  # the serve chat page's test runs it headless (tests/serve/chat_page.test.mjs)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,7 +4,6 @@
 // the KV cache instead of one prefill.
 #include <cstdio>
 #include <memory>
-#include <sstream>
 
 #include "command.h"
 #include "device_options.h"
@@ -12,6 +11,7 @@
 #include "output.h"
 #include "model/load.h"
 #include "plan/forward.h"
+#include "token_list.h"
 #include "vk/device.h"
 #include "vkllm/error.h"
 
@@ -24,26 +24,8 @@ struct LogitsOptions {
     uint32_t chunk = 64;
 };
 
-std::vector<int32_t> parse_tokens(const std::string& text) {
-    std::vector<int32_t> ids;
-    std::stringstream stream(text);
-    std::string item;
-    while (std::getline(stream, item, ',')) {
-        try {
-            size_t used = 0;
-            long v = std::stol(item, &used);
-            if (used != item.size() || v < 0 || v > INT32_MAX) throw std::invalid_argument(item);
-            ids.push_back(int32_t(v));
-        } catch (const std::exception&) {
-            throw InputError("--tokens: '" + item + "' is not a token id (expected e.g. 1,2,3)");
-        }
-    }
-    if (ids.empty()) throw InputError("--tokens: no token ids given");
-    return ids;
-}
-
 int run(const LogitsOptions& o) {
-    std::vector<int32_t> ids = parse_tokens(o.tokens);
+    std::vector<int32_t> ids = parse_token_list(o.tokens, "--tokens");
     LoadedModel model = load_model(o.model);
     require_fits_context(ids.size(), model.config.max_position, "--tokens (" + std::to_string(ids.size()) + " ids)",
                          "give at most " + std::to_string(model.config.max_position) + " token ids");  // before any GPU work

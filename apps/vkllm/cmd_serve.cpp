@@ -1,4 +1,5 @@
-// `vkllm serve`: an OpenAI-compatible HTTP server on the engine. One engine
+// `vkllm serve`: an OpenAI-compatible HTTP server on the engine (an encoder
+// model serves /v1/embeddings only). One engine
 // thread owns the Engine (serve/engine_worker.h); HTTP handler threads parse
 // requests (serve/openai_request.h), hand them to it and stream the tokens
 // back (serve/generation.h). Binds to loopback unless told otherwise and
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "chat_family.h"
@@ -75,20 +77,21 @@ int serve(const ServeOptions& o) {
 
     const std::string model_path = o.model.empty() ? env::default_model(VKLLM_DEFAULT_MODEL_DIR) : o.model;
     LoadedModel model = load_model(model_path);
-    if (model.config.kind != ModelKind::DecoderOnly)
-        throw InputError(model_path + ": an encoder-only model cannot be served yet (/v1/embeddings is not implemented)");
+    // An encoder (BERT family) serves /v1/embeddings only; without a tokenizer its inputs are token ids.
+    const bool encoder = model.config.kind == ModelKind::EncoderOnly;
     const std::string tokenizer_path = o.tokenizer.empty() ? model.config.tokenizer : o.tokenizer;
-    if (tokenizer_path.empty()) throw InputError(model_path + ": the model names no tokenizer; pass --tokenizer FILE");
-    tokenizer::Tokenizer tok = load_model_tokenizer(tokenizer_path, model.config);
-    const runtime::ChatFamily family = choose_chat_family(o.template_name, tokenizer_path, tok);
+    if (tokenizer_path.empty() && !encoder) throw InputError(model_path + ": the model names no tokenizer; pass --tokenizer FILE");
+    std::optional<tokenizer::Tokenizer> tok;
+    if (!tokenizer_path.empty()) tok.emplace(load_model_tokenizer(tokenizer_path, model.config));
+    const runtime::ChatFamily family = encoder ? runtime::ChatFamily::None : choose_chat_family(o.template_name, tokenizer_path, *tok);
 
     EngineOptions options;
     set_device_options(options);
-    options.tokenizer = &tok;
+    options.tokenizer = tok ? &*tok : nullptr;
     options.weights = o.weights;
     options.kv_type = o.kv_type;
     options.context = choose_context(model.config, o.context);
-    options.max_sequences = o.max_concurrent;
+    options.max_sequences = encoder ? 1 : o.max_concurrent;  // embed() runs one input at a time
     ProgressBar bar("loading weights", !o.quiet);
     options.on_upload_progress = bar.callback();
     Engine engine(model, options);
@@ -98,10 +101,12 @@ int serve(const ServeOptions& o) {
     served.id = served_name(o, model_path);
     served.context = engine.context();
     served.vocab = model.config.vocab_size;
-    served.tokenizer = &tok;
+    served.tokenizer = options.tokenizer;
     served.chat_family = family;
     served.max_n = o.max_n;
-    if (const std::string eot = runtime::ChatTemplate(family).end_of_turn(); !eot.empty()) served.end_of_turn = tok.find_token(eot);
+    served.encoder = encoder;
+    served.embedding_size = engine.embedding_size();
+    if (const std::string eot = runtime::ChatTemplate(family).end_of_turn(); !eot.empty() && tok) served.end_of_turn = tok->find_token(eot);
 
     serve::Metrics metrics;
     serve::EngineWorker worker(engine, {o.max_concurrent, o.queue}, metrics);
@@ -116,8 +121,9 @@ int serve(const ServeOptions& o) {
     const int port = server.bind();
     std::thread listener([&] { server.run(); });
     const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
-    std::fprintf(stderr, "vkllm: serving '%s' (%s, template %s, context %u tokens, %u at once, queue %u) on %s at http://%s:%d/\n",
-                 served.id.c_str(), model_path.c_str(), runtime::chat_family_name(family).c_str(), served.context,
+    std::fprintf(stderr, "vkllm: serving '%s' (%s, %s, context %u tokens, %u at once, queue %u) on %s at http://%s:%d/\n",
+                 served.id.c_str(), model_path.c_str(),
+                 encoder ? "encoder: embeddings only" : ("template " + runtime::chat_family_name(family)).c_str(), served.context,
                  o.max_concurrent, o.queue, engine.device_name().c_str(), host.c_str(), port);
     std::fflush(stderr);
 
@@ -132,7 +138,7 @@ int serve(const ServeOptions& o) {
     return 0;
 }
 
-Registration reg{"serve", "OpenAI-compatible HTTP server (chat, completions, models, health, metrics)", [](CLI::App& sub) {
+Registration reg{"serve", "OpenAI-compatible HTTP server (chat, completions, embeddings, models, health, metrics)", [](CLI::App& sub) {
                      auto o = std::make_shared<ServeOptions>();
                      sub.add_option("-m,--model", o->model, "TOML config, Hugging Face directory or GGUF file (default: the shipped model)");
                      sub.add_option("--model-name", o->model_name, "Name clients give as \"model\" (default: the model folder's or file's name)");

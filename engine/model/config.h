@@ -23,6 +23,9 @@ enum class RouterType { Softmax, Sigmoid };
 // What happens to a token's expert choice when that expert is at capacity.
 enum class CapacityOverflow { NextBest, Drop };
 enum class ModelKind { DecoderOnly, EncoderOnly };
+// How an encoder's hidden states become one embedding: the mean over the
+// tokens, or the first token's row (BERT's [CLS]).
+enum class Pooling { Mean, Cls };
 
 struct NormConfig {
     NormType type = NormType::RMSNorm;
@@ -146,6 +149,7 @@ struct ModelConfig {
     bool final_norm = true;
     bool lm_head_bias = false;
     double final_logit_softcap = 0.0;  // > 0: logits = cap * tanh(logits / cap) (Gemma 2)
+    Pooling pooling = Pooling::Mean;   // encoder-only: how Engine::embed pools the hidden states
 
     std::string dtype = "f32";  // storage type to use on the GPU: f32, f16, bf16, q8_0, q4_0
     std::string weights;        // weight file or directory, relative to the config file

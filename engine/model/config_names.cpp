@@ -73,4 +73,10 @@ const std::vector<std::pair<ModelKind, std::string_view>>& enum_spellings<ModelK
     return names;
 }
 
+template <>
+const std::vector<std::pair<Pooling, std::string_view>>& enum_spellings<Pooling>() {
+    static const std::vector<std::pair<Pooling, std::string_view>> names{{Pooling::Mean, "mean"}, {Pooling::Cls, "cls"}};
+    return names;
+}
+
 }  // namespace vkllm

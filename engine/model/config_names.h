@@ -32,6 +32,8 @@ template <>
 const std::vector<std::pair<CapacityOverflow, std::string_view>>& enum_spellings<CapacityOverflow>();
 template <>
 const std::vector<std::pair<ModelKind, std::string_view>>& enum_spellings<ModelKind>();
+template <>
+const std::vector<std::pair<Pooling, std::string_view>>& enum_spellings<Pooling>();
 
 template <class E>
 std::string_view to_string(E value) {

@@ -129,6 +129,7 @@ void read_output(TableReader& r, ModelConfig& c) {
     r.read("final_norm", c.final_norm);
     r.read("lm_head_bias", c.lm_head_bias);
     r.read("logit_softcap", c.final_logit_softcap);
+    r.read_enum("pooling", c.pooling);
 }
 
 void read_weights(TableReader& r, ModelConfig& c) {

@@ -154,6 +154,7 @@ std::string config_to_toml(const ModelConfig& c) {
     w.key("final_norm", c.final_norm);
     w.key("lm_head_bias", c.lm_head_bias);
     w.key("logit_softcap", c.final_logit_softcap);
+    w.key("pooling", to_string(c.pooling));
 
     w.table("weights");
     w.key("path", c.weights);

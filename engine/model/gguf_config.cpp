@@ -388,6 +388,8 @@ ModelConfig gguf_to_config(const GgufFile& f) {
         c.norm_before = false;  // BERT: norms after each residual add
         c.final_norm = false;
         c.tie_embeddings = true;  // an encoder has no head of its own
+        // llama.cpp's pooling types: 1 mean, 2 cls (others: the mean).
+        if (auto p = m.number("pooling_type"); p && *p == 2) c.pooling = Pooling::Cls;
     }
     c.block = rules->block;
     if (auto parallel = m.flag("use_parallel_residual")) c.block = *parallel ? BlockLayout::ParallelResidual

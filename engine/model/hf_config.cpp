@@ -66,6 +66,20 @@ void record_source_keys(const HfJson& json, ModelConfig& config) {
             }
 }
 
+// An encoder's pooling: a sentence-transformers folder says it in
+// 1_Pooling/config.json (pooling_mode_cls_token / pooling_mode_mean_tokens);
+// without one, the mean over the tokens.
+Pooling sentence_transformers_pooling(const std::string& dir) {
+    const std::filesystem::path path = std::filesystem::path(dir) / "1_Pooling" / "config.json";
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return Pooling::Mean;
+    const nlohmann::json j = read_json_file(path.string(), "pooling config");
+    auto on = [&](const char* key) { return j.is_object() && j.contains(key) && j[key].is_boolean() && j[key].get<bool>(); };
+    if (on("pooling_mode_cls_token")) return Pooling::Cls;
+    if (on("pooling_mode_mean_tokens")) return Pooling::Mean;
+    throw InputError(path.string() + ": only pooling_mode_mean_tokens or pooling_mode_cls_token is supported");
+}
+
 }  // namespace
 
 ModelConfig import_hf_config(const std::string& dir) {
@@ -96,6 +110,7 @@ ModelConfig import_hf_config(const std::string& dir) {
     config.weight_format = "hf";
     config.weights = dir;
     if (fs::exists(fs::path(dir) / "tokenizer.json", ec)) config.tokenizer = (fs::path(dir) / "tokenizer.json").string();
+    if (config.kind == ModelKind::EncoderOnly) config.pooling = sentence_transformers_pooling(dir);
     return config;
 }
 

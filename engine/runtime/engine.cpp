@@ -14,10 +14,12 @@
 #include "model/load.h"
 #include "ops/topk.h"
 #include "runtime/gpu_executor.h"
+#include "runtime/pooling.h"
 #include "runtime/sampler.h"
 #include "runtime/scheduler.h"
 #include "runtime/shortlist.h"
 #include "runtime/stop_strings.h"
+#include "runtime/token_logprobs.h"
 #include "tokenizer/stream_decoder.h"
 #include "tokenizer/tokenizer.h"
 #include "vk/device.h"
@@ -44,13 +46,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
-float log_softmax_at(std::span<const float> row, int32_t id) {
-    const float top = *std::max_element(row.begin(), row.end());
-    double sum = 0;
-    for (float x : row) sum += std::exp(double(x) - top);
-    return float(double(row[size_t(id)]) - top - std::log(sum));
-}
-
 }  // namespace
 
 struct Engine::Impl {
@@ -71,6 +66,9 @@ struct Engine::Impl {
 
     EngineOptions options;
     uint32_t vocab = 0, model_context = 0;
+    bool encoder = false;         // an encoder-only model: embed(), no generation
+    uint32_t hidden = 0;
+    Pooling pooling = Pooling::Mean;
     std::shared_ptr<vk::Instance> instance;
     std::unique_ptr<vk::Device> own_device;
     vk::Device* device = nullptr;
@@ -85,7 +83,9 @@ struct Engine::Impl {
     StepStats last;
 
     void start(std::unique_ptr<runtime::Executor> e, const ModelConfig& config) {
-        if (config.kind != ModelKind::DecoderOnly) throw InputError(config.source_path + ": an encoder-only model cannot generate text");
+        encoder = config.kind == ModelKind::EncoderOnly;
+        hidden = config.hidden_size;
+        pooling = config.pooling;
         executor = std::move(e);
         gpu = dynamic_cast<runtime::GpuExecutor*>(executor.get());
         vocab = config.vocab_size;
@@ -194,15 +194,16 @@ struct Engine::Impl {
         emit(l, event);
     }
 
-    void take_token(Live& l, int32_t token, float logprob) {
+    void take_token(Live& l, int32_t token, runtime::RowLogprobs logprobs) {
         const auto now = Clock::now();
         RequestTimings& t = l.result.timings;
         if (t.generated == 0) l.first_token = now;
         l.last_token = now;
         ++t.generated;
         l.result.tokens.push_back(token);
-        if (l.request.logprobs) l.result.logprobs.push_back(logprob);
-        TokenEvent event{0, token, {}, logprob, FinishReason::None};
+        if (l.request.logprobs) l.result.logprobs.push_back(logprobs.chosen);
+        if (l.request.top_logprobs > 0) l.result.top_logprobs.push_back(logprobs.top);
+        TokenEvent event{0, token, {}, logprobs.chosen, std::move(logprobs.top), FinishReason::None};
         event.request = request_id(l);
         const Request& r = l.request;
         const tokenizer::Tokenizer* tok = options.tokenizer;
@@ -227,16 +228,16 @@ struct Engine::Impl {
     void sample(Live& l, const std::vector<float>& rows, size_t index, const std::vector<runtime::Shortlist>& shortlists) {
         const std::vector<int32_t>& history = scheduler->tokens(l.sequence);
         int32_t token;
-        float logprob = 0;
+        runtime::RowLogprobs logprobs;
         if (!shortlists.empty()) {
             const runtime::Shortlist& shortlist = shortlists.at(index);
             token = l.sampler.sample_shortlist(shortlist.ids, shortlist.logits, history);
         } else {
             std::span<const float> row(rows.data() + index * vocab, vocab);
             token = l.sampler.sample(row, history);
-            if (l.request.logprobs) logprob = log_softmax_at(row, token);
+            if (l.request.logprobs) logprobs = runtime::row_logprobs(row, token, l.request.top_logprobs);
         }
-        take_token(l, token, logprob);
+        take_token(l, token, std::move(logprobs));
     }
 
     // A step whose every sampling request needs only the top candidates reads
@@ -328,6 +329,11 @@ Engine::~Engine() = default;
 
 uint64_t Engine::submit(Request request, TokenCallback on_token) {
     Impl& m = *impl_;
+    if (m.encoder) throw InputError("an encoder-only model does not generate text (embed() gives its embeddings)");
+    if (request.top_logprobs > kMaxTopLogprobs)
+        throw InputError("top_logprobs " + std::to_string(request.top_logprobs) + " is more than the limit of " +
+                         std::to_string(kMaxTopLogprobs));
+    if (request.top_logprobs > 0 && !request.logprobs) throw InputError("top_logprobs needs logprobs");
     if (request.prompt.empty() && !request.text.empty()) {
         if (!m.options.tokenizer) throw InputError("a text prompt needs a tokenizer (EngineOptions::tokenizer)");
         request.prompt = m.options.tokenizer->encode(request.text, request.continues == 0);
@@ -396,7 +402,7 @@ void Engine::run_until_done() {
 void Engine::cancel(uint64_t request) {
     Impl::Live& l = impl_->live(request);
     if (l.done) return;
-    TokenEvent event{request, -1, {}, 0, FinishReason::None};
+    TokenEvent event{request, -1, {}, 0, {}, FinishReason::None};
     impl_->finish(l, FinishReason::Cancelled, event);
 }
 
@@ -445,6 +451,23 @@ std::vector<float> Engine::score(const std::vector<int32_t>& tokens) {
     m.executor->release(0);
     return rows;
 }
+
+std::vector<float> Engine::embed(const std::vector<int32_t>& tokens) {
+    Impl& m = *impl_;
+    if (!m.encoder) throw InputError("embed() needs an encoder-only model; this one generates text");
+    if (tokens.empty()) throw InputError("nothing to embed: no tokens");
+    for (int32_t id : tokens)
+        if (id < 0 || uint32_t(id) >= m.vocab)
+            throw InputError("token id " + std::to_string(id) + " is outside the model's vocabulary of " + std::to_string(m.vocab));
+    if (tokens.size() > m.context)
+        throw InputError(std::to_string(tokens.size()) + " tokens exceed the context of " + std::to_string(m.context) + " tokens");
+    std::vector<float> rows = m.executor->all_rows(0, tokens);
+    m.executor->release(0);
+    return runtime::pool_embedding(rows, uint32_t(tokens.size()), m.hidden, m.pooling);
+}
+
+bool Engine::embeds() const { return impl_->encoder; }
+uint32_t Engine::embedding_size() const { return impl_->encoder ? impl_->hidden : 0; }
 
 uint32_t Engine::context() const { return impl_->context; }
 uint32_t Engine::max_context() const { return impl_->limits.max_context; }

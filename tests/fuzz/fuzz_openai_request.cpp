@@ -1,8 +1,10 @@
 // libFuzzer target: an HTTP request body -> the OpenAI request parser of
-// `vkllm serve` (apps/vkllm/serve/openai_request.h), as chat and as text
-// completion, on the shipped model's tokenizer. Any body must either become
-// engine requests that fit the context and vocabulary or be refused with a
-// 400 ApiError; nothing else may escape, crash or hang.
+// `vkllm serve` (apps/vkllm/serve/openai_request.h), as chat, as text
+// completion (with logprobs / top_logprobs) and as embeddings (for an encoder
+// model with the same tokenizer), on the shipped model's tokenizer. Any body
+// must either become engine requests that fit the context and vocabulary (top
+// alternatives at most kMaxTopLogprobs, embedding inputs non-empty) or be
+// refused with a 400 ApiError; nothing else may escape, crash or hang.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -33,10 +35,33 @@ const ServedModel& served() {
     return model;
 }
 
+const ServedModel& served_encoder() {
+    static const ServedModel model = [] {
+        ServedModel m = served();
+        m.encoder = true;
+        m.embedding_size = 64;
+        return m;
+    }();
+    return model;
+}
+
+void check_embeddings(const EmbeddingSpec& spec, const ServedModel& m) {
+    if (spec.inputs.empty()) std::abort();
+    uint64_t tokens = 0;
+    for (const std::vector<int32_t>& input : spec.inputs) {
+        if (input.empty() || input.size() > m.context) std::abort();
+        for (int32_t id : input)
+            if (id < 0 || uint32_t(id) >= m.vocab) std::abort();
+        tokens += input.size();
+    }
+    if (tokens != spec.prompt_tokens) std::abort();
+}
+
 void check(const GenerationSpec& spec, const ServedModel& m) {
     if (spec.requests.empty() || spec.requests.size() > m.max_n) std::abort();
     for (const Request& r : spec.requests) {
         if (r.prompt.empty() || r.max_tokens == 0 || r.prompt.size() + r.max_tokens > m.context) std::abort();
+        if (r.top_logprobs > kMaxTopLogprobs || (r.top_logprobs > 0 && !r.logprobs)) std::abort();
         for (int32_t id : r.prompt)
             if (id < 0 || uint32_t(id) >= m.vocab) std::abort();
     }
@@ -60,6 +85,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         } catch (const ApiError& e) {
             if (e.status() != 400) std::abort();
         } catch (const InputError&) {  // a tokenizer or template refusal, answered as 400 by the routes
+        }
+    }
+    for (const ServedModel* model : {&m, &served_encoder()}) {  // a decoder refuses embeddings, an encoder takes them
+        try {
+            check_embeddings(parse_embedding_request(j, *model), *model);
+            if (!model->encoder) std::abort();
+        } catch (const ApiError& e) {
+            if (e.status() != 400) std::abort();
+        } catch (const InputError&) {
         }
     }
     return 0;

@@ -79,6 +79,13 @@ TEST_CASE("an encoder-only config defaults to bidirectional attention") {
     CHECK_FALSE(c.attention.causal);
 }
 
+TEST_CASE("an encoder's pooling: mean unless [output] pooling says cls; other values are refused by name") {
+    const std::string enc = std::string("kind = \"encoder_only\"\n") + minimal_toml;
+    CHECK(parse_config_toml_string(enc, "enc.toml").pooling == Pooling::Mean);
+    CHECK(parse_config_toml_string(enc + "[output]\npooling = \"cls\"\n", "enc.toml").pooling == Pooling::Cls);
+    check_error(enc + "[output]\npooling = \"max\"\n", "pooling");
+}
+
 TEST_CASE("integers are accepted where floats are expected") {
     ModelConfig c = parse_config_toml_string(std::string(minimal_toml) + "[position]\ntheta = 500000\n", "t.toml");
     CHECK(c.rope.theta == 500000.0);

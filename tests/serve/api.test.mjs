@@ -6,7 +6,7 @@
 // blocks) and SIGTERM (running requests cancelled after the deadline, exit 0).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitIdle, metrics, runGreedy, tokenize, modelId } from './server.mjs';
+import { startServer, waitIdle, metrics, runGreedy, tokenize, forwardLogits, modelId } from './server.mjs';
 
 const key = 'test-key';
 const prompt = 'And God said';
@@ -55,11 +55,12 @@ function assertErrorShape(body) {
 }
 
 describe('vkllm serve (openai client)', () => {
-  let server, client, ref, ids;
+  let server, client, ref, ids, logitRows;
   before(async () => {
     // The references first: a child process blocks this process's event loop.
     ref = runGreedy(prompt, 12);
     ids = tokenize(prompt);
+    logitRows = forwardLogits(ids);
     server = await startServer(['--api-key', key, '--max-concurrent', '4', '--queue', '8', '--max-body-mib', '1', '--max-n', '4']);
     client = server.client(key);
   });
@@ -155,7 +156,7 @@ describe('vkllm serve (openai client)', () => {
     assert.equal(chat.choices.length, 2);
   });
 
-  it('log-probabilities of the chosen tokens; top_logprobs is refused by name', async () => {
+  it('log-probabilities of the chosen tokens', async () => {
     const chat = await client.chat.completions.create({
       model: modelId, messages: [{ role: 'user', content: prompt }], max_tokens: 8, temperature: 0, ignore_eos: true, logprobs: true });
     const content = chat.choices[0].logprobs.content;
@@ -174,9 +175,63 @@ describe('vkllm serve (openai client)', () => {
     assert.equal(lp.tokens.join(''), comp.choices[0].text);
     assert.equal(lp.token_logprobs.length, 8);
     assert.deepEqual(lp.text_offset, lp.tokens.map((_, i) => lp.tokens.slice(0, i).join('').length));
+  });
+
+  // The first token's alternatives against `vkllm logits` on the prompt's ids
+  // (the GPU forward pass alone, log-softmax taken here): the same weights,
+  // one prefill each, so they differ by summation order only; 2e-3 in a
+  // log-probability is far above that and far below the gaps between tokens.
+  it('top_logprobs: sorted, the chosen token among them, greedy picks the top one, the first step as vkllm logits', async () => {
+    const k = 5;
+    const chat = await client.chat.completions.create({
+      model: modelId, messages: [{ role: 'user', content: prompt }], max_tokens: 6, temperature: 0, ignore_eos: true, logprobs: true, top_logprobs: k });
+    const content = chat.choices[0].logprobs.content;
+    assert.equal(content.length, 6);
+    for (const t of content) {
+      assert.equal(t.top_logprobs.length, k);
+      for (let i = 0; i < k; ++i) {
+        const alt = t.top_logprobs[i];
+        assert.ok(alt.logprob <= 0 && Number.isFinite(alt.logprob), `logprob ${alt.logprob}`);
+        if (i > 0) assert.ok(alt.logprob <= t.top_logprobs[i - 1].logprob, 'sorted, most likely first');
+        assert.deepEqual(alt.bytes, [...Buffer.from(alt.token, 'utf8')]);
+      }
+      // Greedy: the chosen token is the most likely one, with the same log-probability.
+      assert.equal(t.top_logprobs[0].logprob, t.logprob);
+      assert.equal(t.top_logprobs[0].token, t.token);
+    }
+    const comp = await client.completions.create({ model: modelId, prompt, max_tokens: 6, temperature: 0, ignore_eos: true, logprobs: k });
+    const lp = comp.choices[0].logprobs;
+    assert.equal(lp.top_logprobs.length, 6);
+    for (let i = 0; i < 6; ++i) {
+      const alts = Object.entries(lp.top_logprobs[i]);
+      assert.ok(alts.length >= 1 && alts.length <= k);
+      assert.equal(lp.top_logprobs[i][lp.tokens[i]], lp.token_logprobs[i], `token ${i}'s text among its alternatives`);
+      assert.equal(Math.max(...alts.map(([, v]) => v)), lp.token_logprobs[i]);
+    }
+    // Against the forward pass alone.
+    const rows = logitRows;
+    const vocab = rows.length / ids.length;
+    const last = Array.from(rows.subarray(rows.length - vocab));
+    const peak = Math.max(...last);
+    const logZ = peak + Math.log(last.reduce((s, x) => s + Math.exp(x - peak), 0));
+    const expected = last.map((x, id) => ({ id, logprob: x - logZ })).sort((a, b) => b.logprob - a.logprob).slice(0, k);
+    const byIds = await client.completions.create({ model: modelId, prompt: ids, max_tokens: 1, temperature: 0, ignore_eos: true, logprobs: k });
+    const first = Object.values(byIds.choices[0].logprobs.top_logprobs[0]).sort((a, b) => b - a);
+    for (let i = 0; i < first.length; ++i)
+      assert.ok(Math.abs(first[i] - expected[i].logprob) < 2e-3, `alternative ${i}: ${first[i]} vs ${expected[i].logprob}`);
+    assert.ok(Math.abs(byIds.choices[0].logprobs.token_logprobs[0] - expected[0].logprob) < 2e-3);
+    // The cap: 20 alternatives.
     await expectApiError(client.chat.completions.create({
-      model: modelId, messages: [{ role: 'user', content: prompt }], max_tokens: 4, logprobs: true, top_logprobs: 2 }), 400, 'top_logprobs');
-    await expectApiError(client.completions.create({ model: modelId, prompt, max_tokens: 4, logprobs: 2 }), 400, 'logprobs');
+      model: modelId, messages: [{ role: 'user', content: prompt }], max_tokens: 4, logprobs: true, top_logprobs: 21 }), 400, 'top_logprobs');
+    await expectApiError(client.chat.completions.create({
+      model: modelId, messages: [{ role: 'user', content: prompt }], max_tokens: 4, top_logprobs: 2 }), 400, 'top_logprobs');
+    await expectApiError(client.completions.create({ model: modelId, prompt, max_tokens: 4, logprobs: 21 }), 400, 'logprobs');
+    const twenty = await client.completions.create({ model: modelId, prompt, max_tokens: 1, logprobs: 20 });
+    assert.ok(Object.keys(twenty.choices[0].logprobs.top_logprobs[0]).length >= 15);
+  });
+
+  it('embeddings on a text model: 400 naming the model', async () => {
+    await expectApiError(client.embeddings.create({ model: modelId, input: prompt }), 400, 'model');
   });
 
   describe('bad input', () => {
@@ -242,6 +297,9 @@ describe('vkllm serve (openai client)', () => {
       const m = await metrics(server.url);
       assert.ok(m['vkllm_requests_total{route="/v1/chat/completions",status="400"}'] >= 10);
       assert.ok(m['vkllm_requests_total{route="/v1/completions",status="413"}'] >= 1);
+      // The prefix cache: the same prompt many times over, so some of its blocks were cached.
+      assert.ok(m.vkllm_prefix_cache_hit_rate > 0 && m.vkllm_prefix_cache_hit_rate < 1, `hit rate ${m.vkllm_prefix_cache_hit_rate}`);
+      assert.ok(m.vkllm_kv_blocks_cached >= 0 && m.vkllm_kv_blocks_cached <= m.vkllm_kv_blocks_free);
     });
   });
 
@@ -263,6 +321,33 @@ describe('vkllm serve (openai client)', () => {
     // fails after the client left; on a loaded two-core machine the engine may
     // run on for a few hundred milliseconds (a token each ~2-3 ms) before that.
     assert.ok(generated < 300, `the cancelled request generated ${generated} of 400 tokens`);
+  });
+});
+
+describe('vkllm serve: a client that leaves a non-streamed request', () => {
+  it('has its request cancelled (seen at its socket) and its KV blocks freed', { timeout: 60000 }, async () => {
+    const server = await startServer([]);
+    try {
+      const client = server.client();
+      const before = await metrics(server.url);
+      const controller = new AbortController();
+      const started = Date.now();
+      const answer = client.completions.create(
+        { model: modelId, prompt, max_tokens: 450, temperature: 0, ignore_eos: true }, { signal: controller.signal });
+      // Leave once the engine is generating it (not before the request got there).
+      while ((await metrics(server.url)).vkllm_requests_running !== 1) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      controller.abort();
+      await assert.rejects(answer, /aborted/i);
+      const idle = await waitIdle(server.url);
+      const waited = Date.now() - started;
+      assert.equal(idle.vkllm_requests_cancelled_total - before.vkllm_requests_cancelled_total, 1, `cancelled; ${JSON.stringify(idle)}`);
+      const generated = idle.vkllm_generation_tokens_total - before.vkllm_generation_tokens_total;
+      assert.ok(generated < 450, `the cancelled request generated all ${generated} tokens (${waited} ms)`);
+      assert.equal(idle.vkllm_kv_blocks_used, 0);
+    } finally {
+      assert.deepEqual(await server.stop(), { code: 0, signal: null });
+    }
   });
 });
 

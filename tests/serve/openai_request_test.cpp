@@ -1,6 +1,7 @@
 // OpenAI request bodies → engine requests (serve/openai_request.h) on the
 // shipped model's tokenizer: fields carried into the requests, choices with
-// consecutive seeds, and each bad input refused with a 400 naming the field.
+// consecutive seeds, top log-probabilities, embedding inputs, and each bad
+// input refused with a 400 naming the field.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -110,7 +111,8 @@ TEST_CASE("bad request bodies get a 400 naming the field") {
     CHECK(refused(with("stop", ""), s.model) == "stop");
     CHECK(refused(with("seed", "x"), s.model) == "seed");
     CHECK(refused(with("logprobs", 1), s.model) == "logprobs");
-    CHECK(refused(with("top_logprobs", 2), s.model) == "top_logprobs");  // needs logprobs, and is not supported
+    CHECK(refused(with("top_logprobs", 2), s.model) == "top_logprobs");  // needs logprobs
+    CHECK(refused(with("top_logprobs", 21), s.model) == "top_logprobs");
     CHECK(refused(with("stream_options", {{"include_usage", true}}), s.model) == "stream_options");  // without stream
     CHECK(refused(with("tools", json::array({1})), s.model) == "tools");
     CHECK(refused(with("logit_bias", {{"5", 10}}), s.model) == "logit_bias");
@@ -135,7 +137,8 @@ TEST_CASE("bad request bodies get a 400 naming the field") {
     CHECK(refused(cwith("prompt", json::array()), s.model, false) == "prompt");
     CHECK(refused(cwith("prompt", json::array({json::array({1}), 5})), s.model, false) == "prompt");
     CHECK(refused(cwith("prompt", std::vector<int>(64, 5)), s.model, false) == "prompt");
-    CHECK(refused(cwith("logprobs", 2), s.model, false) == "logprobs");
+    CHECK(refused(cwith("logprobs", 21), s.model, false) == "logprobs");
+    CHECK(refused(cwith("logprobs", -1), s.model, false) == "logprobs");
     CHECK(refused(cwith("suffix", "x"), s.model, false) == "suffix");
     CHECK(refused(cwith("best_of", 3), s.model, false) == "best_of");
     CHECK(refused(cwith("prompt", json::array({"a", "b", "c", "d", "e"})), s.model, false) == "prompt");
@@ -147,4 +150,65 @@ TEST_CASE("bad request bodies get a 400 naming the field") {
     CHECK_THROWS_AS(parse_body("{\"max_tokens\": 1e999}"), ApiError);
     CHECK_THROWS_AS(parse_body(std::string(1000, '[') + std::string(1000, ']')), ApiError);
     CHECK(parse_body("{\"a\": \"[[[[\"}")["a"] == "[[[[");  // brackets inside strings do not count as nesting
+}
+
+TEST_CASE("top log-probabilities: chat's top_logprobs and completions' logprobs: K reach the engine requests") {
+    Served s;
+    const json chat = {{"model", "default"}, {"messages", {{{"role", "user"}, {"content", "Hi"}}}}, {"logprobs", true}, {"top_logprobs", 20}};
+    GenerationSpec spec = parse_chat_request(chat, s.model);
+    CHECK(spec.top_logprobs == 20);
+    CHECK(spec.requests[0].logprobs);
+    CHECK(spec.requests[0].top_logprobs == 20);
+    spec = parse_completion_request({{"model", "default"}, {"prompt", "Hi"}, {"logprobs", 3}}, s.model);
+    CHECK(spec.logprobs);
+    CHECK(spec.top_logprobs == 3);
+    CHECK(spec.requests[0].top_logprobs == 3);
+    spec = parse_completion_request({{"model", "default"}, {"prompt", "Hi"}, {"logprobs", 0}}, s.model);
+    CHECK(spec.requests[0].logprobs);
+    CHECK(spec.requests[0].top_logprobs == 0);
+}
+
+TEST_CASE("embedding requests: every input form to tokens; encoders and text models keep to their routes") {
+    Served s;
+    ServedModel encoder = s.model;
+    encoder.encoder = true;
+    encoder.embedding_size = 64;
+    EmbeddingSpec e = parse_embedding_request({{"model", "default"}, {"input", "And God said"}}, encoder);
+    REQUIRE(e.inputs.size() == 1);
+    CHECK(e.inputs[0] == s.tok.encode("And God said", true));
+    CHECK_FALSE(e.base64);
+    e = parse_embedding_request({{"model", "default"}, {"input", {"a", "b c"}}, {"encoding_format", "base64"}}, encoder);
+    CHECK(e.inputs.size() == 2);
+    CHECK(e.base64);
+    e = parse_embedding_request({{"model", "default"}, {"input", {5, 6, 7}}}, encoder);
+    CHECK(e.inputs == std::vector<std::vector<int32_t>>{{5, 6, 7}});
+    CHECK(e.prompt_tokens == 3);
+    e = parse_embedding_request({{"model", "default"}, {"input", {{5, 6}, {7}}}, {"dimensions", 64}}, encoder);
+    CHECK(e.inputs == std::vector<std::vector<int32_t>>{{5, 6}, {7}});
+    CHECK(e.prompt_tokens == 3);
+
+    auto param = [](const json& body, const ServedModel& m) -> std::string {
+        try {
+            parse_embedding_request(body, m);
+        } catch (const ApiError& err) {
+            CHECK(err.status() == 400);
+            return err.body()["error"]["param"].get<std::string>();
+        }
+        return "(accepted)";
+    };
+    CHECK(param({{"model", "default"}, {"input", "x"}}, s.model) == "model");  // a text model
+    CHECK(param({{"model", "default"}}, encoder) == "input");
+    CHECK(param({{"model", "default"}, {"input", json::array()}}, encoder) == "input");
+    CHECK(param({{"model", "default"}, {"input", {1, 5000}}}, encoder) == "input");
+    CHECK(param({{"model", "default"}, {"input", {{1}, {5000}}}}, encoder) == "input[1]");
+    CHECK(param({{"model", "default"}, {"input", {{1}, 2}}}, encoder) == "input");
+    CHECK(param({{"model", "default"}, {"input", std::vector<int>(65, 5)}}, encoder) == "input");
+    CHECK(param({{"model", "default"}, {"input", "x"}, {"encoding_format", "int8"}}, encoder) == "encoding_format");
+    CHECK(param({{"model", "default"}, {"input", "x"}, {"dimensions", 8}}, encoder) == "dimensions");
+    ServedModel no_tokenizer = encoder;
+    no_tokenizer.tokenizer = nullptr;
+    CHECK(param({{"model", "default"}, {"input", "x"}}, no_tokenizer) == "input");
+    // The text routes on an encoder.
+    CHECK(refused({{"model", "default"}, {"messages", {{{"role", "user"}, {"content", "Hi"}}}}}, encoder) == "model");
+    CHECK(refused({{"model", "default"}, {"prompt", "Hi"}}, encoder, false) == "model");
 }

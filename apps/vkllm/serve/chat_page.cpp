@@ -49,6 +49,7 @@ document.getElementById('f').addEventListener('submit', async (ev) => {
       }
     }
     history.push({role: 'assistant', content: out.textContent});
+    out.dataset.done = 'true';
   } catch (e) { out.className = 'error'; out.textContent = String(e); history.pop(); }
 });
 loadModel();

@@ -25,7 +25,12 @@ ChoiceUpdate ChoiceText::apply(const ChoiceEvent& e) {
     const bool end_token = e.finished == FinishReason::Eos || e.finished == FinishReason::StopToken;
     if (e.token >= 0) {
         ++tokens_;
-        if (logprobs_ && !end_token) pending_.push_back({{e.text, e.logprob, pushed_}, pushed_ + e.text.size()});
+        if (logprobs_ && !end_token) {
+            TokenLogprob entry{e.text, e.logprob, pushed_, {}};
+            for (const TokenAlternative& t : e.top)
+                entry.top.push_back({tokenizer_ ? tokenizer_->decode(std::span<const int32_t>(&t.token, 1)) : std::string(), t.logprob});
+            pending_.push_back({std::move(entry), pushed_ + e.text.size()});
+        }
     }
     pushed_ += e.text.size();
     out.text = filter_.push(e.text);

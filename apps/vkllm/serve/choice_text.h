@@ -9,13 +9,21 @@
 
 #include "engine_worker.h"
 #include "stop_filter.h"
+#include "tokenizer/tokenizer.h"
 
 namespace vkllm::serve {
+
+// One of the most likely tokens at a step: its text alone and its log-probability.
+struct TopLogprob {
+    std::string token;
+    float logprob = 0;
+};
 
 struct TokenLogprob {
     std::string token;  // the text the token completes
     float logprob = 0;
     size_t offset = 0;  // where that text starts in the choice's text
+    std::vector<TopLogprob> top;  // most likely first (Request::top_logprobs)
 };
 
 struct ChoiceUpdate {
@@ -25,7 +33,9 @@ struct ChoiceUpdate {
 
 class ChoiceText {
 public:
-    ChoiceText(std::vector<std::string> stops, bool logprobs) : filter_(std::move(stops)), logprobs_(logprobs) {}
+    // `tokenizer` spells the top_logprobs alternatives (null: none are asked for).
+    ChoiceText(std::vector<std::string> stops, bool logprobs, const tokenizer::Tokenizer* tokenizer = nullptr)
+        : filter_(std::move(stops)), logprobs_(logprobs), tokenizer_(tokenizer) {}
 
     ChoiceUpdate apply(const ChoiceEvent& event);
     bool finished() const { return finish_reason_.has_value() || !error_.empty(); }
@@ -41,6 +51,7 @@ private:
     };
     StopFilter filter_;
     bool logprobs_;
+    const tokenizer::Tokenizer* tokenizer_;
     std::vector<Pending> pending_;
     size_t pushed_ = 0;
     uint32_t tokens_ = 0;

@@ -61,14 +61,7 @@ std::shared_ptr<Mailbox> EngineWorker::submit(std::vector<Request> requests) {
     auto box = std::make_shared<Mailbox>(uint32_t(requests.size()));
     {
         std::lock_guard lock(mutex_);
-        if (failed_) throw ApiError(503, "the engine failed and serves no more requests: " + failure_, "server_error");
-        if (draining_ || stopping_) throw ApiError(503, "the server is shutting down", "server_error");
-        const uint64_t capacity = uint64_t(limits_.max_running) + limits_.max_queued;
-        if (outstanding_ + requests.size() > capacity)
-            throw ApiError(429,
-                           "the server is at capacity (" + std::to_string(outstanding_) + " of " + std::to_string(capacity) +
-                               " requests running or queued; this one needs " + std::to_string(requests.size()) + "); retry later",
-                           "rate_limit_exceeded", {}, "queue_full");
+        admit_capacity(requests.size());
         const auto now = Clock::now();
         for (uint32_t i = 0; i < requests.size(); ++i) {
             auto e = std::make_shared<Entry>();
@@ -82,6 +75,52 @@ std::shared_ptr<Mailbox> EngineWorker::submit(std::vector<Request> requests) {
     }
     wake_.notify_all();
     return box;
+}
+
+void EngineWorker::admit_capacity(size_t requests) {
+    if (failed_) throw ApiError(503, "the engine failed and serves no more requests: " + failure_, "server_error");
+    if (draining_ || stopping_) throw ApiError(503, "the server is shutting down", "server_error");
+    const uint64_t capacity = uint64_t(limits_.max_running) + limits_.max_queued;
+    if (outstanding_ + requests > capacity)
+        throw ApiError(429,
+                       "the server is at capacity (" + std::to_string(outstanding_) + " of " + std::to_string(capacity) +
+                           " requests running or queued; this one needs " + std::to_string(requests) + "); retry later",
+                       "rate_limit_exceeded", {}, "queue_full");
+}
+
+std::future<std::vector<std::vector<float>>> EngineWorker::embed(std::vector<std::vector<int32_t>> inputs) {
+    std::future<std::vector<std::vector<float>>> result;
+    {
+        std::lock_guard lock(mutex_);
+        admit_capacity(1);
+        embeds_.push_back({std::move(inputs), {}});
+        result = embeds_.back().result.get_future();
+        ++outstanding_;
+    }
+    wake_.notify_all();
+    return result;
+}
+
+void EngineWorker::run_embeddings(std::vector<EmbedJob>& jobs) {
+    for (EmbedJob& job : jobs) {
+        try {
+            std::vector<std::vector<float>> out;
+            uint64_t tokens = 0;
+            for (const std::vector<int32_t>& input : job.inputs) {
+                out.push_back(engine_.embed(input));
+                tokens += input.size();
+            }
+            metrics_.count_embedded(job.inputs.size(), tokens);
+            job.result.set_value(std::move(out));
+        } catch (...) {
+            job.result.set_exception(std::current_exception());
+        }
+        {
+            std::lock_guard lock(mutex_);
+            --outstanding_;
+        }
+        idle_.notify_all();
+    }
 }
 
 void EngineWorker::cancel(const std::shared_ptr<Mailbox>& box) {
@@ -127,22 +166,30 @@ void EngineWorker::on_token(Entry& e, const TokenEvent& event) {
         e.last_token = now;
     }
     if (event.finished != FinishReason::None) e.finished = true;
-    e.box->push({e.choice, event.token, event.text, event.logprob, event.finished, {}});
+    e.box->push({e.choice, event.token, event.text, event.logprob, event.finished, {}, event.top_logprobs});
 }
 
 void EngineWorker::loop() {
     while (true) {
         std::vector<std::shared_ptr<Entry>> arrived;
         std::vector<std::shared_ptr<Mailbox>> cancels;
+        std::vector<EmbedJob> embeds;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] {
-                return stopping_ || !incoming_.empty() || !cancels_.empty() || !running_.empty() || !pending_.empty();
+                return stopping_ || !incoming_.empty() || !cancels_.empty() || !embeds_.empty() || !running_.empty() ||
+                       !pending_.empty();
             });
-            if (stopping_) return;
+            if (stopping_) {
+                for (EmbedJob& job : embeds_)
+                    job.result.set_exception(std::make_exception_ptr(ApiError(503, "the server is shutting down", "server_error")));
+                return;
+            }
             arrived.swap(incoming_);
             cancels.swap(cancels_);
+            embeds.swap(embeds_);
         }
+        run_embeddings(embeds);
         for (auto& e : arrived) pending_.push_back(std::move(e));
         const bool all = std::find(cancels.begin(), cancels.end(), nullptr) != cancels.end();
         auto cancelled = [&](const Entry& e) { return all || std::find(cancels.begin(), cancels.end(), e.box) != cancels.end(); };
@@ -153,6 +200,7 @@ void EngineWorker::loop() {
                     continue;
                 }
                 (*it)->box->push({(*it)->choice, -1, {}, 0, FinishReason::Cancelled, {}});
+                metrics_.count_cancelled();
                 it = pending_.erase(it);
                 std::lock_guard lock(mutex_);
                 --outstanding_;
@@ -235,7 +283,9 @@ void EngineWorker::sweep() {
             continue;
         }
         try {
-            metrics_.count_tokens(e.request.prompt.size(), engine_.result(e.id).timings.generated);
+            const RequestResult& r = engine_.result(e.id);
+            metrics_.count_tokens(e.request.prompt.size(), r.timings.generated);
+            if (r.reason == FinishReason::Cancelled) metrics_.count_cancelled();
             engine_.forget(e.id);
         } catch (const std::exception&) {  // the engine's record is gone already; nothing to free
         }
@@ -281,6 +331,7 @@ void EngineWorker::publish_load() {
         const kv::KvUsage u = f->kv_usage();
         g.kv_blocks_used = u.blocks_used;
         g.kv_blocks_free = u.blocks_total - u.blocks_used;
+        g.kv_blocks_cached = u.blocks_cached;
     }
     metrics_.set_load(g);
 }

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,7 @@ struct ChoiceEvent {
     float logprob = 0;
     FinishReason finished = FinishReason::None;
     std::string error;   // non-empty: the engine failed and this choice ends without a result
+    std::vector<TokenAlternative> top;  // the most likely tokens at this step (Request::top_logprobs)
 };
 
 class Mailbox {
@@ -67,6 +69,11 @@ public:
     // ApiError 429 with a retry hint when they do not fit, 503 while draining
     // or after an engine failure.
     std::shared_ptr<Mailbox> submit(std::vector<Request> requests);
+    // Encoder models: the embeddings of the inputs (Engine::embed), computed
+    // on the engine thread between steps; one admitted request for the
+    // capacity check (429 / 503 as submit). The future throws the engine's
+    // InputError for an input it refuses.
+    std::future<std::vector<std::vector<float>>> embed(std::vector<std::vector<int32_t>> inputs);
     // Ends every choice of the mailbox that has not finished (between steps).
     void cancel(const std::shared_ptr<Mailbox>& box);
     // Refuses new requests, waits up to `deadline` for the admitted ones to
@@ -79,6 +86,12 @@ public:
 
 private:
     struct Entry;
+    struct EmbedJob {
+        std::vector<std::vector<int32_t>> inputs;
+        std::promise<std::vector<std::vector<float>>> result;
+    };
+    void admit_capacity(size_t requests);  // under mutex_: throws 503 / 429
+    void run_embeddings(std::vector<EmbedJob>& jobs);
     void loop();
     void admit();
     void step();
@@ -97,6 +110,7 @@ private:
     std::condition_variable idle_;      // drain(): outstanding fell
     std::vector<std::shared_ptr<Entry>> incoming_;
     std::vector<std::shared_ptr<Mailbox>> cancels_;
+    std::vector<EmbedJob> embeds_;
     uint32_t outstanding_ = 0;          // admitted choices not yet finished
     bool stopping_ = false, draining_ = false, failed_ = false;
     std::string failure_;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "api_error.h"
+#include "connection_probe.h"
 #include "openai_response.h"
 
 namespace vkllm::serve {
@@ -15,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 // finds a client that went away while its request was queued or prefilling.
 constexpr auto kProbeInterval = std::chrono::milliseconds(250);
 constexpr auto kWaitSlice = std::chrono::milliseconds(50);
+constexpr auto kWholeWaitSlice = std::chrono::milliseconds(10);
 
 struct Answer {
     GenerationSpec spec;
@@ -42,7 +44,7 @@ struct Answer {
     json logprobs(const std::vector<TokenLogprob>& entries, uint32_t choice) const {
         if (!spec.logprobs) return nullptr;
         if (spec.endpoint == Endpoint::Chat) return chat_logprobs_json(entries);
-        return completion_logprobs_json(entries, spec.echo[prompt_index(choice)].size());
+        return completion_logprobs_json(entries, spec.echo[prompt_index(choice)].size(), spec.top_logprobs > 0);
     }
 };
 
@@ -50,26 +52,35 @@ std::shared_ptr<Answer> admit(GenerationSpec spec, const ServedModel& model, Eng
     auto a = std::make_shared<Answer>();
     a->head = make_head(spec.endpoint, model.id);
     a->worker = &worker;
-    for (size_t i = 0; i < spec.requests.size(); ++i) a->choices.emplace_back(spec.stop, spec.logprobs);
+    for (size_t i = 0; i < spec.requests.size(); ++i) a->choices.emplace_back(spec.stop, spec.logprobs, model.tokenizer);
     std::vector<Request> requests = std::move(spec.requests);
     a->spec = std::move(spec);
     a->box = worker.submit(std::move(requests));
     return a;
 }
 
-void respond_whole(const std::shared_ptr<Answer>& a, httplib::Response& res) {
+void respond_whole(const std::shared_ptr<Answer>& a, const httplib::Request& req, httplib::Response& res) {
     std::vector<std::string> texts(a->choices.size());
     std::vector<std::vector<TokenLogprob>> logprobs(a->choices.size());
     for (size_t i = 0; i < texts.size(); ++i) texts[i] = a->spec.echo[a->prompt_index(uint32_t(i))];
+    // A client that leaves before the answer is whole has its request cancelled
+    // (the probe is looked at between waits of a few engine steps).
+    const ConnectionProbe probe(req);
+    bool left = false;
     while (!a->all_finished()) {
         std::vector<ChoiceEvent> events;
-        a->box->wait(events, std::chrono::milliseconds(1000));
+        a->box->wait(events, kWholeWaitSlice);
+        if (!left && probe.closed()) {
+            left = true;
+            a->worker->cancel(a->box);
+        }
         for (const ChoiceEvent& e : events) {
             ChoiceUpdate u = a->choices[e.choice].apply(e);
             texts[e.choice] += u.text;
             logprobs[e.choice].insert(logprobs[e.choice].end(), u.logprobs.begin(), u.logprobs.end());
         }
     }
+    if (left) return;  // nobody to answer
     json choices = json::array();
     for (uint32_t i = 0; i < a->choices.size(); ++i) {
         const ChoiceText& c = a->choices[i];
@@ -86,6 +97,7 @@ void respond_whole(const std::shared_ptr<Answer>& a, httplib::Response& res) {
 // The stream's state between calls of the content provider.
 struct Stream {
     std::shared_ptr<Answer> answer;
+    std::unique_ptr<ConnectionProbe> probe;
     bool started = false, ended = false;
     Clock::time_point last_write = Clock::now();
 };
@@ -109,6 +121,10 @@ bool pump(Stream& s, httplib::DataSink& sink) {
             if (ep == Endpoint::Chat || !echo.empty())
                 if (!write(sse_event(chunk_json(ep, a.head, i, echo, ep == Endpoint::Chat, nullptr, std::nullopt)))) return false;
         }
+    }
+    if (s.probe->closed()) {
+        a.worker->cancel(a.box);
+        return false;
     }
     std::vector<ChoiceEvent> events;
     if (!a.box->wait(events, kWaitSlice)) {
@@ -139,11 +155,12 @@ bool pump(Stream& s, httplib::DataSink& sink) {
 
 }  // namespace
 
-void respond_generation(GenerationSpec spec, const ServedModel& model, EngineWorker& worker, httplib::Response& res) {
+void respond_generation(GenerationSpec spec, const ServedModel& model, EngineWorker& worker, const httplib::Request& req,
+                        httplib::Response& res) {
     std::shared_ptr<Answer> answer = admit(std::move(spec), model, worker);
     if (!answer->spec.stream) {
         try {
-            respond_whole(answer, res);
+            respond_whole(answer, req, res);
         } catch (...) {
             worker.cancel(answer->box);
             throw;
@@ -152,6 +169,7 @@ void respond_generation(GenerationSpec spec, const ServedModel& model, EngineWor
     }
     auto stream = std::make_shared<Stream>();
     stream->answer = answer;
+    stream->probe = std::make_unique<ConnectionProbe>(req);
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
         "text/event-stream", [stream](size_t, httplib::DataSink& sink) { return pump(*stream, sink); },

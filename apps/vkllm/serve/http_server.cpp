@@ -89,7 +89,7 @@ void HttpServer::routes() {
             try {
                 const json body = parse_body(req.body);
                 GenerationSpec spec = chat ? parse_chat_request(body, model_) : parse_completion_request(body, model_);
-                respond_generation(std::move(spec), model_, worker_, res);
+                respond_generation(std::move(spec), model_, worker_, req, res);
             } catch (const ApiError& e) {
                 send(res, e);
             } catch (const InputError& e) {  // a refusal from a tokenizer or template
@@ -99,9 +99,16 @@ void HttpServer::routes() {
     };
     server_.Post("/v1/chat/completions", generation(true));
     server_.Post("/v1/completions", generation(false));
-    server_.Post("/v1/embeddings", [this](const httplib::Request&, httplib::Response& res) {
-        send(res, ApiError(400, "model '" + model_.id + "' generates text; embeddings need an encoder model (BERT family), which this server does not serve yet",
-                           "invalid_request_error", "model", "unsupported_model"));
+    server_.Post("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
+        try {
+            EmbeddingSpec spec = parse_embedding_request(parse_body(req.body), model_);
+            const std::vector<std::vector<float>> vectors = worker_.embed(spec.inputs).get();
+            res.set_content(dump(embeddings_json(model_.id, vectors, spec.base64, spec.prompt_tokens)), "application/json");
+        } catch (const ApiError& e) {
+            send(res, e);
+        } catch (const InputError& e) {  // the engine refused an input
+            send(res, ApiError(400, e.what(), "invalid_request_error", "input"));
+        }
     });
     server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
         const json m = {{"id", model_.id}, {"object", "model"}, {"created", 0}, {"owned_by", "vkllm"},

@@ -39,6 +39,17 @@ void Metrics::count_tokens(uint64_t prompt, uint64_t generated) {
     generated_tokens_ += generated;
 }
 
+void Metrics::count_cancelled() {
+    std::lock_guard lock(mutex_);
+    ++cancelled_;
+}
+
+void Metrics::count_embedded(uint64_t inputs, uint64_t tokens) {
+    std::lock_guard lock(mutex_);
+    embedded_inputs_ += inputs;
+    embedded_tokens_ += tokens;
+}
+
 void Metrics::count_prefill(uint64_t computed, uint64_t cached) {
     std::lock_guard lock(mutex_);
     prefill_computed_ += computed;
@@ -81,6 +92,17 @@ std::string Metrics::prometheus() const {
     out << "# HELP vkllm_prompt_tokens_cached_total Prompt tokens the prefix cache supplied instead of computing them.\n"
         << "# TYPE vkllm_prompt_tokens_cached_total counter\n"
         << "vkllm_prompt_tokens_cached_total " << prefill_cached_ << "\n";
+    const uint64_t prompt_work = prefill_computed_ + prefill_cached_;
+    out << "# HELP vkllm_prefix_cache_hit_rate Share of prompt tokens the prefix cache supplied (cached / (computed + cached)).\n"
+        << "# TYPE vkllm_prefix_cache_hit_rate gauge\n"
+        << "vkllm_prefix_cache_hit_rate " << (prompt_work ? double(prefill_cached_) / double(prompt_work) : 0.0) << "\n";
+    out << "# HELP vkllm_requests_cancelled_total Engine requests cancelled before they finished (client gone, shutdown).\n"
+        << "# TYPE vkllm_requests_cancelled_total counter\n"
+        << "vkllm_requests_cancelled_total " << cancelled_ << "\n";
+    out << "# HELP vkllm_embedding_inputs_total Inputs embedded (/v1/embeddings).\n# TYPE vkllm_embedding_inputs_total counter\n"
+        << "vkllm_embedding_inputs_total " << embedded_inputs_ << "\n";
+    out << "# HELP vkllm_embedding_tokens_total Tokens of the inputs embedded.\n# TYPE vkllm_embedding_tokens_total counter\n"
+        << "vkllm_embedding_tokens_total " << embedded_tokens_ << "\n";
     out << "# HELP vkllm_time_to_first_token_seconds From admission to the first token.\n"
            "# TYPE vkllm_time_to_first_token_seconds histogram\n"
         << ttft_.text("vkllm_time_to_first_token_seconds");
@@ -95,6 +117,9 @@ std::string Metrics::prometheus() const {
         << "vkllm_kv_blocks_used " << load_.kv_blocks_used << "\n";
     out << "# HELP vkllm_kv_blocks_free KV-cache blocks free.\n# TYPE vkllm_kv_blocks_free gauge\n"
         << "vkllm_kv_blocks_free " << load_.kv_blocks_free << "\n";
+    out << "# HELP vkllm_kv_blocks_cached Free KV-cache blocks that still hold a cached prompt prefix (part of free).\n"
+        << "# TYPE vkllm_kv_blocks_cached gauge\n"
+        << "vkllm_kv_blocks_cached " << load_.kv_blocks_cached << "\n";
     return out.str();
 }
 

@@ -28,6 +28,7 @@ private:
 struct LoadGauges {
     uint32_t running = 0, queued = 0;
     uint32_t kv_blocks_used = 0, kv_blocks_free = 0;
+    uint32_t kv_blocks_cached = 0;  // free blocks that still hold a cached prefix (counted in free too)
 };
 
 class Metrics {
@@ -35,6 +36,10 @@ public:
     Metrics();
     void count_response(const std::string& route, int status);
     void count_tokens(uint64_t prompt, uint64_t generated);
+    // An engine request that ended cancelled (its client went away, or shutdown).
+    void count_cancelled();
+    // Inputs embedded (/v1/embeddings) and their tokens.
+    void count_embedded(uint64_t inputs, uint64_t tokens);
     // Prompt tokens an engine step computed, and those the prefix cache supplied instead.
     void count_prefill(uint64_t computed, uint64_t cached);
     void observe_time_to_first_token(double seconds);
@@ -48,6 +53,7 @@ private:
     std::map<std::pair<std::string, int>, uint64_t> responses_;
     uint64_t prompt_tokens_ = 0, generated_tokens_ = 0;
     uint64_t prefill_computed_ = 0, prefill_cached_ = 0;
+    uint64_t cancelled_ = 0, embedded_inputs_ = 0, embedded_tokens_ = 0;
     Histogram ttft_, itl_;
     LoadGauges load_;
 };

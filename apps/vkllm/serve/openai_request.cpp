@@ -13,7 +13,7 @@ using json = nlohmann::json;
 
 constexpr size_t kMaxDepth = 64;       // nesting of the body's arrays and objects
 constexpr size_t kMaxStops = 4;        // as OpenAI
-constexpr int kMaxTopLogprobs = 20;
+constexpr size_t kMaxEmbeddingInputs = 2048;  // as OpenAI
 
 // Deepest nesting of [ and { outside strings, so a hostile body cannot make the parser recurse far.
 size_t nesting_depth(const std::string& text) {
@@ -146,6 +146,9 @@ struct Common {
 
 Common parse_common(const json& body, const ServedModel& model) {
     check_model(body, model);
+    if (model.encoder)
+        throw ApiError(400, "model '" + model.id + "' is an encoder (BERT family): it gives embeddings (POST /v1/embeddings) and does not generate text",
+                       "invalid_request_error", "model", "unsupported_model");
     refuse_unsupported(body);
     Common c;
     runtime::SamplingParams& p = c.request.sampling;
@@ -294,10 +297,8 @@ GenerationSpec chat_request(const json& body, const ServedModel& model) {
     Common c = parse_common(body, model);
     c.request.logprobs = get_bool(body, "logprobs").value_or(false);
     if (auto top = get_integer(body, "top_logprobs", 0, kMaxTopLogprobs)) {
-        if (!c.request.logprobs) throw bad_field("top_logprobs", "needs logprobs: true");
-        if (*top > 0)
-            throw ApiError(400, "top_logprobs > 0 is not supported yet: the engine returns only the chosen token's log-probability",
-                           "invalid_request_error", "top_logprobs", "unsupported_parameter");
+        if (!c.request.logprobs && *top > 0) throw bad_field("top_logprobs", "needs logprobs: true");
+        c.request.top_logprobs = uint32_t(*top);
     }
     if (model.end_of_turn && !c.ignore_eos) c.request.stop_tokens.push_back(*model.end_of_turn);
     const std::vector<runtime::ChatMessage> messages = parse_messages(body);
@@ -315,6 +316,7 @@ GenerationSpec chat_request(const json& body, const ServedModel& model) {
     const uint32_t max_tokens = check_lengths(prompt, c, model, "messages");
     GenerationSpec spec = start_spec(Endpoint::Chat, c);
     spec.logprobs = c.request.logprobs;
+    spec.top_logprobs = c.request.top_logprobs;
     spec.echo.push_back({});
     add_choices(spec, c, std::move(prompt), max_tokens);
     return spec;
@@ -322,11 +324,10 @@ GenerationSpec chat_request(const json& body, const ServedModel& model) {
 
 GenerationSpec completion_request(const json& body, const ServedModel& model) {
     Common c = parse_common(body, model);
-    if (auto lp = get_integer(body, "logprobs", 0, 5)) {
-        if (*lp > 0)
-            throw ApiError(400, "logprobs > 0 (top alternatives) is not supported yet: the engine returns only the chosen token's log-probability; use logprobs: 0",
-                           "invalid_request_error", "logprobs", "unsupported_parameter");
+    // The number of alternatives per token (OpenAI allows 5; this server up to top_logprobs' limit).
+    if (auto lp = get_integer(body, "logprobs", 0, kMaxTopLogprobs)) {
         c.request.logprobs = true;
+        c.request.top_logprobs = uint32_t(*lp);
     }
     const bool echo = get_bool(body, "echo").value_or(false);
     if (echo && c.request.logprobs)
@@ -355,6 +356,7 @@ GenerationSpec completion_request(const json& body, const ServedModel& model) {
                                       " choices are more than the limit of " + std::to_string(model.max_n));
     GenerationSpec spec = start_spec(Endpoint::Completion, c);
     spec.logprobs = c.request.logprobs;
+    spec.top_logprobs = c.request.top_logprobs;
     for (const json& p : prompts) {
         std::vector<int32_t> tokens;
         std::string text;
@@ -376,10 +378,71 @@ GenerationSpec completion_request(const json& body, const ServedModel& model) {
     return spec;
 }
 
+EmbeddingSpec embedding_request(const json& body, const ServedModel& model) {
+    check_model(body, model);
+    if (!model.encoder)
+        throw ApiError(400, "model '" + model.id + "' generates text; embeddings need an encoder model (BERT family)",
+                       "invalid_request_error", "model", "unsupported_model");
+    EmbeddingSpec spec;
+    if (const json* f = field(body, "encoding_format")) {
+        if (!f->is_string()) throw wrong_type("encoding_format", "a string", *f);
+        const std::string format = f->get<std::string>();
+        if (format != "float" && format != "base64") throw bad_field("encoding_format", "must be 'float' or 'base64', got '" + format + "'");
+        spec.base64 = format == "base64";
+    }
+    if (auto d = get_integer(body, "dimensions", 1, INT64_MAX); d && uint64_t(*d) != model.embedding_size)
+        throw ApiError(400, "dimensions: this model's embeddings have " + std::to_string(model.embedding_size) + " dimensions, got " +
+                                std::to_string(*d) + " (shortened embeddings are not supported)",
+                       "invalid_request_error", "dimensions", "unsupported_parameter");
+    const json* v = field(body, "input");
+    const char* what = "a string, an array of strings, an array of token ids or an array of such arrays";
+    if (!v) throw bad_field("input", std::string("required: ") + what, "missing_required_parameter");
+    auto is_token_array = [](const json& a) {
+        return a.is_array() && !a.empty() && std::all_of(a.begin(), a.end(), [](const json& t) { return t.is_number_integer(); });
+    };
+    std::vector<const json*> inputs;
+    if (v->is_string() || is_token_array(*v)) inputs.push_back(v);
+    else if (v->is_array() && !v->empty()) {
+        for (const json& p : *v) {
+            if (!p.is_string() && !is_token_array(p)) throw wrong_type("input", what, *v);
+            inputs.push_back(&p);
+        }
+    } else {
+        throw wrong_type("input", std::string("a non-empty ") + what, *v);
+    }
+    if (inputs.size() > kMaxEmbeddingInputs)
+        throw bad_field("input", std::to_string(inputs.size()) + " inputs are more than the limit of " + std::to_string(kMaxEmbeddingInputs));
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        const json& p = *inputs[i];
+        const std::string param = inputs.size() == 1 && inputs[0] == v ? "input" : "input[" + std::to_string(i) + "]";
+        std::vector<int32_t> tokens;
+        if (p.is_string()) {
+            if (!model.tokenizer)
+                throw bad_field(param, "this model has no tokenizer (start the server with --tokenizer FILE); send token ids instead");
+            tokens = model.tokenizer->encode(p.get<std::string>(), true);
+        } else {
+            for (const json& t : p) {
+                const int64_t id = t.get<int64_t>();
+                if (id < 0 || uint64_t(id) >= model.vocab)
+                    throw bad_field(param, "token id " + t.dump() + " is outside the model's vocabulary of " + std::to_string(model.vocab));
+                tokens.push_back(int32_t(id));
+            }
+        }
+        if (tokens.empty()) throw bad_field(param, "the input has no tokens");
+        if (tokens.size() > model.context)
+            throw ApiError(400, param + ": the input is " + std::to_string(tokens.size()) + " tokens, more than the context of " +
+                                    std::to_string(model.context) + " tokens",
+                           "invalid_request_error", param, "context_length_exceeded");
+        spec.prompt_tokens += tokens.size();
+        spec.inputs.push_back(std::move(tokens));
+    }
+    return spec;
+}
+
 // Every field is type-checked before it is read; should a read still meet a
 // value of another type, that is the body's fault: a 400, never a 500.
 template <typename Parse>
-GenerationSpec checked(Parse parse, const json& body, const ServedModel& model) {
+auto checked(Parse parse, const json& body, const ServedModel& model) {
     try {
         return parse(body, model);
     } catch (const json::exception& e) {
@@ -392,6 +455,9 @@ GenerationSpec checked(Parse parse, const json& body, const ServedModel& model) 
 GenerationSpec parse_chat_request(const json& body, const ServedModel& model) { return checked(chat_request, body, model); }
 GenerationSpec parse_completion_request(const json& body, const ServedModel& model) {
     return checked(completion_request, body, model);
+}
+EmbeddingSpec parse_embedding_request(const json& body, const ServedModel& model) {
+    return checked(embedding_request, body, model);
 }
 
 }  // namespace vkllm::serve

@@ -25,7 +25,8 @@ nlohmann::json usage_json(uint64_t prompt_tokens, uint64_t completion_tokens);
 
 // The log-probabilities of one piece of a choice (null when not asked for).
 nlohmann::json chat_logprobs_json(const std::vector<TokenLogprob>& entries);
-nlohmann::json completion_logprobs_json(const std::vector<TokenLogprob>& entries, size_t text_offset);
+// `with_top`: top_logprobs holds each token's alternatives {text: logprob} (else null).
+nlohmann::json completion_logprobs_json(const std::vector<TokenLogprob>& entries, size_t text_offset, bool with_top);
 
 // One finished choice of a non-streamed response.
 nlohmann::json chat_choice_json(uint32_t index, const std::string& text, const nlohmann::json& logprobs,
@@ -39,6 +40,12 @@ nlohmann::json chunk_json(Endpoint endpoint, const ResponseHead& head, uint32_t 
                           bool role, const nlohmann::json& logprobs, const std::optional<std::string>& finish_reason);
 // The closing usage chunk (stream_options.include_usage): no choices.
 nlohmann::json usage_chunk_json(Endpoint endpoint, const ResponseHead& head, nlohmann::json usage);
+
+// A /v1/embeddings response: one embedding object per input, as floats or as
+// base64 of their little-endian float32 bytes (encoding_format "base64").
+nlohmann::json embeddings_json(const std::string& model, const std::vector<std::vector<float>>& embeddings, bool base64,
+                               uint64_t prompt_tokens);
+std::string base64_floats(const std::vector<float>& values);
 
 // "data: <json>\n\n" (invalid UTF-8 replaced), and the stream's end.
 std::string sse_event(const nlohmann::json& data);

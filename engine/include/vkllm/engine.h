@@ -19,6 +19,9 @@
 // (EngineOptions::prefix_cache; RequestTimings::cached_prompt_tokens). A
 // request with `n` > 1 gives n completions of one prompt: ids id .. id + n - 1,
 // the prompt computed once and its KV blocks shared copy-on-write.
+//
+// An encoder-only model (BERT family) does not generate: embed(tokens) gives
+// its pooled, normalised embedding of the tokens instead.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -67,6 +70,12 @@ struct EngineOptions {
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all
 };
 
+// A token and its log-probability under the model (Request::top_logprobs).
+struct TokenAlternative {
+    int32_t token = -1;
+    float logprob = 0;
+};
+
 enum class FinishReason { None, Length, Eos, StopToken, StopString, ContextFull, Cancelled };
 const char* finish_reason_name(FinishReason reason);  // "length", "eos", "stop", "context", "interrupted"
 
@@ -79,6 +88,7 @@ struct Request {
     std::vector<int32_t> stop_tokens;  // any of these ends it (not kept in the sequence)
     std::vector<std::string> stop;     // generated text containing one of these ends it
     bool logprobs = false;             // each token's log-probability under the model (full rows are read)
+    uint32_t top_logprobs = 0;         // with logprobs: also this many most likely tokens at each step (at most kMaxTopLogprobs)
     bool keep = false;                 // keep the sequence and its KV cache after finishing
     uint64_t continues = 0;            // id of a finished `keep` request whose sequence this one extends
     // Completions of this prompt (ids id .. id + n - 1 from submit()), sharing
@@ -93,6 +103,7 @@ struct TokenEvent {
     int32_t token = -1;        // -1: none (the request finished without a new token)
     std::string text;          // the text this token completes (may be empty)
     float logprob = 0;         // when Request::logprobs
+    std::vector<TokenAlternative> top_logprobs;  // Request::top_logprobs of them, most likely first
     FinishReason finished = FinishReason::None;
 };
 
@@ -110,12 +121,15 @@ struct RequestTimings {
 struct RequestResult {
     std::vector<int32_t> tokens;  // generated, including a final EOS or stop token
     std::vector<float> logprobs;  // per token, when asked
+    std::vector<std::vector<TokenAlternative>> top_logprobs;  // per token, when Request::top_logprobs > 0
     std::string text;
     FinishReason reason = FinishReason::None;
     RequestTimings timings;
     uint32_t context_tokens = 0;  // tokens of the sequence in the KV cache when it finished
     uint64_t kv_bytes = 0;        // KV-cache bytes its sequence held then
 };
+
+constexpr uint32_t kMaxTopLogprobs = 20;  // as OpenAI's top_logprobs
 
 struct StepTiming {
     std::string label;
@@ -170,6 +184,13 @@ public:
     // Every row's logits of a fresh sequence, [tokens, vocab] (perplexity);
     // runs alone, between steps, in an idle slot.
     std::vector<float> score(const std::vector<int32_t>& tokens);
+    // Encoder-only models (which embed and do not generate: submit() refuses
+    // them): the embedding of the tokens, the last hidden states pooled as the
+    // model config says (ModelConfig::pooling, runtime/pooling.h) and
+    // L2-normalised, embedding_size() values. Runs alone, between steps.
+    std::vector<float> embed(const std::vector<int32_t>& tokens);
+    bool embeds() const;
+    uint32_t embedding_size() const;
 
     uint32_t context() const;          // most tokens a sequence may hold here
     uint32_t max_context() const;      // what the KV pool and the model allow
