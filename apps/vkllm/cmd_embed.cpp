@@ -10,7 +10,7 @@
 #include "device_options.h"
 #include "model/config_names.h"
 #include "model/load.h"
-#include "model_tokenizer.h"
+#include "model/model_tokenizer.h"
 #include "reference_executor.h"
 #include "token_list.h"
 #include "tokenizer/tokenizer.h"
