@@ -66,7 +66,7 @@ void require_bench_fits(const ModelConfig& c, const BenchParams& p, const std::s
                          !what.empty() ? what
                                        : (p.depth > 0 ? "depth " + std::to_string(p.depth) + " plus " : std::string()) +
                                              "prompt " + std::to_string(p.prompt) + " plus " +
-                                             std::to_string(p.generate) + " generated tokens",
+                                             std::to_string(p.generate) + " generated tokens (and 2 that start the decode)",
                          hint);
 }
 

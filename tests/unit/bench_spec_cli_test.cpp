@@ -246,7 +246,7 @@ TEST_CASE("bench --spec refuses bad specs with located errors") {
         {"[[points]]\nmodel = \"tiyn\"\n", "spec.toml:7:9: key 'points.model' = 'tiyn' is not a model of the spec (tiny); did you mean 'tiny'?"},
         {"[[points]]\nbatch = [1, 2]\n", "spec.toml:7:9: key 'points.batch' of a listed point takes one value"},
         {"[[points]]\ntype = \"q8_0\"\n", "spec.toml:7:8: key 'points.type' = 'q8_0' is not one of the types of model 'tiny' (f16)"},
-        {"[sweep]\nprompt = [300]\n", "point 1 (tiny/f16/kv-auto/w-auto/p300/n128/d0/b1): prompt 300 plus 128 generated tokens needs 428 tokens, more than the context of 256 tokens"},
+        {"[sweep]\nprompt = [300]\n", "point 1 (tiny/f16/kv-auto/w-auto/p300/n128/d0/b1): prompt 300 plus 128 generated tokens (and 2 that start the decode) needs 430 tokens, more than the context of 256 tokens"},
     };
     int n = 0;
     for (const Case& c : cases) {

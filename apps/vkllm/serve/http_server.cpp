@@ -1,5 +1,7 @@
 #include "http_server.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 
 #include "api_error.h"
@@ -48,6 +50,10 @@ HttpServer::HttpServer(const ServedModel& model, EngineWorker& worker, Metrics& 
     server_.set_keep_alive_timeout(5);
     server_.set_read_timeout(30);
     server_.set_write_timeout(30);
+    server_.set_socket_options([this](int socket) {
+        httplib::default_socket_options(socket);
+        listen_socket_ = socket;
+    });
     routes();
 }
 
@@ -134,6 +140,11 @@ int HttpServer::bind() {
     if (port < 0)
         throw InputError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
                          " (in use, not an address of this machine, or not allowed)");
+    // httplib listens with a backlog of 5: a burst of clients connecting at
+    // once (hundreds, all legitimate) would overflow it, and their connects
+    // would wait on SYN retransmits until they time out. Listening again on
+    // the bound socket raises the backlog (capped by net.core.somaxconn).
+    if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
     return port;
 }
 

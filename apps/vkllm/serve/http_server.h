@@ -38,6 +38,7 @@ private:
     Metrics& metrics_;
     HttpOptions options_;
     httplib::Server server_;
+    int listen_socket_ = -1;  // the socket server_ binds, seen through its socket-options hook
 };
 
 }  // namespace vkllm::serve
