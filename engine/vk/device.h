@@ -23,6 +23,8 @@ struct DeviceOptions {
     // Index into the device list or a case-insensitive substring of the name.
     // Empty: the best device (discrete > integrated > virtual > cpu).
     std::string selector;
+    // A real-device limit profile (device_profiles.h), e.g. "adreno-740". Empty: none.
+    std::string profile;
     // Weaker-device override (see apply_limits). Empty: none.
     std::string limits;
     // Seconds a submission may take before it is reported as hung (at least 1).
@@ -37,6 +39,9 @@ struct PhysicalDeviceEntry {
 };
 
 std::vector<PhysicalDeviceEntry> list_devices(const Instance& instance);
+// What a Device does to the probed capabilities, in this order: the driver
+// quirks (driver_quirks.h), the profile, the limit list. Each only lowers.
+void apply_device_options(DeviceCaps& caps, const DeviceOptions& options);
 // Index into `devices` of the one `selector` names (see DeviceOptions).
 size_t select_device(const std::vector<PhysicalDeviceEntry>& devices, const std::string& selector);
 
