@@ -76,7 +76,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 start=$SECONDS
 cmake --build "$build" -j"$(nproc)" --target vkllm vkllm_unit_tests vkllm_kernels_tests
 echo "vkllm: aarch64 build took $((SECONDS - start)) s"
-file "$build/apps/vkllm/vkllm" | grep -q "ARM aarch64" || { echo "vkllm: $build/apps/vkllm/vkllm is not an aarch64 program" >&2; exit 1; }
+aarch64-linux-gnu-readelf -h "$build/vkllm" | grep -q "Machine: *AArch64" || { echo "vkllm: $build/vkllm is not an aarch64 program" >&2; exit 1; }
 [[ -n ${VKLLM_AARCH64_BUILD_ONLY:-} ]] && exit 0
 
 # --- test under qemu-user ---------------------------------------------------
@@ -86,7 +86,7 @@ file "$build/apps/vkllm/vkllm" | grep -q "ARM aarch64" || { echo "vkllm: $build/
 export VK_DRIVER_FILES="$icd"
 export VKLLM_VALIDATION="${VKLLM_VALIDATION-1}"
 run() { qemu-aarch64 -E LD_LIBRARY_PATH="$lvp/root/usr/lib/aarch64-linux-gnu" "$@"; }
-run "$build/apps/vkllm/vkllm" devices
+run "$build/vkllm" devices
 start=$SECONDS
 run "$build/tests/vkllm_unit_tests" --source-file-exclude='*_cli_test.cpp'
 echo "vkllm: aarch64 unit tests took $((SECONDS - start)) s"

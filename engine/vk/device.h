@@ -23,10 +23,11 @@ struct DeviceOptions {
     // Index into the device list or a case-insensitive substring of the name.
     // Empty: the best device (discrete > integrated > virtual > cpu).
     std::string selector;
-    // A real-device limit profile (device_profiles.h), e.g. "adreno-740". Empty: none.
-    std::string profile;
     // Weaker-device override (see apply_limits). Empty: none.
     std::string limits;
+    // A real-device limit profile (device_profiles.h), e.g. "adreno-740",
+    // applied before `limits`. Empty: none.
+    std::string profile;
     // Seconds a submission may take before it is reported as hung (at least 1).
     double submit_timeout_s = 600.0;
     // Folder for the driver's pipeline cache between runs. Empty: none kept.

@@ -50,8 +50,8 @@ struct EngineOptions {
     // submission timeout, pipeline-cache folder (empty: none). Used only when
     // the engine makes its own device.
     std::string device;
-    std::string device_profile;
     std::string device_limits;
+    std::string device_profile;
     bool validation = false;
     double gpu_timeout_s = 600;
     std::string pipeline_cache_dir;
