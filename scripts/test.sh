@@ -11,3 +11,6 @@ export VKLLM_VALIDATION=1
 npm ci --prefix "$root/tests/serve" --no-audit --no-fund --loglevel=error
 ctest --test-dir "$build" --output-on-failure -j1
 if [[ -x "$root/tests/fuzz/run.sh" ]]; then "$root/tests/fuzz/run.sh"; fi
+# The aarch64 cross build and its tests under qemu-user (README "aarch64"):
+# only when asked for, it takes most of an hour on 2 cores.
+if [[ ${VKLLM_TEST_AARCH64:-0} != 0 ]]; then "$root/scripts/cross-aarch64.sh"; fi

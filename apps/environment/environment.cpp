@@ -34,6 +34,7 @@ vk::InstanceOptions instance_options() {
 vk::DeviceOptions device_options() {
     vk::DeviceOptions options;
     options.selector = get("VKLLM_DEVICE");
+    options.profile = get("VKLLM_DEVICE_PROFILE");
     options.limits = get("VKLLM_DEVICE_LIMITS");
     options.pipeline_cache_dir = pipeline_cache_dir();
     if (const char* t = std::getenv("VKLLM_GPU_TIMEOUT")) {

@@ -4,6 +4,7 @@
 // choice as an explicit option.
 //   VKLLM_VALIDATION      non-empty and not "0": the Khronos validation layer
 //   VKLLM_DEVICE          device index or part of its name
+//   VKLLM_DEVICE_PROFILE  cap the device to a real GPU family's limits (see README)
 //   VKLLM_DEVICE_LIMITS   make the device look weaker (see README)
 //   VKLLM_GPU_TIMEOUT     seconds a submission may run before it counts as hung
 //   VKLLM_CACHE_DIR       pipeline-cache folder (else $XDG_CACHE_HOME/vkllm, else ~/.cache/vkllm)

@@ -7,6 +7,7 @@
 #include "device_json.h"
 #include "device_options.h"
 #include "vk/device.h"
+#include "vk/driver_quirks.h"
 
 namespace vkllm::cli {
 namespace {
@@ -28,6 +29,8 @@ void print_table(const vk::DeviceCaps& c, size_t index, bool selected) {
     row("vendor / device id", ids);
     row("Vulkan API", api_version_text(c.api_version));
     row("driver", c.driver_name + (c.driver_info.empty() ? "" : " (" + c.driver_info + ")"));
+    row("driver id / version", std::to_string(c.driver_id) + " / " + vk::driver_version_text(c.driver_id, c.driver_version));
+    row("driver quirks", join(c.quirks));
     std::string subgroup = std::to_string(c.subgroup_size);
     if (c.subgroup_size_control)
         subgroup += " (settable " + std::to_string(c.subgroup_min_size) + ".." + std::to_string(c.subgroup_max_size) + ")";
@@ -58,6 +61,11 @@ void print_table(const vk::DeviceCaps& c, size_t index, bool selected) {
                          "*" + s.b_type + "+" + s.c_type + "->" + s.result_type);
     row("cooperative matrix", c.cooperative_matrix ? join(shapes, "; ") : "no");
     row("GPU timestamps", yes(c.timestamps));
+    if (!c.profile.empty()) {
+        row("profile", c.profile);
+        for (const auto& change : c.profile_changes) row("  lowered", change);
+        for (const auto& note : c.profile_notes) row("  not as the profile", note);
+    }
     if (!c.applied_limits.empty()) row("limited by", join(c.applied_limits));
 }
 
@@ -70,7 +78,11 @@ Registration reg{"devices", "List Vulkan devices and their capabilities", [](CLI
                          auto devices = vk::list_devices(*instance);
                          const vk::DeviceOptions chosen = device_options();
                          size_t selected = devices.empty() ? 0 : vk::select_device(devices, chosen.selector);
-                         if (!chosen.limits.empty() && !devices.empty()) vk::apply_limits(devices[selected].caps, chosen.limits);
+                         // Quirks are facts of each driver; the profile and limits concern the selected device.
+                         for (size_t i = 0; i < devices.size(); ++i) {
+                             if (i == selected) vk::apply_device_options(devices[i].caps, chosen);
+                             else vk::apply_driver_quirks(devices[i].caps);
+                         }
                          if (*json) {
                              nlohmann::json out = nlohmann::json::array();
                              for (size_t i = 0; i < devices.size(); ++i)

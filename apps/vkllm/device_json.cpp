@@ -26,6 +26,9 @@ nlohmann::json caps_json(const vk::DeviceCaps& c, size_t index, bool selected) {
             {"api_version", api_version_text(c.api_version)},
             {"driver", c.driver_name},
             {"driver_info", c.driver_info},
+            {"driver_id", c.driver_id},
+            {"driver_version", vk::driver_version_text(c.driver_id, c.driver_version)},
+            {"driver_quirks", c.quirks},
             {"subgroup_size", c.subgroup_size},
             {"subgroup_size_range", {c.subgroup_min_size, c.subgroup_max_size}},
             {"subgroup_size_control", c.subgroup_size_control},
@@ -47,6 +50,9 @@ nlohmann::json caps_json(const vk::DeviceCaps& c, size_t index, bool selected) {
             {"cooperative_matrix", c.cooperative_matrix},
             {"cooperative_matrix_shapes", shapes},
             {"timestamps", c.timestamps},
+            {"profile", c.profile},
+            {"profile_changes", c.profile_changes},
+            {"profile_notes", c.profile_notes},
             {"applied_limits", c.applied_limits}};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The device a command runs on: the environment (apps/environment) with
-// --device and --device-limits on top, handed to the engine as explicit options.
+// --device, --device-profile and --device-limits on top, handed to the engine
+// as explicit options.
 #include <CLI/CLI.hpp>
 
 #include "vk/device.h"
@@ -9,7 +10,7 @@
 
 namespace vkllm::cli {
 
-// --device and --device-limits for commands that use the GPU.
+// --device, --device-profile and --device-limits for commands that use the GPU.
 void add_device_options(CLI::App& sub);
 
 vk::InstanceOptions instance_options();

@@ -307,6 +307,7 @@ Engine::Engine(const LoadedModel& model, EngineOptions options) : impl_(std::mak
     impl_->instance = std::make_shared<vk::Instance>(io);
     vk::DeviceOptions d;
     d.selector = o.device;
+    d.profile = o.device_profile;
     d.limits = o.device_limits;
     d.submit_timeout_s = o.gpu_timeout_s;
     d.pipeline_cache_dir = o.pipeline_cache_dir;

@@ -6,6 +6,8 @@
 
 #include "vk/check.h"
 #include "vk/cooperative_matrix_khr.h"
+#include "vk/device_profiles.h"
+#include "vk/driver_quirks.h"
 #include "vk/pipeline.h"
 #include "vk/pipeline_cache_file.h"
 #include "vkllm/error.h"
@@ -25,13 +27,19 @@ Device::Device(std::shared_ptr<Instance> instance, const DeviceOptions& options)
                           std::to_string(VK_API_VERSION_MAJOR(caps_.api_version)) + "." +
                           std::to_string(VK_API_VERSION_MINOR(caps_.api_version)) +
                           " only; vkllm needs 1.2 (update the driver)");
-    apply_limits(caps_, options.limits);
+    apply_device_options(caps_, options);
     vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
     if (!(options.submit_timeout_s > 0))
         throw InputError("the GPU submission timeout must be a positive number of seconds, not " +
                          std::to_string(options.submit_timeout_s));
     submit_timeout_s_ = std::max(1.0, options.submit_timeout_s);
     create_device();
+}
+
+void apply_device_options(DeviceCaps& caps, const DeviceOptions& options) {
+    apply_driver_quirks(caps);
+    apply_profile(caps, options.profile);
+    apply_limits(caps, options.limits);
 }
 
 void Device::create_device() {

@@ -25,6 +25,9 @@ struct DeviceOptions {
     std::string selector;
     // Weaker-device override (see apply_limits). Empty: none.
     std::string limits;
+    // A real-device limit profile (device_profiles.h), e.g. "adreno-740",
+    // applied before `limits`. Empty: none.
+    std::string profile;
     // Seconds a submission may take before it is reported as hung (at least 1).
     double submit_timeout_s = 600.0;
     // Folder for the driver's pipeline cache between runs. Empty: none kept.
@@ -37,6 +40,9 @@ struct PhysicalDeviceEntry {
 };
 
 std::vector<PhysicalDeviceEntry> list_devices(const Instance& instance);
+// What a Device does to the probed capabilities, in this order: the driver
+// quirks (driver_quirks.h), the profile, the limit list. Each only lowers.
+void apply_device_options(DeviceCaps& caps, const DeviceOptions& options);
 // Index into `devices` of the one `selector` names (see DeviceOptions).
 size_t select_device(const std::vector<PhysicalDeviceEntry>& devices, const std::string& selector);
 

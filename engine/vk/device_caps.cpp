@@ -180,6 +180,8 @@ DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device) {
     caps.api_version = props.properties.apiVersion;
     caps.driver_name = driver.driverName;
     caps.driver_info = driver.driverInfo;
+    caps.driver_id = uint32_t(driver.driverID);
+    caps.driver_version = props.properties.driverVersion;
 
     caps.subgroup_size = subgroup.subgroupSize;
     caps.subgroup_min_size = caps.subgroup_max_size = subgroup.subgroupSize;
@@ -222,6 +224,8 @@ DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device) {
         }
         caps.integer_dot_product = f13.shaderIntegerDotProduct;
         caps.integer_dot_product_4x8_accelerated = dot_props.integerDotProduct4x8BitPackedSignedAccelerated;
+        caps.integer_dot_product_mixed_4x8_accelerated =
+            dot_props.integerDotProduct4x8BitPackedMixedSignednessAccelerated;
     }
 
     read_memory(caps, device);
@@ -257,7 +261,9 @@ void apply_limits(DeviceCaps& caps, const std::string& spec) {
         else if (key == "no-int8") caps.shader_int8 = false;
         else if (key == "no-16bit-storage") caps.storage_16bit = false;
         else if (key == "no-8bit-storage") caps.storage_8bit = false;
-        else if (key == "no-int-dot") caps.integer_dot_product = caps.integer_dot_product_4x8_accelerated = false;
+        else if (key == "no-int-dot")
+            caps.integer_dot_product = caps.integer_dot_product_4x8_accelerated =
+                caps.integer_dot_product_mixed_4x8_accelerated = false;
         else if (key == "no-coopmat") {
             caps.cooperative_matrix = false;
             caps.cooperative_matrix_shapes.clear();
@@ -300,6 +306,18 @@ std::string format_bytes(uint64_t bytes) {
     }
     char buf[32];
     std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return buf;
+}
+
+std::string driver_version_text(uint32_t driver_id, uint32_t v) {
+    char buf[48];
+    if (driver_id == VK_DRIVER_ID_NVIDIA_PROPRIETARY)
+        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", v >> 22, (v >> 14) & 0xff, (v >> 6) & 0xff, v & 0x3f);
+    else if (driver_id == VK_DRIVER_ID_INTEL_PROPRIETARY_WINDOWS)
+        std::snprintf(buf, sizeof buf, "%u.%u", v >> 14, v & 0x3fff);
+    else
+        // The old VK_MAKE_VERSION layout, without the API variant bits: the Qualcomm driver's major is 512.
+        std::snprintf(buf, sizeof buf, "%u.%u.%u", v >> 22, (v >> 12) & 0x3ff, v & 0xfff);
     return buf;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // What a physical device can do, read once; shader variants are chosen from
 // this, not from vendor names. apply_limits() makes a device look weaker so
-// fallback paths run on any machine (VKLLM_DEVICE_LIMITS, see README).
+// fallback paths run on any machine (VKLLM_DEVICE_LIMITS, see README); a
+// device profile (device_profiles.h) and the driver quirks (driver_quirks.h)
+// lower it the same way.
 #include <volk.h>
 
 #include <cstdint>
@@ -28,6 +30,8 @@ struct DeviceCaps {
     uint32_t vendor_id = 0, device_id = 0;
     uint32_t api_version = 0;
     std::string driver_name, driver_info;
+    uint32_t driver_id = 0;       // VkDriverId (VK_DRIVER_ID_MESA_LLVMPIPE, ...); 0: not reported
+    uint32_t driver_version = 0;  // VkPhysicalDeviceProperties::driverVersion, encoded the vendor's way
 
     uint32_t subgroup_size = 0;
     uint32_t subgroup_min_size = 0, subgroup_max_size = 0;  // size control range
@@ -51,6 +55,7 @@ struct DeviceCaps {
     bool storage_16bit = false, storage_8bit = false;
     bool integer_dot_product = false;
     bool integer_dot_product_4x8_accelerated = false;
+    bool integer_dot_product_mixed_4x8_accelerated = false;  // mixed signedness (AMD RDNA3 and newer)
     bool buffer_device_address = false;
     bool cooperative_matrix = false;
     std::vector<CooperativeMatrixShape> cooperative_matrix_shapes;
@@ -60,6 +65,10 @@ struct DeviceCaps {
     float timestamp_period_ns = 0.f;
 
     std::vector<std::string> applied_limits;  // what VKLLM_DEVICE_LIMITS took away
+    std::string profile;                      // the device profile applied (DeviceOptions::profile), or empty
+    std::vector<std::string> profile_changes; // what the profile lowered, e.g. "shared memory 64.0 KiB -> 32.0 KiB"
+    std::vector<std::string> profile_notes;   // what the profile has and this device lacks (left as the device is)
+    std::vector<std::string> quirks;          // driver quirks applied (driver_quirks.h), by name
 
     uint64_t device_local_bytes() const;
 };
@@ -73,5 +82,10 @@ DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device);
 void apply_limits(DeviceCaps& caps, const std::string& spec);
 
 std::string format_bytes(uint64_t bytes);
+
+// The driver version in its vendor's encoding: "535.104.5.0" for NVIDIA,
+// "101.4953" for Intel's Windows driver, "major.minor.patch" (Vulkan
+// encoding, used by Mesa and most others) else.
+std::string driver_version_text(uint32_t driver_id, uint32_t version);
 
 }  // namespace vkllm::vk

@@ -12,6 +12,7 @@ vk::Device& gpu() {
     static bool announced = [] {
         std::string text = "device: " + device.caps().name;
         if (instance->validation_enabled()) text += " (validation on)";
+        if (!device.caps().profile.empty()) text += " (profile " + device.caps().profile + ")";
         if (!device.caps().applied_limits.empty()) text += " (limited by VKLLM_DEVICE_LIMITS)";
         MESSAGE(text);
         return true;

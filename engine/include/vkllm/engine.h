@@ -48,11 +48,13 @@ class GpuForward;
 }
 
 struct EngineOptions {
-    // Device: index or part of its name (empty: the best), a weaker-device
-    // override (see README), validation, submission timeout, pipeline-cache
-    // folder (empty: none). Used only when the engine makes its own device.
+    // Device: index or part of its name (empty: the best), a real-device
+    // limit profile and a weaker-device override (see README), validation,
+    // submission timeout, pipeline-cache folder (empty: none). Used only when
+    // the engine makes its own device.
     std::string device;
     std::string device_limits;
+    std::string device_profile;
     bool validation = false;
     double gpu_timeout_s = 600;
     std::string pipeline_cache_dir;
