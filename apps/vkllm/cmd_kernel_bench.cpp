@@ -58,7 +58,8 @@ std::vector<std::unique_ptr<vk::Buffer>> random_buffers(vk::Device& device, DTyp
 constexpr uint64_t kRotationBytes = 512ull << 20;
 
 struct Knobs {
-    uint32_t matvec_rows = 0, coopmat_columns = 0;  // 0: the kernels' defaults
+    uint32_t matvec_rows = 0;  // 0: the kernel's default
+    std::string coopmat_tile;  // empty: the kernel's choice for each shape
 };
 
 void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
@@ -83,7 +84,9 @@ void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
             ops::record_matmul(device, commands, *input, w, output, c.m,
                                kernel == "matmul-coopmat" ? ops::MatmulPrecision::F16Activations
                                                           : ops::MatmulPrecision::F32Activations,
-                               kernel == "matmul-coopmat" ? knobs.coopmat_columns : 0);
+                               kernel == "matmul-coopmat" && !knobs.coopmat_tile.empty()
+                                   ? ops::parse_matmul_tile(knobs.coopmat_tile)
+                                   : ops::MatmulTile{});
         commands.timestamp(kernel);
     }
     commands.end();
@@ -106,9 +109,17 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                      sub.add_option("--matvec-rows", knobs->matvec_rows,
                                     "Weight rows sharing each x load in matrix-vector cases (0: the type's default)")
                          ->check(CLI::Range(0, 8));
-                     sub.add_option("--coopmat-columns", knobs->coopmat_columns,
-                                    "Output columns of a cooperative-matrix workgroup (64 or 128; 0: the default)")
-                         ->check(CLI::IsMember({0, 64, 128}));
+                     sub.add_option("--coopmat-tile", knobs->coopmat_tile,
+                                    "Cooperative-matrix workgroup tile, ROWSxCOLS/SUBGROUPS_MxSUBGROUPS_N (default: "
+                                    "chosen per shape)")
+                         ->check([](const std::string& text) {
+                             try {
+                                 ops::parse_matmul_tile(text);
+                                 return std::string();
+                             } catch (const std::exception& e) {
+                                 return std::string(e.what());
+                             }
+                         });
                      sub.add_option("--only", *only, "Run only the cases whose kernel or type contains this text");
                      add_device_options(sub);
                      return std::function<int()>([repeats, knobs, only] {
@@ -132,6 +143,10 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                              {"matmul", DType::F16, 512, 4096, 4096},
                              {"matmul-coopmat", DType::F16, 512, 4096, 4096},
                              {"matmul-coopmat", DType::F16, 512, 14336, 4096},
+                             // Llama-3.2-1B prefill products: Q and O, gate or up, down.
+                             {"matmul-coopmat", DType::F16, 512, 2048, 2048},
+                             {"matmul-coopmat", DType::F16, 512, 8192, 2048},
+                             {"matmul-coopmat", DType::F16, 512, 2048, 8192},
                              // Block formats of Llama-3-8B-shaped Q4_K_M / Q4_0 / Q8_0 decode and prefill.
                              {"matvec", DType::Q4_K, 1, 4096, 4096},
                              {"matvec", DType::Q4_K, 1, 14336, 4096},

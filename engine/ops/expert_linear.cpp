@@ -35,7 +35,7 @@ void record_expert_linear(vk::Device& device, vk::CommandBuffer& commands, const
     MatmulPipeline matmul;
     // A token takes an expert at most once, so an expert's tile holds at most n rows.
     if (few_tokens) matvec = matvec_pipeline(caps, w.stacked, true, sizeof(RoutedPush), n);
-    else matmul = matmul_pipeline(caps, w.stacked, precision, true, sizeof(RoutedPush));
+    else matmul = matmul_pipeline(caps, w.stacked, precision, true, sizeof(RoutedPush), {}, rows, per_expert);
     const vk::PipelineDesc& desc = few_tokens ? matvec.desc : matmul.desc;
     const auto& pipeline = device.pipeline(desc);
     const uint64_t row_bytes = weight_row_bytes(w.stacked.type, cols);

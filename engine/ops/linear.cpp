@@ -80,22 +80,115 @@ bool cooperative_matmul_available(const vk::DeviceCaps& caps, DType type) {
     return false;
 }
 
+const std::vector<MatmulTile>& coopmat_tiles() {
+    // 64 x 64 over four subgroups (2 x 2 fragments each) is the routed
+    // kernels' tile and the one for products too small to fill a large GPU
+    // with bigger tiles; the larger ones read each A and W value from L2 for
+    // more outputs (measured: bench/RESULTS.md, kernel-bench --coopmat-tile).
+    static const std::vector<MatmulTile> tiles = {
+        {64, 64, 2, 2}, {64, 128, 2, 2}, {128, 64, 2, 2}, {128, 128, 2, 4}, {128, 128, 4, 2}, {64, 256, 2, 4},
+    };
+    return tiles;
+}
+
+std::string describe(const MatmulTile& t) {
+    return std::to_string(t.rows) + "x" + std::to_string(t.cols) + "/" + std::to_string(t.subgroups_m) + "x" +
+           std::to_string(t.subgroups_n);
+}
+
+MatmulTile parse_matmul_tile(const std::string& text) {
+    std::string known;
+    for (const MatmulTile& t : coopmat_tiles()) {
+        if (describe(t) == text) return t;
+        known += (known.empty() ? "" : ", ") + describe(t);
+    }
+    throw Error("cooperative-matrix tile '" + text + "' is not one of " + known);
+}
+
+namespace {
+
+constexpr uint32_t kFragment = 16;   // matmul_coopmat.comp's fragment edge
+constexpr uint32_t kCoopmatStage = 64;  // its K of one stage
+constexpr uint32_t kCoopmatStride = kCoopmatStage + 8;  // halves per shared row
+
+// Why `tile` cannot run on this device, or empty.
+std::string coopmat_tile_problem(const vk::DeviceCaps& caps, const MatmulTile& t) {
+    const uint64_t invocations = uint64_t(t.subgroups_m) * t.subgroups_n * caps.subgroup_size;
+    const uint64_t shared = uint64_t(t.rows + t.cols) * kCoopmatStride * 2;
+    if (invocations > caps.max_workgroup_invocations)
+        return std::to_string(invocations) + " invocations exceed the device's " +
+               std::to_string(caps.max_workgroup_invocations);
+    if (shared > caps.max_shared_memory)
+        return vk::format_bytes(shared) + " of shared memory exceed the device's " +
+               vk::format_bytes(caps.max_shared_memory);
+    // Edge fragments pass through the A tile, one per subgroup.
+    if (uint64_t(t.subgroups_m) * t.subgroups_n * kFragment * kFragment * 4 > uint64_t(t.rows) * kCoopmatStride * 2)
+        return "its A tile cannot hold a fragment per subgroup";
+    // Register pieces of eight values: whole pieces per invocation and stage.
+    if ((uint64_t(t.rows) * kCoopmatStage / 8) % invocations != 0 ||
+        (uint64_t(t.cols) * kCoopmatStage / 8) % invocations != 0)
+        return "its stage does not split into whole pieces for " + std::to_string(invocations) + " invocations";
+    return {};
+}
+
+}  // namespace
+
+bool coopmat_tile_fits(const vk::DeviceCaps& caps, const MatmulTile& tile) {
+    return coopmat_tile_problem(caps, tile).empty();
+}
+
+namespace {
+
+// The tile for an m x n product: 128 x 128 where those tiles alone about fill
+// the device (an eighth of the split-K target: one per multiprocessor of an
+// H200), else 64 x 64, which split K fills up. Measured on an H200
+// (bench/RESULTS.md): 512 x 4096 x 4096 in 128 large tiles runs at 130
+// TFLOP/s against 85 in small ones; 512 x 2048 x 2048 in 64 large tiles at
+// 64 against 81.
+MatmulTile choose_coopmat_tile(const vk::DeviceCaps& caps, uint64_t m, uint64_t n, uint32_t target_workgroups) {
+    const MatmulTile small{64, 64, 2, 2}, large{128, 128, 2, 4};
+    const uint64_t large_groups = ((m + large.rows - 1) / large.rows) * ((n + large.cols - 1) / large.cols);
+    if (target_workgroups && large_groups * 8 >= target_workgroups && coopmat_tile_problem(caps, large).empty())
+        return large;
+    return small;
+}
+
+// Workgroups a split-K product aims for: about eight per multiprocessor of a
+// large discrete GPU (an H200 has 132; its four-subgroup workgroups need many
+// in flight to keep loads going), a few per core of an integrated one;
+// a CPU device runs workgroups on its few threads and gains nothing.
+uint32_t split_target_workgroups(const vk::DeviceCaps& caps) {
+    switch (caps.device_type) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 1024;
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 64;
+        default: return 0;
+    }
+}
+
+}  // namespace
+
 MatmulPipeline matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
-                               bool routed, uint32_t push_bytes, uint32_t tile_columns) {
+                               bool routed, uint32_t push_bytes, MatmulTile tile, uint64_t m, uint64_t n) {
     const std::string suffix = routed ? "_experts" : "";
     // The routed kernels bind the grouped rows and, for the matmul, the tiles.
     const uint32_t bindings = routed ? 5 : 3;
     if (precision == MatmulPrecision::F16Activations && cooperative_matmul_available(caps, w.type)) {
-        if (tile_columns == 0) tile_columns = 64;
-        if (tile_columns != 64 && tile_columns != 128)
-            throw Error("cooperative-matrix matmul: " + std::to_string(tile_columns) + " tile columns (64 or 128)");
-        // Four subgroups per workgroup, each a full subgroup where the size can be fixed.
+        if (tile == MatmulTile{}) tile = routed ? MatmulTile{64, 64, 2, 2} : choose_coopmat_tile(caps, m, n, split_target_workgroups(caps));
+        if (std::find(coopmat_tiles().begin(), coopmat_tiles().end(), tile) == coopmat_tiles().end())
+            parse_matmul_tile(describe(tile));  // throws, naming the known tiles
+        if (routed && tile.rows != 64)
+            throw Error("cooperative-matrix tile " + describe(tile) + ": routed experts take 64-row tiles");
+        if (const std::string problem = coopmat_tile_problem(caps, tile); !problem.empty())
+            throw DeviceError("cooperative-matrix tile " + describe(tile) + ": " + problem);
+        const uint32_t frag_m = tile.rows / kFragment / tile.subgroups_m, frag_n = tile.cols / kFragment / tile.subgroups_n;
+        // Whole subgroups per workgroup, each a full subgroup where the size can be fixed.
         return {{"matmul_coopmat_" + std::string(dtype_traits(w.type).name) + suffix, bindings, push_bytes,
-                 {caps.subgroup_size * 4, tile_columns / 32},
+                 {caps.subgroup_size * tile.subgroups_m * tile.subgroups_n, frag_n, frag_m, tile.subgroups_m,
+                  tile.subgroups_n},
                  caps.subgroup_size_control ? caps.subgroup_size : 0},
-                tile_columns};
+                tile.rows, tile.cols};
     }
-    return {{"matmul_" + weight_variant(caps, w.type) + suffix, bindings, push_bytes, {}}, 64};
+    return {{"matmul_" + weight_variant(caps, w.type) + suffix, bindings, push_bytes, {}}, 64, 64};
 }
 
 uint32_t default_matvec_rows(DType type) {
@@ -147,21 +240,9 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
 
 namespace {
 
-// Workgroups a split-K product aims for: about eight per multiprocessor of a
-// large discrete GPU (an H200 has 132; its four-subgroup workgroups need many
-// in flight to keep loads going), a few per core of an integrated one;
-// a CPU device runs workgroups on its few threads and gains nothing.
-uint32_t split_target_workgroups(const vk::DeviceCaps& caps) {
-    switch (caps.device_type) {
-        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 1024;
-        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 64;
-        default: return 0;
-    }
-}
-
 // Fewer K values per split than this cost more in partial sums than they gain.
 constexpr uint32_t kMinSplitK = 128;
-constexpr uint32_t kSplitStage = 64;  // K of one stage of matmul_coopmat.comp (and a multiple of matmul.comp's)
+constexpr uint32_t kSplitStage = kCoopmatStage;  // a multiple of matmul.comp's stage too
 
 uint32_t div_up(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 
@@ -170,15 +251,15 @@ uint32_t div_up(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 uint64_t matmul_split_floats(const WeightMatrix& w, uint32_t rows) { return uint64_t(rows) * w.rows; }
 
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t m, MatmulPrecision precision, uint32_t tile_columns,
+                   const vk::Buffer& output, uint32_t m, MatmulPrecision precision, MatmulTile tile,
                    const MatmulSplit* split) {
     check_weight_matrix(w);
     const auto& caps = device.caps();
-    const MatmulPipeline plan = matmul_pipeline(caps, w, precision, false, sizeof(MatmulPush), tile_columns);
+    const MatmulPipeline plan = matmul_pipeline(caps, w, precision, false, sizeof(MatmulPush), tile, m, w.rows);
     const auto& pipeline = device.pipeline(plan.desc);
     for_each_tile(caps, w, m, [&](uint64_t m0, uint64_t mc, uint64_t n0, uint64_t nc) {
         vk::BufferBinding in{input, m0 * w.cols * 4, mc * w.cols * 4};
-        const uint32_t gx = div_up(nc, plan.tile_columns), gy = div_up(mc, 64);
+        const uint32_t gx = div_up(nc, plan.tile_columns), gy = div_up(mc, plan.tile_rows);
         // Splits: enough workgroups to fill the device, at least kMinSplitK
         // values of K each, and partial sums that fit the scratch.
         uint32_t splits = 1;

@@ -4,6 +4,8 @@
 // Weights larger than the device's maxStorageBufferRange are bound in row
 // chunks, one dispatch each.
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "ops/variants.h"
 #include "ops/eltwise.h"
@@ -56,9 +58,26 @@ struct MatmulSplit {
 // Floats of partial sums one split of a product of `rows` rows needs, per split.
 uint64_t matmul_split_floats(const WeightMatrix& w, uint32_t rows);
 
+// Output tile of one cooperative-matrix workgroup (matmul_coopmat.comp):
+// rows x cols outputs over subgroups_m x subgroups_n subgroups, each subgroup
+// a (rows / subgroups_m) x (cols / subgroups_n) block of 16x16 fragments.
+// All zero: the kernel picks by the product's shape (a benchmark or a test
+// names one of coopmat_tiles()). Ignored where the plain matmul runs.
+struct MatmulTile {
+    uint32_t rows = 0, cols = 0, subgroups_m = 0, subgroups_n = 0;
+    bool operator==(const MatmulTile&) const = default;
+};
+// Every tile the cooperative-matrix kernel is dispatched with (and tested for).
+const std::vector<MatmulTile>& coopmat_tiles();
+std::string describe(const MatmulTile& tile);  // "128x128/2x4"
+// Whether the device has the invocations and shared memory `tile` needs.
+bool coopmat_tile_fits(const vk::DeviceCaps& caps, const MatmulTile& tile);
+// Parses describe()'s form; throws Error naming the text and the known tiles.
+MatmulTile parse_matmul_tile(const std::string& text);
+
 void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t m,
-                   MatmulPrecision precision = MatmulPrecision::F32Activations, uint32_t tile_columns = 0,
+                   MatmulPrecision precision = MatmulPrecision::F32Activations, MatmulTile tile = {},
                    const MatmulSplit* split = nullptr);
 // RMSNorm applied by the matrix-vector kernel to its input rows on the fly:
 // input / rms(input) * gain (or * (1 + gain)), gain f32 [cols].

@@ -34,11 +34,12 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
 uint32_t default_matvec_rows(DType type);
 struct MatmulPipeline {
     vk::PipelineDesc desc;
-    uint32_t tile_columns = 64;  // output columns of one workgroup (its rows are always 64)
+    uint32_t tile_rows = 64, tile_columns = 64;  // outputs of one workgroup
 };
-// `tile_columns`: 64 or 128 for the cooperative-matrix variant (0: the
-// default; other values are for benchmarks); the other variants take 64.
+// `tile`: the cooperative-matrix tile (all zero: chosen for an m x n
+// product; the routed kernels always take 64 rows, the routing plan's tile
+// height); the other variants take 64 x 64.
 MatmulPipeline matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
-                               bool routed, uint32_t push_bytes, uint32_t tile_columns = 0);
+                               bool routed, uint32_t push_bytes, MatmulTile tile, uint64_t m, uint64_t n);
 
 }  // namespace vkllm::ops

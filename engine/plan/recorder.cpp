@@ -28,7 +28,7 @@ void Recorder::record_linear(const vk::Buffer& in, const std::string& name, cons
     else if (norm) throw Error("'" + name + "': an input norm is fused only into matrix-vector products");
     else {
         const std::optional<ops::MatmulSplit> split = next_split(false);
-        ops::record_matmul(device, commands, in, w, out, n, precision, 0, split ? &*split : nullptr);
+        ops::record_matmul(device, commands, in, w, out, n, precision, {}, split ? &*split : nullptr);
     }
     if (bias) {
         commands.barrier();
@@ -64,7 +64,7 @@ void Recorder::linear_add(const vk::Buffer& in, const std::string& name, const v
     // The matmul adds its product in its split-K closing pass where the scratch holds it.
     if (std::optional<ops::MatmulSplit> split = next_split(true);
         !bias && split && ops::matmul_split_floats(w, n) * 4 <= split->bytes) {
-        ops::record_matmul(device, commands, in, w, x, n, precision, 0, &*split);
+        ops::record_matmul(device, commands, in, w, x, n, precision, {}, &*split);
         done(family);
         return;
     }

@@ -38,7 +38,7 @@ struct Shape {
 struct Kernel {
     bool matmul = false;
     ops::MatmulPrecision precision = ops::MatmulPrecision::F32Activations;
-    uint32_t tile_columns = 0;
+    ops::MatmulTile tile{};
 };
 const Kernel kMatvec{}, kMatmul{true};
 
@@ -48,7 +48,7 @@ void check_linear(Kernel kernel, DType type, Shape s, uint32_t seed, uint64_t of
     const bool matmul = kernel.matmul, f16 = kernel.precision == ops::MatmulPrecision::F16Activations;
     const uint32_t k = s.blocks * dtype_traits(type).block_values;
     INFO((matmul ? "matmul " : "matvec ") << dtype_traits(type).name << " M=" << s.m << " N=" << s.n << " K=" << k
-                                          << " offset=" << offset << (f16 ? " f16 tiles " : "") << kernel.tile_columns);
+                                          << " offset=" << offset << (f16 ? " f16 tiles " + ops::describe(kernel.tile) : ""));
     const std::vector<float> x = random_floats(size_t(s.m) * k, seed);
     const WeightData w = random_weights(type, s.n, k, seed + 1);
     std::vector<uint8_t> bytes(offset, 0xAB);
@@ -58,7 +58,7 @@ void check_linear(Kernel kernel, DType type, Shape s, uint32_t seed, uint64_t of
     auto out = make_output(size_t(s.m) * s.n, "y");
     const ops::WeightMatrix matrix{weights.get(), offset, type, s.n, k};
     run_once([&](vk::CommandBuffer& c) {
-        if (matmul) ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, kernel.precision, kernel.tile_columns);
+        if (matmul) ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, kernel.precision, kernel.tile);
         else ops::record_matvec(gpu(), c, *in, matrix, *out, s.m);
     });
     const std::vector<float> y = read_buffer(*out, size_t(s.m) * s.n);
@@ -143,10 +143,12 @@ TEST_CASE("cooperative-matrix matmul decodes every block format like the CPU dec
             MESSAGE("skipped " << dtype_traits(type).name << ": no cooperative-matrix variant on " << gpu().caps().name);
             continue;
         }
-        // Edges in every direction of the 64 x 64 / 64 x 128 tiles.
-        for (uint32_t tile_columns : {64u, 128u})
+        // Edges in every direction of every tile.
+        for (const ops::MatmulTile& tile : ops::coopmat_tiles()) {
+            if (!ops::coopmat_tile_fits(gpu().caps(), tile)) continue;
             for (Shape s : {Shape{17, 33, 1}, Shape{70, 130, 3}, Shape{129, 200, 2}})
-                check_linear({true, ops::MatmulPrecision::F16Activations, tile_columns}, type, s, seed += 2);
+                check_linear({true, ops::MatmulPrecision::F16Activations, tile}, type, s, seed += 2);
+        }
     }
 }
 

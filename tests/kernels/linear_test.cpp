@@ -202,12 +202,18 @@ TEST_CASE("cooperative-matrix matmul (f16 activations) matches the CPU where the
         auto in = make_buffer(x, "x");
         auto out = make_output(size_t(s.m) * s.n, "y");
         ops::WeightMatrix matrix{w.buffer.get(), 0, DType::F16, s.n, s.k};
-        for (uint32_t tile_columns : {64u, 128u}) {
+        // Every cooperative-matrix tile, and the choice by shape (all zero);
+        // where the plain matmul runs, the tile does not matter.
+        std::vector<ops::MatmulTile> tiles{ops::MatmulTile{}};
+        if (ops::cooperative_matmul_available(gpu().caps()))
+            for (const ops::MatmulTile& t : ops::coopmat_tiles())
+                if (ops::coopmat_tile_fits(gpu().caps(), t)) tiles.push_back(t);
+        for (const ops::MatmulTile& tile : tiles) {
             run_once([&](vk::CommandBuffer& c) {
-                ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, ops::MatmulPrecision::F16Activations, tile_columns);
+                ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, ops::MatmulPrecision::F16Activations, tile);
             });
             double err = relative_error(read_buffer(*out, size_t(s.m) * s.n), reference_linear(x, w.values, s.m, s.n, s.k));
-            INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " tile columns " << tile_columns);
+            INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " tile " << ops::describe(tile));
             CHECK(err <= 2e-3);
         }
     }
@@ -224,8 +230,11 @@ TEST_CASE("split-K matmul (partial sums added by a closing pass, or onto the out
     for (Shape s : shapes)
         for (uint32_t splits : {1u, 3u, 8u})
             for (bool accumulate : {false, true})
-                for (bool f16 : {false, true}) {
-                    if (f16 && !coopmat) continue;
+                for (int variant = 0; variant < 3; ++variant) {
+                    // The plain matmul, then f16 activations on the small and the large cooperative-matrix tile.
+                    const bool f16 = variant > 0;
+                    const ops::MatmulTile tile = variant == 2 ? ops::MatmulTile{128, 128, 2, 4} : ops::MatmulTile{64, 64, 2, 2};
+                    if (f16 && (!coopmat || !ops::coopmat_tile_fits(gpu().caps(), tile))) continue;
                     ValidationGuard guard;
                     auto x = random_floats(size_t(s.m) * s.k, ++seed);
                     Weights w = make_weights(DType::F16, s.n, s.k, ++seed);
@@ -242,14 +251,14 @@ TEST_CASE("split-K matmul (partial sums added by a closing pass, or onto the out
                         ops::record_matmul(gpu(), c, *in, matrix, *out, s.m,
                                            f16 ? ops::MatmulPrecision::F16Activations
                                                : ops::MatmulPrecision::F32Activations,
-                                           0, &split);
+                                           tile, &split);
                     });
                     std::vector<double> expected = reference_linear(x, w.values, s.m, s.n, s.k);
                     if (accumulate)
                         for (size_t i = 0; i < expected.size(); ++i) expected[i] += start[i];
                     double err = relative_error(read_buffer(*out, size_t(s.m) * s.n), expected);
                     INFO("M=" << s.m << " N=" << s.n << " K=" << s.k << " splits " << splits << " accumulate "
-                              << accumulate << " f16 activations " << f16);
+                              << accumulate << " f16 activations " << f16 << " tile " << ops::describe(tile));
                     CHECK(err <= (f16 ? 2e-3 : tolerance(s.k)));
                 }
 }
