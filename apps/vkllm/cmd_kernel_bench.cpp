@@ -60,6 +60,7 @@ constexpr uint64_t kRotationBytes = 512ull << 20;
 struct Knobs {
     uint32_t matvec_rows = 0;  // 0: the kernel's default
     std::string coopmat_tile;  // empty: the kernel's choice for each shape
+    uint32_t splits = 0;       // matmul cases: K split over this many workgroups (0: none)
 };
 
 void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
@@ -75,6 +76,16 @@ void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
                     type, c.m, c.n, c.k);
         return;
     }
+    // Split K: the partial sums of every split, added up by the closing pass.
+    std::unique_ptr<vk::Buffer> partials;
+    ops::MatmulSplit split;
+    if (knobs.splits > 0 && kernel != "matvec") {
+        partials = std::make_unique<vk::Buffer>(device, size_t(knobs.splits) * c.m * c.n * 4, vk::BufferKind::Device,
+                                                "split partials");
+        split.partials = partials.get();
+        split.bytes = partials->size();
+        split.splits = knobs.splits;
+    }
     vk::CommandBuffer commands(device, uint32_t(repeats));
     commands.begin();
     for (int r = 0; r < repeats; ++r) {
@@ -86,7 +97,8 @@ void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
                                                           : ops::MatmulPrecision::F32Activations,
                                kernel == "matmul-coopmat" && !knobs.coopmat_tile.empty()
                                    ? ops::parse_matmul_tile(knobs.coopmat_tile)
-                                   : ops::MatmulTile{});
+                                   : ops::MatmulTile{},
+                               partials ? &split : nullptr);
         commands.timestamp(kernel);
     }
     commands.end();
@@ -120,6 +132,9 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                                  return std::string(e.what());
                              }
                          });
+                     sub.add_option("--splits", knobs->splits,
+                                    "Matmul cases: split K over this many workgroups, then add the splits up (0: no split)")
+                         ->check(CLI::Range(0, 64));
                      sub.add_option("--only", *only, "Run only the cases whose kernel or type contains this text");
                      add_device_options(sub);
                      return std::function<int()>([repeats, knobs, only] {

@@ -139,18 +139,27 @@ bool coopmat_tile_fits(const vk::DeviceCaps& caps, const MatmulTile& tile) {
 
 namespace {
 
-// The tile for an m x n product: 128 x 128 where those tiles alone about fill
-// the device (an eighth of the split-K target: one per multiprocessor of an
-// H200), else 64 x 64, which split K fills up. Measured on an H200
-// (bench/RESULTS.md): 512 x 4096 x 4096 in 128 large tiles runs at 130
-// TFLOP/s against 85 in small ones; 512 x 2048 x 2048 in 64 large tiles at
-// 64 against 81.
-MatmulTile choose_coopmat_tile(const vk::DeviceCaps& caps, uint64_t m, uint64_t n, uint32_t target_workgroups) {
-    const MatmulTile small{64, 64, 2, 2}, large{128, 128, 2, 4};
+constexpr MatmulTile kSmallTile{64, 64, 2, 2}, kLargeTile{128, 128, 2, 4};
+
+// Workgroups of large tiles that fill the device: an eighth of the split-K
+// target (a large tile is eight subgroups, one workgroup per multiprocessor
+// of an H200).
+uint32_t large_tile_target(uint32_t target_workgroups) { return target_workgroups / 8; }
+
+// The tile for an m x n product: 128 x 128 where those tiles about fill the
+// device, alone or (`split_k`) with K split in two, else 64 x 64, which split
+// K fills up. Measured on an H200 (bench/RESULTS.md, kernel-bench): 512 x
+// 4096 x 4096 in 128 large tiles runs at 130 TFLOP/s against 85 in small
+// ones; 512 x 2048 x 2048 in 64 large tiles at 64 against 81, and faster
+// than either with K split in two.
+MatmulTile choose_coopmat_tile(const vk::DeviceCaps& caps, uint64_t m, uint64_t n, uint32_t target_workgroups,
+                               bool split_k) {
+    const MatmulTile large = kLargeTile;
     const uint64_t large_groups = ((m + large.rows - 1) / large.rows) * ((n + large.cols - 1) / large.cols);
-    if (target_workgroups && large_groups * 8 >= target_workgroups && coopmat_tile_problem(caps, large).empty())
+    const uint64_t enough = large_tile_target(target_workgroups);
+    if (enough && large_groups * (split_k ? 2 : 1) >= enough && coopmat_tile_problem(caps, large).empty())
         return large;
-    return small;
+    return kSmallTile;
 }
 
 // Workgroups a split-K product aims for: about eight per multiprocessor of a
@@ -168,12 +177,14 @@ uint32_t split_target_workgroups(const vk::DeviceCaps& caps) {
 }  // namespace
 
 MatmulPipeline matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
-                               bool routed, uint32_t push_bytes, MatmulTile tile, uint64_t m, uint64_t n) {
+                               bool routed, uint32_t push_bytes, MatmulTile tile, uint64_t m, uint64_t n,
+                               bool split_k) {
     const std::string suffix = routed ? "_experts" : "";
     // The routed kernels bind the grouped rows and, for the matmul, the tiles.
     const uint32_t bindings = routed ? 5 : 3;
     if (precision == MatmulPrecision::F16Activations && cooperative_matmul_available(caps, w.type)) {
-        if (tile == MatmulTile{}) tile = routed ? MatmulTile{64, 64, 2, 2} : choose_coopmat_tile(caps, m, n, split_target_workgroups(caps));
+        if (tile == MatmulTile{})
+            tile = routed ? kSmallTile : choose_coopmat_tile(caps, m, n, split_target_workgroups(caps), split_k);
         if (std::find(coopmat_tiles().begin(), coopmat_tiles().end(), tile) == coopmat_tiles().end())
             parse_matmul_tile(describe(tile));  // throws, naming the known tiles
         if (routed && tile.rows != 64)
@@ -255,7 +266,11 @@ void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
                    const MatmulSplit* split) {
     check_weight_matrix(w);
     const auto& caps = device.caps();
-    const MatmulPipeline plan = matmul_pipeline(caps, w, precision, false, sizeof(MatmulPush), tile, m, w.rows);
+    const MatmulPipeline plan =
+        matmul_pipeline(caps, w, precision, false, sizeof(MatmulPush), tile, m, w.rows, split != nullptr);
+    // Large tiles fill the device with fewer workgroups.
+    const bool large = plan.tile_rows * plan.tile_columns > kSmallTile.rows * kSmallTile.cols;
+    const uint32_t target = large ? large_tile_target(split_target_workgroups(caps)) : split_target_workgroups(caps);
     const auto& pipeline = device.pipeline(plan.desc);
     for_each_tile(caps, w, m, [&](uint64_t m0, uint64_t mc, uint64_t n0, uint64_t nc) {
         vk::BufferBinding in{input, m0 * w.cols * 4, mc * w.cols * 4};
@@ -265,7 +280,7 @@ void record_matmul(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
         uint32_t splits = 1;
         const uint64_t split_bytes = mc * nc * 4;
         if (split) {
-            const uint32_t most = split->splits ? split->splits : div_up(split_target_workgroups(caps), gx * gy);
+            const uint32_t most = split->splits ? split->splits : div_up(target, gx * gy);
             const uint32_t k_limit = split->splits ? div_up(w.cols, kSplitStage) : std::max(1u, w.cols / kMinSplitK);
             splits = std::clamp(std::min(most, k_limit), 1u, caps.max_workgroup_count[2]);
             splits = uint32_t(std::min<uint64_t>(splits, split->bytes / split_bytes));

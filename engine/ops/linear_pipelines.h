@@ -37,9 +37,10 @@ struct MatmulPipeline {
     uint32_t tile_rows = 64, tile_columns = 64;  // outputs of one workgroup
 };
 // `tile`: the cooperative-matrix tile (all zero: chosen for an m x n
-// product; the routed kernels always take 64 rows, the routing plan's tile
-// height); the other variants take 64 x 64.
+// product, `split_k` if K may be split; the routed kernels always take 64
+// rows, the routing plan's tile height); the other variants take 64 x 64.
 MatmulPipeline matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, MatmulPrecision precision,
-                               bool routed, uint32_t push_bytes, MatmulTile tile, uint64_t m, uint64_t n);
+                               bool routed, uint32_t push_bytes, MatmulTile tile, uint64_t m, uint64_t n,
+                               bool split_k = false);
 
 }  // namespace vkllm::ops
