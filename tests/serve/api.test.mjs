@@ -356,6 +356,7 @@ describe('vkllm serve at capacity and at shutdown', () => {
     const server = await startServer(['--max-concurrent', '1', '--queue', '0', '--shutdown-timeout', '1']);
     const client = server.client();
     const long = collect(await client.completions.create({ model: modelId, prompt, max_tokens: 450, ignore_eos: true, stream: true }));
+    long.catch(() => {});  // awaited (and its failure reported) after the shutdown, not an unhandled rejection before it
     const r = await fetch(`${server.url}/v1/completions`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: modelId, prompt, max_tokens: 4 }) });
     assert.equal(r.status, 429);

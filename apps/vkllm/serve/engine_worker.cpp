@@ -131,15 +131,31 @@ void EngineWorker::cancel(const std::shared_ptr<Mailbox>& box) {
     wake_.notify_all();
 }
 
-void EngineWorker::drain(std::chrono::milliseconds deadline) {
+void EngineWorker::drain(std::chrono::milliseconds deadline, std::chrono::milliseconds delivery_grace) {
     std::unique_lock lock(mutex_);
     draining_ = true;
-    if (idle_.wait_for(lock, deadline, [&] { return outstanding_ == 0; })) return;
-    // What is left is cancelled: every running and queued choice.
-    for (const auto& e : incoming_) cancels_.push_back(e->box);
-    cancels_.push_back(nullptr);  // null: everything
-    wake_.notify_all();
-    idle_.wait(lock, [&] { return outstanding_ == 0; });
+    if (!idle_.wait_for(lock, deadline, [&] { return outstanding_ == 0; })) {
+        // What is left is cancelled: every running and queued choice.
+        for (const auto& e : incoming_) cancels_.push_back(e->box);
+        cancels_.push_back(nullptr);  // null: everything
+        wake_.notify_all();
+        idle_.wait(lock, [&] { return outstanding_ == 0; });
+    }
+    // Bounded: a client that stopped reading must not hold the shutdown.
+    idle_.wait_for(lock, delivery_grace, [&] { return deliveries_ == 0; });
+}
+
+EngineWorker::Delivery::Delivery(EngineWorker& worker) : worker_(worker) {
+    std::lock_guard lock(worker_.mutex_);
+    ++worker_.deliveries_;
+}
+
+EngineWorker::Delivery::~Delivery() {
+    {
+        std::lock_guard lock(worker_.mutex_);
+        --worker_.deliveries_;
+    }
+    worker_.idle_.notify_all();
 }
 
 bool EngineWorker::healthy() const {

@@ -77,8 +77,24 @@ public:
     // Ends every choice of the mailbox that has not finished (between steps).
     void cancel(const std::shared_ptr<Mailbox>& box);
     // Refuses new requests, waits up to `deadline` for the admitted ones to
-    // finish, cancels the rest and waits for their finishing events.
-    void drain(std::chrono::milliseconds deadline);
+    // finish, cancels the rest and waits for their finishing events, then up
+    // to `delivery_grace` for the answers still being written to clients.
+    void drain(std::chrono::milliseconds deadline, std::chrono::milliseconds delivery_grace = std::chrono::seconds(5));
+
+    // Held by an HTTP answer from before its submit until its last byte is
+    // written: a stream the engine has ended still owes its client the final
+    // chunks, and stopping the HTTP server before they go out would cut the
+    // response short. drain() waits for these.
+    class Delivery {
+    public:
+        explicit Delivery(EngineWorker& worker);
+        ~Delivery();
+        Delivery(const Delivery&) = delete;
+        Delivery& operator=(const Delivery&) = delete;
+
+    private:
+        EngineWorker& worker_;
+    };
     // False after an engine failure (the message says what failed).
     bool healthy() const;
     std::string failure() const;
@@ -107,11 +123,12 @@ private:
     // Shared with the handler threads, under mutex_.
     mutable std::mutex mutex_;
     std::condition_variable wake_;      // the engine thread: work arrived
-    std::condition_variable idle_;      // drain(): outstanding fell
+    std::condition_variable idle_;      // drain(): outstanding or deliveries fell
     std::vector<std::shared_ptr<Entry>> incoming_;
     std::vector<std::shared_ptr<Mailbox>> cancels_;
     std::vector<EmbedJob> embeds_;
     uint32_t outstanding_ = 0;          // admitted choices not yet finished
+    uint32_t deliveries_ = 0;           // live Delivery objects
     bool stopping_ = false, draining_ = false, failed_ = false;
     std::string failure_;
 

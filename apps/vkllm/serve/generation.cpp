@@ -24,6 +24,9 @@ struct Answer {
     std::shared_ptr<Mailbox> box;
     std::vector<ChoiceText> choices;
     EngineWorker* worker = nullptr;
+    // Taken before the submit and released when the response has been written
+    // (the Answer lives as long as the response's content provider).
+    std::unique_ptr<EngineWorker::Delivery> delivery;
 
     uint32_t prompt_index(uint32_t choice) const { return choice / spec.n; }
     bool all_finished() const {
@@ -52,6 +55,7 @@ std::shared_ptr<Answer> admit(GenerationSpec spec, const ServedModel& model, Eng
     auto a = std::make_shared<Answer>();
     a->head = make_head(spec.endpoint, model.id);
     a->worker = &worker;
+    a->delivery = std::make_unique<EngineWorker::Delivery>(worker);
     for (size_t i = 0; i < spec.requests.size(); ++i) a->choices.emplace_back(spec.stop, spec.logprobs, model.tokenizer);
     std::vector<Request> requests = std::move(spec.requests);
     a->spec = std::move(spec);
