@@ -11,41 +11,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 prefix="$root/.toolchain"
 work="$prefix/apt"
 rm -rf "$prefix/root" "$prefix/glslang"
-mkdir -p "$work/lists/partial" "$work/debs" "$prefix/root" "$prefix/glslang/bin"
+mkdir -p "$prefix/glslang/bin"
 
-# The mirror is the one this machine's own apt sources use for its Debian
-# release (one-line sources.list or deb822 .sources files); only the suite is
-# swapped for trixie.
-mirror_of_main_suite() {
-  local release
-  release="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
-  {
-    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      awk -v r="$release" '$1 == "deb" { for (i = 2; i < NF; ++i) if ($(i + 1) == r) { print $i; exit } }' | sed 's/^\[.*\]$//'
-    for f in /etc/apt/sources.list.d/*.sources; do
-      [[ -f $f ]] || continue
-      awk -v r="$release" 'BEGIN { RS = ""; FS = "\n" }
-        { uri = ""; hit = 0
-          for (i = 1; i <= NF; ++i) {
-            if ($i ~ /^URIs:/) { split($i, u, " "); uri = u[2] }
-            if ($i ~ /^Suites:/) { n = split($i, s, " "); for (j = 2; j <= n; ++j) if (s[j] == r) hit = 1 }
-          }
-          if (hit && uri != "") { print uri; exit } }' "$f"
-    done
-  } | grep -m1 .
-}
-mirror="$(mirror_of_main_suite || true)"
-if [[ -z $mirror ]]; then
-  echo "fetch-glslang: no Debian mirror found in /etc/apt/sources.list{,.d}; set one there first" >&2
-  exit 1
-fi
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >"$work/sources.list"
-apt_opts=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-          -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache" -o Debug::NoLocking=1)
-mkdir -p "$work/cache/archives/partial"
-apt-get "${apt_opts[@]}" update -q
-(cd "$work/debs" && apt-get "${apt_opts[@]}" download glslang-tools spirv-tools libc6 libstdc++6 libgcc-s1)
-for deb in "$work/debs"/*.deb; do dpkg-deb -x "$deb" "$prefix/root"; done
+. "$root/scripts/debian-suite.sh"
+fetch_suite_debs trixie "$work" "$prefix/root" glslang-tools spirv-tools libc6 libstdc++6 libgcc-s1
 
 cat >"$prefix/glslang/bin/glslangValidator" <<WRAPPER
 #!/bin/sh

@@ -6,6 +6,7 @@
 
 #include "kv/kv_type.h"
 #include "ops/variants.h"
+#include "vk/embedded_shaders.h"
 #include "vk/pipeline.h"
 #include "vkllm/error.h"
 
@@ -18,6 +19,25 @@ struct AttentionPush {
 struct CombinePush {
     uint32_t splits, ml_offset;
 };
+struct MatrixPush {
+    uint32_t max_blocks, queries, sequences, pool_blocks;
+};
+
+// attention_coopmat.comp's fixed shape: four subgroups of one fragment's rows
+// each, tiles of 32 keys, shared rows padded as the shader pads them.
+constexpr uint32_t kMatrixSubgroups = 4;
+constexpr uint32_t kMatrixKeys = 32;
+// The matrix kernel pays for its fragments when a sequence brings at
+// least this many queries to the step on average (prefill); decode steps (one
+// query per sequence) stay on the per-query kernel with its key splits.
+constexpr uint32_t kMatrixMinQueriesPerSequence = 16;
+
+// The fragment edge the matrix kernel uses on this device: 16, else 8, else 0 (none).
+uint32_t matrix_fragment(const vk::DeviceCaps& caps) {
+    for (uint32_t edge : {16u, 8u})
+        if (has_f16_coopmat(caps, edge)) return edge;
+    return 0;
+}
 
 // Below this many workgroups the GPU is underfilled and the keys are split.
 constexpr uint32_t kTargetWorkgroups = 512;
@@ -96,9 +116,63 @@ void check_spec(const vk::DeviceCaps& caps, const AttentionSpec& spec, const Att
         throw DeviceError("attention: head_dim " + std::to_string(spec.head_dim) + " needs more shared memory than " +
                           caps.name + " has");
 }
+std::string matrix_shader(const AttentionSpec& spec) {
+    return std::string("attention_coopmat_") + dtype_traits(spec.kv_type).name;
+}
+
+// Query heads of one matrix-kernel workgroup: the largest divisor of the GQA
+// group that also divides the subgroup count (each subgroup serves one head).
+// Its queries: kMatrixSubgroups * fragment / heads.
+uint32_t matrix_heads(const AttentionSpec& spec) {
+    const uint32_t group = spec.heads / spec.kv_heads;
+    uint32_t best = 1;
+    for (uint32_t h = 1; h <= kMatrixSubgroups; ++h)
+        if (group % h == 0 && kMatrixSubgroups % h == 0) best = h;
+    return best;
+}
+
+uint64_t matrix_shared_bytes(const AttentionSpec& spec, uint32_t fragment) {
+    const uint64_t dstride = spec.head_dim + 8, rows = uint64_t(kMatrixSubgroups) * fragment;
+    return std::max<uint64_t>(2 * kMatrixKeys, rows) * dstride * 2  // K and V tiles, or Q
+           + rows * (kMatrixKeys + 4) * 4                            // scores
+           + rows * (kMatrixKeys + 8) * 2                            // probabilities
+           + rows * fragment * 4                                     // row factors
+           + rows / matrix_heads(spec) * 3 * 4 + kMatrixKeys * 4;    // query ranges, key flags
+}
 }  // namespace
 
+std::string matrix_attention_problem(const vk::DeviceCaps& caps, const AttentionSpec& spec) {
+    const uint32_t fragment = matrix_fragment(caps);
+    if (fragment == 0) return "the device has no 16x16x16 or 8x8x8 f16 cooperative-matrix multiply";
+    if (!caps.subgroup_shuffle) return "the device lacks subgroup shuffles";
+    if (spec.kv_type == DType::F32) return "f32 KV pools keep the exact per-query kernel";
+    if (spec.head_dim % fragment != 0)
+        return "head_dim " + std::to_string(spec.head_dim) + " is not a multiple of " + std::to_string(fragment);
+    if (embedded_shader(matrix_shader(spec)).empty())
+        return "this build has no " + matrix_shader(spec) + " (it needs the newer shader compiler)";
+    const uint32_t sg = caps.subgroup_size;
+    if (sg % fragment != 0 || sg > 4 * fragment || kMatrixKeys % (2 * (sg / fragment)) != 0)
+        return "subgroup size " + std::to_string(sg) + " does not suit fragments of " + std::to_string(fragment);
+    if (caps.subgroup_min_size != caps.subgroup_max_size && !caps.subgroup_size_control)
+        return "the subgroup size varies and cannot be fixed";
+    if (kMatrixSubgroups * sg > caps.max_workgroup_invocations)
+        return std::to_string(kMatrixSubgroups * sg) + " invocations exceed the device's workgroup limit";
+    if (matrix_shared_bytes(spec, fragment) > caps.max_shared_memory)
+        return "head_dim " + std::to_string(spec.head_dim) + " needs " + vk::format_bytes(matrix_shared_bytes(spec, fragment)) +
+               " of shared memory, the device has " + vk::format_bytes(caps.max_shared_memory);
+    return {};
+}
+
+AttentionKernel attention_kernel(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    if (spec.kernel != AttentionKernel::Auto) return spec.kernel;
+    if (spec.splits > 0) return AttentionKernel::PerQuery;  // splits asked for: only that kernel has them
+    const bool many_queries =
+        shape.queries >= kMatrixSubgroups * 16 && shape.queries >= uint64_t(kMatrixMinQueriesPerSequence) * std::max(shape.sequences, 1u);
+    return many_queries && matrix_attention_problem(caps, spec).empty() ? AttentionKernel::Matrix : AttentionKernel::PerQuery;
+}
+
 uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
+    if (attention_kernel(caps, spec, shape) == AttentionKernel::Matrix) return 1;
     return plan_splits(caps, spec, shape).splits;
 }
 
@@ -113,7 +187,12 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     const auto& caps = device.caps();
     check_spec(caps, spec, shape);
     if (shape.queries == 0) return;
-    const SplitPlan plan = plan_splits(caps, spec, shape);
+    const AttentionKernel kernel = attention_kernel(caps, spec, shape);
+    if (kernel == AttentionKernel::Matrix) {
+        if (const std::string problem = matrix_attention_problem(caps, spec); !problem.empty())
+            throw DeviceError("attention: the cooperative-matrix kernel cannot run here: " + problem);
+    }
+    const SplitPlan plan = kernel == AttentionKernel::Matrix ? SplitPlan{} : plan_splits(caps, spec, shape);
     const bool split = plan.splits > 1;
     const uint32_t wg = workgroup_size(caps);
     const float scale = spec.scale > 0 ? spec.scale : float(1.0 / std::sqrt(double(spec.head_dim)));
@@ -133,6 +212,33 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     vk::BufferBinding slopes = spec.alibi ? bind(b.alibi_slopes, uint64_t(spec.heads) * 4, caps, "ALiBi slopes") : q;
     vk::BufferBinding out = bind(b.out, qo_bytes, caps, "output");
 
+    if (kv::fused_rows(spec.kv_type) && b.k_pool != b.v_pool)
+        throw Error(std::string("attention: a ") + dtype_traits(spec.kv_type).name +
+                    " KV cache keeps K and V in one pool buffer; pass it as both");
+    const uint64_t block_bytes = spec.block_size * kv::slot_bytes(spec.kv_type, uint64_t(spec.kv_heads) * spec.head_dim);
+    const uint32_t pool_blocks = uint32_t(std::min(b.k_pool->size(), b.v_pool->size()) / block_bytes);
+
+    if (kernel == AttentionKernel::Matrix) {
+        const uint32_t fragment = matrix_fragment(caps);
+        const uint32_t heads = matrix_heads(spec), queries_per_group = kMatrixSubgroups * fragment / heads;
+        const uint32_t groups_y = div_up(shape.queries, queries_per_group);
+        if (groups_y > caps.max_workgroup_count[1])
+            throw DeviceError("attention: " + std::to_string(shape.queries) +
+                              " queries exceed the device's workgroup counts; use fewer queries per step");
+        const uint32_t sg = caps.subgroup_size;
+        vk::PipelineDesc desc{matrix_shader(spec),
+                              9,
+                              sizeof(MatrixPush),
+                              {kMatrixSubgroups * sg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
+                               vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
+                               vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, heads, kMatrixSubgroups, sg, fragment}};
+        if (caps.subgroup_min_size != caps.subgroup_max_size) desc.required_subgroup_size = sg;
+        const auto& pipeline = device.pipeline(desc);
+        const MatrixPush push{shape.max_blocks, shape.queries, shape.sequences, pool_blocks};
+        commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads / heads, groups_y, 1);
+        return;
+    }
+
     const uint64_t rows = uint64_t(shape.queries) * spec.heads;
     const uint32_t ml_offset = uint32_t(rows * plan.splits * spec.head_dim);
     const std::string name =
@@ -143,11 +249,6 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
                                             {wg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
                                              vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
                                              vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, split ? 1u : 0u, hpg}});
-    if (kv::fused_rows(spec.kv_type) && b.k_pool != b.v_pool)
-        throw Error(std::string("attention: a ") + dtype_traits(spec.kv_type).name +
-                    " KV cache keeps K and V in one pool buffer; pass it as both");
-    const uint64_t block_bytes = spec.block_size * kv::slot_bytes(spec.kv_type, uint64_t(spec.kv_heads) * spec.head_dim);
-    const uint32_t pool_blocks = uint32_t(std::min(b.k_pool->size(), b.v_pool->size()) / block_bytes);
     const AttentionPush push{shape.max_blocks, plan.splits, ml_offset, shape.sequences, pool_blocks};
     if (!split) {
         commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads / hpg, shape.queries, 1);

@@ -1,9 +1,11 @@
 #pragma once
 // Paged attention over a layer's KV pools, for prefill and decode alike: every
 // query names its sequence and position; keys come from that sequence's block
-// table. Few queries over long contexts are split over the keys
-// (flash-decoding) and merged by a second dispatch so one sequence still fills
-// the GPU.
+// table. Two kernels: one workgroup per query (attention.comp), where few
+// queries over long contexts are split over the keys (flash-decoding) and
+// merged by a second dispatch so one sequence still fills the GPU; and, for
+// steps of many queries per sequence (prefill) over f16 or block-format
+// pools, flash attention on cooperative-matrix units (attention_coopmat.comp).
 #include <cstdint>
 
 #include "common/weight_types.h"
@@ -12,6 +14,12 @@
 #include "vk/device.h"
 
 namespace vkllm::ops {
+
+enum class AttentionKernel {
+    Auto,      // the matrix kernel where it exists and the step has many queries per sequence
+    PerQuery,  // attention.comp
+    Matrix,    // attention_coopmat.comp; DeviceError where the device or spec cannot have it
+};
 
 struct AttentionSpec {
     uint32_t heads = 1;
@@ -24,7 +32,8 @@ struct AttentionSpec {
     float softcap = 0.f;           // > 0: score = softcap * tanh(score / softcap)
     bool alibi = false;            // score += slope[h] * (key_pos - query_pos)
     DType kv_type = DType::F32;    // element type of the KV pools (kv/kv_type.h); f16 needs 16-bit storage
-    uint32_t splits = 0;           // key splits per query; 0: chosen from the shape
+    uint32_t splits = 0;           // key splits per query (per-query kernel); 0: chosen from the shape
+    AttentionKernel kernel = AttentionKernel::Auto;
 };
 
 struct AttentionShape {
@@ -50,7 +59,11 @@ struct AttentionBuffers {
     const vk::Buffer* scratch = nullptr;       // attention_scratch_bytes(); may be null when that is 0
 };
 
-// Key splits record_attention will use for this spec and shape.
+// Why the cooperative-matrix kernel cannot serve `spec` on this device (empty: it can).
+std::string matrix_attention_problem(const vk::DeviceCaps& caps, const AttentionSpec& spec);
+// The kernel record_attention uses for this spec and shape (never Auto).
+AttentionKernel attention_kernel(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
+// Key splits record_attention will use for this spec and shape (1 for the matrix kernel).
 uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);
 // Bytes of the scratch buffer record_attention needs (0: none).
 uint64_t attention_scratch_bytes(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape);

@@ -69,15 +69,10 @@ uint32_t matvec_max_rows(const vk::DeviceCaps& caps, DType type) {
 }
 
 bool cooperative_matmul_available(const vk::DeviceCaps& caps, DType type) {
-    if (!caps.cooperative_matrix || !caps.storage_16bit) return false;
+    if (!has_f16_coopmat(caps, 16)) return false;
     if (type != DType::F16 && !dtype_is_block(type)) return false;
     if (embedded_shader("matmul_coopmat_" + std::string(dtype_traits(type).name)).empty()) return false;
-    if (caps.subgroup_size * 4 > caps.max_workgroup_invocations) return false;
-    for (const auto& s : caps.cooperative_matrix_shapes)
-        if (s.m == 16 && s.n == 16 && s.k == 16 && s.a_type == "f16" && s.b_type == "f16" && s.c_type == "f32" &&
-            s.result_type == "f32")
-            return true;
-    return false;
+    return caps.subgroup_size * 4 <= caps.max_workgroup_invocations;
 }
 
 const std::vector<MatmulTile>& coopmat_tiles() {

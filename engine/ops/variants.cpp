@@ -26,4 +26,13 @@ uint32_t reduction_workgroup(const vk::DeviceCaps& caps, uint32_t wanted) {
     return wg;
 }
 
+bool has_f16_coopmat(const vk::DeviceCaps& caps, uint32_t edge) {
+    if (!caps.cooperative_matrix || !caps.storage_16bit) return false;
+    for (const auto& s : caps.cooperative_matrix_shapes)
+        if (s.m == edge && s.n == edge && s.k == edge && s.a_type == "f16" && s.b_type == "f16" && s.c_type == "f32" &&
+            s.result_type == "f32")
+            return true;
+    return false;
+}
+
 }  // namespace vkllm::ops

@@ -22,4 +22,9 @@ std::string reduction_variant(const vk::DeviceCaps& caps);
 // Workgroup size for one-row-per-workgroup reductions: a power of two the device allows.
 uint32_t reduction_workgroup(const vk::DeviceCaps& caps, uint32_t wanted = 128);
 
+// The device multiplies square f16 fragments of this edge into f32 on
+// cooperative-matrix units (VK_KHR_cooperative_matrix): 16 on GPUs with
+// matrix cores, 8 on Mesa's CPU device.
+bool has_f16_coopmat(const vk::DeviceCaps& caps, uint32_t edge);
+
 }  // namespace vkllm::ops

@@ -58,6 +58,20 @@ void Device::create_device() {
     f13.computeFullSubgroups = caps_.subgroup_size_control;
     f13.shaderIntegerDotProduct = caps_.integer_dot_product;
     f13.synchronization2 = VK_FALSE;
+    // The cooperative-matrix shaders (built by the newer compiler) declare the
+    // Vulkan memory model and size their workgroups by specialization-constant
+    // ids (LocalSizeId, maintenance4): enabled with them where the device has both.
+    if (caps_.cooperative_matrix && is_13) {
+        VkPhysicalDeviceVulkan12Features has12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+        VkPhysicalDeviceVulkan13Features has13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
+        has12.pNext = &has13;
+        VkPhysicalDeviceFeatures2 has{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+        has.pNext = &has12;
+        vkGetPhysicalDeviceFeatures2(physical_, &has);
+        f12.vulkanMemoryModel = has12.vulkanMemoryModel;
+        f12.vulkanMemoryModelDeviceScope = has12.vulkanMemoryModelDeviceScope;
+        f13.maintenance4 = has13.maintenance4;
+    }
     VkPhysicalDeviceCooperativeMatrixFeaturesKHR coopmat{};
     coopmat.sType = VKLLM_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
     coopmat.cooperativeMatrix = VK_TRUE;

@@ -1,5 +1,5 @@
 // Paged KV writes and paged attention vs a float64 CPU attention.
-// Tolerance: relative error <= 1e-5. Each output is a float32 online softmax
+// Tolerance (per-query kernel): relative error <= 1e-5. Each output is a float32 online softmax
 // over <= 300 keys of float32 dot products over <= 128 dims (rounding
 // ~ sqrt(n) * 2^-24 per sum, a few e-7 here), far inside the bound. f16 KV
 // pools are compared against a reference that reads the same f16-rounded K/V,
@@ -10,6 +10,14 @@
 // step off where x / d rounds differently; against CPU-encoded blocks an
 // H200 was 2.6e-5 away in one case, as such codes would make it): a block
 // decoded wrongly would cost far more than 1e-5.
+// The cooperative-matrix kernel (where the device has it) rounds the queries
+// and the softmax probabilities to f16 (relative 2^-11 ~ 4.9e-4 each) before
+// its two products; scores, softmax and sums stay float32. Each output is a
+// convex combination of V rows, so the probability rounding moves it by at
+// most ~2^-11 of the values' size, and the query rounding moves each score by
+// 2^-11 of sum |q_d k_d| * scale (under 1e-3 for these inputs, a relative
+// change of the same order in each weight); the norm-wise error stays near
+// 1e-3: bound 3e-3 (the softcap cases, with queries of magnitude 8, included).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -47,7 +55,13 @@ struct Case {
     uint32_t table_width = 0;            // > 0: fixed block-table row length
     uint32_t seed = 1;
     std::optional<DType> kv_type;        // nullopt: f16 where the device has 16-bit storage, else f32
+    ops::AttentionKernel kernel = ops::AttentionKernel::Auto;
 };
+
+// The cooperative-matrix kernel's bound (see the top of the file), and the
+// worst error it has shown in this run (reported by its test case).
+constexpr double kMatrixTolerance = 3e-3;
+double worst_matrix_error = 0;
 
 DType pool_type(const Case& c) { return kv::resolve_cache_type(c.kv_type, gpu().caps().storage_16bit); }
 
@@ -129,6 +143,17 @@ std::unique_ptr<vk::Buffer> make_int_buffer(const std::vector<int32_t>& values, 
     return make_buffer_bytes(values.data(), std::max<size_t>(values.size(), 1) * 4, name);
 }
 
+// Names the first outputs that are not finite or far off (which query, head, dimension).
+void report_mismatches(const Case& c, const std::vector<float>& got, const std::vector<double>& expected) {
+    int shown = 0;
+    for (size_t i = 0; i < got.size() && shown < 8; ++i) {
+        if (std::isfinite(got[i]) && std::fabs(got[i] - expected[i]) <= 0.05) continue;
+        ++shown;
+        MESSAGE("query " << i / (c.heads * c.head_dim) << ", head " << (i / c.head_dim) % c.heads << ", dimension "
+                         << i % c.head_dim << ": " << got[i] << " (expected " << expected[i] << ")");
+    }
+}
+
 void check_attention(const Case& c) {
     ValidationGuard guard;
     const auto& caps = gpu().caps();
@@ -185,6 +210,7 @@ void check_attention(const Case& c) {
     spec.alibi = c.alibi;
     spec.kv_type = type;
     spec.splits = c.splits;
+    spec.kernel = c.kernel;
     ops::AttentionShape shape{queries, num_seqs, uint32_t(table.size() / num_seqs),
                               std::max(c.context_bound, *std::max_element(c.lengths.begin(), c.lengths.end()))};
 
@@ -240,8 +266,16 @@ void check_attention(const Case& c) {
     }
     INFO("heads=" << c.heads << " kv_heads=" << c.kv_heads << " head_dim=" << c.head_dim << " queries=" << queries
                   << " max_context=" << shape.max_context << " splits=" << ops::attention_splits(caps, spec, shape)
-                  << " pools=" << dtype_traits(type).name);
-    CHECK(relative_error(read_buffer(*out, q.size()), expected) <= 1e-5);
+                  << " pools=" << std::string(dtype_traits(type).name) << " window=" << c.window << " causal=" << c.causal
+                  << " alibi=" << c.alibi << " softcap=" << c.softcap);
+    const bool matrix = ops::attention_kernel(caps, spec, shape) == ops::AttentionKernel::Matrix;
+    const auto got = read_buffer(*out, q.size());
+    const double error = relative_error(got, expected);
+    const double bound = matrix ? kMatrixTolerance : 1e-5;
+    INFO("kernel: " << std::string(matrix ? "cooperative matrix" : "per query") << ", relative error " << error);
+    if (matrix) worst_matrix_error = std::max(worst_matrix_error, error);
+    if (!(error <= bound)) report_mismatches(c, got, expected);
+    CHECK(error <= bound);
 }
 
 Case prefill(uint32_t heads, uint32_t kv_heads, uint32_t head_dim, uint32_t tokens, uint32_t seed) {
@@ -401,6 +435,86 @@ TEST_CASE("paged attention: logit softcap") {
     d.softcap = 5.f;
     d.q_magnitude = 8.f;
     check_attention(d);
+}
+
+TEST_CASE("cooperative-matrix attention matches the CPU where the device has it") {
+    ops::AttentionSpec probe;
+    probe.kv_type = kv::resolve_cache_type(std::nullopt, gpu().caps().storage_16bit);
+    if (const std::string problem = ops::matrix_attention_problem(gpu().caps(), probe); !problem.empty()) {
+        MESSAGE("skipped: no cooperative-matrix attention on " << gpu().caps().name << ": " << problem);
+        return;
+    }
+    auto matrix = [](Case c) {
+        c.kernel = ops::AttentionKernel::Matrix;
+        return c;
+    };
+    // One sequence: MHA, GQA (groups of 4 and 8: four heads a workgroup), MQA,
+    // head sizes 64, 80 and 128; query counts off the 16-row fragments.
+    for (uint32_t tokens : {1u, 16u, 33u, 100u, 300u}) check_attention(matrix(prefill(4, 4, 64, tokens, tokens + 300)));
+    check_attention(matrix(prefill(8, 2, 80, 33, 305)));
+    check_attention(matrix(prefill(32, 8, 64, 130, 306)));
+    check_attention(matrix(prefill(16, 2, 128, 77, 307)));
+    check_attention(matrix(prefill(6, 1, 64, 50, 308)));
+    check_attention(matrix(prefill(6, 3, 128, 40, 309)));
+    // Several sequences in one step, a workgroup's queries spanning them: two
+    // prompts, a chunk of a long one, and decode rows among them.
+    Case batch = matrix(decode(8, 2, 64, {70, 5, 129, 300}, 310));
+    batch.query_counts = {70, 5, 29, 1};
+    check_attention(batch);
+    Case chunk = matrix(decode(8, 8, 128, {20, 150}, 311));
+    chunk.query_counts = {20, 64};
+    check_attention(chunk);
+    // A program recorded for a longer context limit and a wider block table.
+    Case bound = matrix(prefill(8, 2, 64, 40, 312));
+    bound.context_bound = 2048;
+    bound.table_width = 128;
+    check_attention(bound);
+    // Window, bidirectional, ALiBi, softcap.
+    Case window = matrix(prefill(4, 2, 64, 100, 313));
+    window.window = 8;
+    check_attention(window);
+    Case encoder = matrix(prefill(8, 2, 64, 100, 314));
+    encoder.causal = false;
+    check_attention(encoder);
+    encoder.window = 5;
+    check_attention(encoder);
+    Case alibi = matrix(prefill(8, 8, 64, 65, 315));
+    alibi.alibi = true;
+    check_attention(alibi);
+    Case cap = matrix(prefill(4, 2, 128, 70, 316));
+    cap.softcap = 5.f;
+    cap.q_magnitude = 8.f;
+    check_attention(cap);
+    // Block-format pools, decoded into the f16 tiles.
+    for (DType type : {DType::Q8_0, DType::Q4_0}) {
+        CAPTURE(dtype_traits(type).name);
+        Case c = matrix(prefill(8, 2, 128, 90, 320));
+        c.kv_type = type;
+        check_attention(c);
+        Case b = matrix(decode(6, 1, 64, {70, 5, 129}, 321));
+        b.kv_type = type;
+        b.query_counts = {40, 5, 60};
+        check_attention(b);
+    }
+    // The automatic choice: the matrix kernel for a prompt, the per-query one for decode.
+    ops::AttentionSpec spec = probe;
+    spec.heads = 32;
+    spec.kv_heads = 8;
+    CHECK(ops::attention_kernel(gpu().caps(), spec, {512, 1, 32, 512}) == ops::AttentionKernel::Matrix);
+    CHECK(ops::attention_kernel(gpu().caps(), spec, {64, 64, 32, 512}) == ops::AttentionKernel::PerQuery);
+    MESSAGE("worst relative error of the cooperative-matrix kernel: " << worst_matrix_error);
+}
+
+TEST_CASE("the cooperative-matrix attention kernel, forced where it cannot run, is refused with the reason") {
+    ValidationGuard guard;
+    ops::AttentionSpec spec;
+    spec.kernel = ops::AttentionKernel::Matrix;
+    spec.kv_type = DType::F32;  // never served by the matrix kernel
+    CHECK_FALSE(ops::matrix_attention_problem(gpu().caps(), spec).empty());
+    vk::CommandBuffer commands(gpu());
+    commands.begin();
+    CHECK_THROWS_AS(ops::record_attention(gpu(), commands, spec, {1, 1, 1, 1}, {}), DeviceError);
+    commands.end();
 }
 
 TEST_CASE("KV pools larger than a binding allows are refused clearly") {
