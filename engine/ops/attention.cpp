@@ -166,6 +166,9 @@ std::string matrix_attention_problem(const vk::DeviceCaps& caps, const Attention
 AttentionKernel attention_kernel(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
     if (spec.kernel != AttentionKernel::Auto) return spec.kernel;
     if (spec.splits > 0) return AttentionKernel::PerQuery;  // splits asked for: only that kernel has them
+    // A CPU device (lavapipe) emulates the matrix units: its per-query kernel
+    // stays the choice there (the matrix kernel runs there when forced, as the tests do).
+    if (caps.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU) return AttentionKernel::PerQuery;
     const bool many_queries =
         shape.queries >= kMatrixSubgroups * 16 && shape.queries >= uint64_t(kMatrixMinQueriesPerSequence) * std::max(shape.sequences, 1u);
     return many_queries && matrix_attention_problem(caps, spec).empty() ? AttentionKernel::Matrix : AttentionKernel::PerQuery;

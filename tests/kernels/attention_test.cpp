@@ -496,11 +496,14 @@ TEST_CASE("cooperative-matrix attention matches the CPU where the device has it"
         b.query_counts = {40, 5, 60};
         check_attention(b);
     }
-    // The automatic choice: the matrix kernel for a prompt, the per-query one for decode.
+    // The automatic choice: the matrix kernel for a prompt (on a GPU: a CPU
+    // device keeps the per-query kernel), the per-query one for decode.
     ops::AttentionSpec spec = probe;
     spec.heads = 32;
     spec.kv_heads = 8;
-    CHECK(ops::attention_kernel(gpu().caps(), spec, {512, 1, 32, 512}) == ops::AttentionKernel::Matrix);
+    const bool cpu = gpu().caps().device_type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+    CHECK(ops::attention_kernel(gpu().caps(), spec, {512, 1, 32, 512}) ==
+          (cpu ? ops::AttentionKernel::PerQuery : ops::AttentionKernel::Matrix));
     CHECK(ops::attention_kernel(gpu().caps(), spec, {64, 64, 32, 512}) == ops::AttentionKernel::PerQuery);
     MESSAGE("worst relative error of the cooperative-matrix kernel: " << worst_matrix_error);
 }
