@@ -59,8 +59,7 @@ layout(constant_id = 13) const uint F = 16;  // fragment edge: 16, or 8
 layout(local_size_x_id = 0) in;
 #include "soft_cap.glsl"
 
-layout(std430, binding = 0) readonly buffer Q { float q[]; };
-layout(std430, binding = 0) readonly buffer Q4 { vec4 q4[]; };
+layout(std430, binding = 0) readonly buffer Q4 { vec4 q4[]; };  // rows of HEAD_DIM floats, read four at a time
 layout(std430, binding = 1) readonly buffer SeqIndex { int seq_index[]; };
 layout(std430, binding = 2) readonly buffer Positions { int positions[]; };
 layout(std430, binding = 3) readonly buffer ContextLens { int context_lens[]; };

@@ -31,6 +31,8 @@ constexpr uint32_t kMatrixKeys = 32;
 // least this many queries to the step on average (prefill); decode steps (one
 // query per sequence) stay on the per-query kernel with its key splits.
 constexpr uint32_t kMatrixMinQueriesPerSequence = 16;
+// ... and the step at least this many (a whole workgroup's rows at 16-row fragments).
+constexpr uint32_t kMatrixMinQueries = 64;
 
 // The fragment edge the matrix kernel uses on this device: 16, else 8, else 0 (none).
 uint32_t matrix_fragment(const vk::DeviceCaps& caps) {
@@ -170,7 +172,7 @@ AttentionKernel attention_kernel(const vk::DeviceCaps& caps, const AttentionSpec
     // stays the choice there (the matrix kernel runs there when forced, as the tests do).
     if (caps.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU) return AttentionKernel::PerQuery;
     const bool many_queries =
-        shape.queries >= kMatrixSubgroups * 16 && shape.queries >= uint64_t(kMatrixMinQueriesPerSequence) * std::max(shape.sequences, 1u);
+        shape.queries >= kMatrixMinQueries && shape.queries >= uint64_t(kMatrixMinQueriesPerSequence) * std::max(shape.sequences, 1u);
     return many_queries && matrix_attention_problem(caps, spec).empty() ? AttentionKernel::Matrix : AttentionKernel::PerQuery;
 }
 
