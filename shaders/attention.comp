@@ -61,6 +61,7 @@ layout(std430, binding = 6) readonly buffer VPool { KV_TYPE v_pool[]; };
 #define KV_ROW(slot, kv_head) (((slot) * KV_HEADS + (kv_head)) * HEAD_DIM)
 #define KV_VALUE(i) float(v_pool[i])
 #endif
+#include "attention_rows.glsl"
 layout(std430, binding = 7) readonly buffer Slopes { float slopes[]; };
 layout(std430, binding = 8) writeonly buffer Out { float o[]; };
 layout(push_constant) uniform Params {
@@ -69,6 +70,7 @@ layout(push_constant) uniform Params {
     uint ml_offset;    // SPLIT: where the (max, sum) pairs start in `o`, in floats
     uint sequences;    // block-table rows
     uint pool_blocks;  // blocks in each KV pool
+    uint skip_run;     // > 0: rows in runs of at least this many queries belong to the matrix kernel
 } p;
 
 const uint HPG = HEADS_PER_GROUP;
@@ -97,6 +99,7 @@ void main() {
     const uint head0 = gl_WorkGroupID.x * HPG, query = gl_WorkGroupID.y, split = gl_WorkGroupID.z;
     const uint tid = gl_LocalInvocationIndex;
     const uint kv_head = head0 / GROUP;
+    if (p.skip_run > 0 && in_long_run(query, p.skip_run, gl_NumWorkGroups.y)) return;  // the matrix kernel's row
     // Malformed indices give an empty key range (zero output), never a read
     // outside the buffers.
     const int seq = seq_index[query];

@@ -76,6 +76,7 @@ layout(std430, binding = 5) readonly buffer KPool8 { uvec4 k_pool8[]; };  // eig
 layout(std430, binding = 6) readonly buffer VPool8 { uvec4 v_pool8[]; };
 #define KV_ROW(slot, kv_head) (((slot) * KV_HEADS + (kv_head)) * HEAD_DIM)
 #endif
+#include "attention_rows.glsl"
 layout(std430, binding = 7) readonly buffer Slopes { float slopes[]; };
 layout(std430, binding = 8) writeonly buffer Out { float o[]; };
 layout(push_constant) uniform Params {
@@ -83,6 +84,7 @@ layout(push_constant) uniform Params {
     uint queries;      // rows of q
     uint sequences;    // block-table rows
     uint pool_blocks;  // blocks in each KV pool
+    uint min_run;      // > 0: only rows in runs of at least this many queries (attention_rows.glsl)
 } p;
 
 const uint KEYS = 32;                  // keys of one tile
@@ -105,6 +107,7 @@ shared float s_shared[SUBGROUPS * F * SSTRIDE];     // each subgroup's scores
 shared uint p_shared[SUBGROUPS * F * PSTRIDE / 2];  // each subgroup's probabilities, two halves a uint
 shared float factor_shared[SUBGROUPS * F * F];      // each subgroup's per-row factors, F to a row
 shared int query_seq[QW], query_lo[QW], query_hi[QW];  // each query's sequence (-1: none) and visible keys
+shared bool query_mine[QW];  // the row is this kernel's to write (false: past the queries, or the per-query kernel's)
 shared bool key_ok[KEYS];
 
 uvec4 pack8(vec4 lo, vec4 hi) {
@@ -134,7 +137,8 @@ void main() {
     for (uint i = tid; i < QW; i += WG) {
         const uint query = query0 + i;
         int seq = -1, lo = 0, hi = -1;
-        if (query < p.queries) {
+        const bool mine = query < p.queries && (p.min_run == 0 || in_long_run(query, p.min_run, p.queries));
+        if (mine) {
             seq = seq_index[query];
             if (seq < 0 || uint(seq) >= p.sequences) seq = -1;
         }
@@ -150,6 +154,7 @@ void main() {
         query_seq[i] = seq;
         query_lo[i] = lo;
         query_hi[i] = hi;
+        query_mine[i] = mine;
     }
     // Q rows as f16, [row][dim] with row = sub * F + i.
     for (uint e = tid; e < ROWS * HEAD_DIM / PIECE; e += WG) {
@@ -164,6 +169,12 @@ void main() {
         tiles_shared[row * (DSTRIDE / PIECE) + c] = pack8(lo, hi);
     }
     barrier();
+    bool any_mine = false, all_mine = true;
+    for (uint i = 0; i < QW; ++i) {
+        any_mine = any_mine || query_mine[i];
+        all_mine = all_mine && query_mine[i];
+    }
+    if (!any_mine) return;  // every row is the per-query kernel's (or past the end): uniform
     coopmat<float16_t, gl_ScopeSubgroup, F, F, gl_MatrixUseA> qa[DF];
     [[unroll]] for (uint d = 0; d < DF; ++d)
         coopMatLoad(qa[d], tiles_shared, (sub * F * DSTRIDE + d * F) / PIECE, DSTRIDE / PIECE,
@@ -294,11 +305,12 @@ void main() {
     // Row i of this subgroup is query query0 + sub_query0 + i of `head`: rows HEADS * HEAD_DIM apart in o.
     const uint first_query = query0 + sub_query0;
     const uint ld = HEADS * HEAD_DIM;
-    // Whole workgroups store their fragments straight to o; the last one, whose
-    // queries run out, passes every fragment through the score scratch (one
+    // Workgroups that own all their rows store their fragments straight to o;
+    // the others (the last one, whose queries run out, and those sharing rows
+    // with the per-query kernel) pass every fragment through the score scratch (one
     // choice for the workgroup: Mesa's CPU device gave NaN rows when its
     // subgroups took different paths here, not understood).
-    const bool whole = query0 + QW <= p.queries;
+    const bool whole = all_mine;
     [[unroll]] for (uint d = 0; d < DF; ++d) {
         acc[d] = acc[d] * inv;
         if (whole) {
@@ -312,7 +324,7 @@ void main() {
         subgroupBarrier();
         for (uint e = lane; e < F * F; e += gl_SubgroupSize) {
             const uint r = e / F, c = e % F;
-            if (first_query + r < p.queries)
+            if (query_mine[sub_query0 + r])
                 o[((first_query + r) * HEADS + head) * HEAD_DIM + d * F + c] = s_shared[sub * F * SSTRIDE + r * SSTRIDE + c];
         }
     }

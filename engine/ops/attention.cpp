@@ -15,24 +15,29 @@ namespace vkllm::ops {
 namespace {
 struct AttentionPush {
     uint32_t max_blocks, splits, ml_offset, sequences, pool_blocks;
+    uint32_t skip_run;  // > 0: leave rows in runs of this many queries to the matrix kernel
 };
 struct CombinePush {
     uint32_t splits, ml_offset;
 };
 struct MatrixPush {
     uint32_t max_blocks, queries, sequences, pool_blocks;
+    uint32_t min_run;  // > 0: only rows in runs of at least this many queries
 };
 
 // attention_coopmat.comp's fixed shape: four subgroups of one fragment's rows
 // each, tiles of 32 keys, shared rows padded as the shader pads them.
 constexpr uint32_t kMatrixSubgroups = 4;
 constexpr uint32_t kMatrixKeys = 32;
-// The matrix kernel pays for its fragments when a sequence brings at
-// least this many queries to the step on average (prefill); decode steps (one
-// query per sequence) stay on the per-query kernel with its key splits.
+// In a Mixed step the matrix kernel takes the sequences that bring at least
+// this many queries (a fragment's rows): fewer would leave most of a
+// workgroup's rows empty while it still walks the sequence's keys, once per
+// sequence. Decode rows stay on the per-query kernel with its parallelism per query.
 constexpr uint32_t kMatrixMinQueriesPerSequence = 16;
-// ... and the step at least this many (a whole workgroup's rows at 16-row fragments).
+// A step of fewer queries (a workgroup's rows at 16-row fragments) is left to the per-query kernel.
 constexpr uint32_t kMatrixMinQueries = 64;
+
+bool uses_matrix(AttentionKernel kernel) { return kernel == AttentionKernel::Matrix || kernel == AttentionKernel::Mixed; }
 
 // The fragment edge the matrix kernel uses on this device: 16, else 8, else 0 (none).
 uint32_t matrix_fragment(const vk::DeviceCaps& caps) {
@@ -171,13 +176,15 @@ AttentionKernel attention_kernel(const vk::DeviceCaps& caps, const AttentionSpec
     // A CPU device (lavapipe) emulates the matrix units: its per-query kernel
     // stays the choice there (the matrix kernel runs there when forced, as the tests do).
     if (caps.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU) return AttentionKernel::PerQuery;
-    const bool many_queries =
-        shape.queries >= kMatrixMinQueries && shape.queries >= uint64_t(kMatrixMinQueriesPerSequence) * std::max(shape.sequences, 1u);
-    return many_queries && matrix_attention_problem(caps, spec).empty() ? AttentionKernel::Matrix : AttentionKernel::PerQuery;
+    // Where the per-query kernel would split keys (few queries over long
+    // contexts) it keeps the whole step: Mixed has no splits.
+    const bool matrix = shape.queries >= kMatrixMinQueries && plan_splits(caps, spec, shape).splits <= 1 &&
+                        matrix_attention_problem(caps, spec).empty();
+    return matrix ? AttentionKernel::Mixed : AttentionKernel::PerQuery;
 }
 
 uint32_t attention_splits(const vk::DeviceCaps& caps, const AttentionSpec& spec, const AttentionShape& shape) {
-    if (attention_kernel(caps, spec, shape) == AttentionKernel::Matrix) return 1;
+    if (uses_matrix(attention_kernel(caps, spec, shape))) return 1;
     return plan_splits(caps, spec, shape).splits;
 }
 
@@ -193,11 +200,11 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     check_spec(caps, spec, shape);
     if (shape.queries == 0) return;
     const AttentionKernel kernel = attention_kernel(caps, spec, shape);
-    if (kernel == AttentionKernel::Matrix) {
+    if (uses_matrix(kernel)) {
         if (const std::string problem = matrix_attention_problem(caps, spec); !problem.empty())
             throw DeviceError("attention: the cooperative-matrix kernel cannot run here: " + problem);
     }
-    const SplitPlan plan = kernel == AttentionKernel::Matrix ? SplitPlan{} : plan_splits(caps, spec, shape);
+    const SplitPlan plan = uses_matrix(kernel) ? SplitPlan{} : plan_splits(caps, spec, shape);
     const bool split = plan.splits > 1;
     const uint32_t wg = workgroup_size(caps);
     const float scale = spec.scale > 0 ? spec.scale : float(1.0 / std::sqrt(double(spec.head_dim)));
@@ -223,7 +230,8 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
     const uint64_t block_bytes = spec.block_size * kv::slot_bytes(spec.kv_type, uint64_t(spec.kv_heads) * spec.head_dim);
     const uint32_t pool_blocks = uint32_t(std::min(b.k_pool->size(), b.v_pool->size()) / block_bytes);
 
-    if (kernel == AttentionKernel::Matrix) {
+    const uint32_t min_run = kernel == AttentionKernel::Mixed ? kMatrixMinQueriesPerSequence : 0;
+    if (uses_matrix(kernel)) {
         const uint32_t fragment = matrix_fragment(caps);
         const uint32_t heads = matrix_heads(spec), queries_per_group = kMatrixSubgroups * fragment / heads;
         const uint32_t groups_y = div_up(shape.queries, queries_per_group);
@@ -239,9 +247,10 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
                                vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, heads, kMatrixSubgroups, sg, fragment}};
         if (caps.subgroup_min_size != caps.subgroup_max_size) desc.required_subgroup_size = sg;
         const auto& pipeline = device.pipeline(desc);
-        const MatrixPush push{shape.max_blocks, shape.queries, shape.sequences, pool_blocks};
+        const MatrixPush push{shape.max_blocks, shape.queries, shape.sequences, pool_blocks, min_run};
         commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads / heads, groups_y, 1);
-        return;
+        // Mixed: the per-query kernel's rows follow, with no barrier: the rows are disjoint.
+        if (kernel == AttentionKernel::Matrix) return;
     }
 
     const uint64_t rows = uint64_t(shape.queries) * spec.heads;
@@ -254,7 +263,7 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
                                             {wg, spec.head_dim, spec.heads, spec.kv_heads, spec.block_size,
                                              vk::float_bits(scale), spec.causal ? 1u : 0u, spec.sliding_window,
                                              vk::float_bits(spec.softcap), spec.alibi ? 1u : 0u, split ? 1u : 0u, hpg}});
-    const AttentionPush push{shape.max_blocks, plan.splits, ml_offset, shape.sequences, pool_blocks};
+    const AttentionPush push{shape.max_blocks, plan.splits, ml_offset, shape.sequences, pool_blocks, min_run};
     if (!split) {
         commands.dispatch(pipeline, {q, seq, pos, ctx, table, k, v, slopes, out}, push, spec.heads / hpg, shape.queries, 1);
         return;

@@ -4,8 +4,9 @@
 // table. Two kernels: one workgroup per query (attention.comp), where few
 // queries over long contexts are split over the keys (flash-decoding) and
 // merged by a second dispatch so one sequence still fills the GPU; and, for
-// steps of many queries per sequence (prefill) over f16 or block-format
-// pools, flash attention on cooperative-matrix units (attention_coopmat.comp).
+// the sequences of a step with many queries each (prefill) over f16 or
+// block-format pools, flash attention on cooperative-matrix units
+// (attention_coopmat.comp).
 #include <cstdint>
 
 #include "common/weight_types.h"
@@ -16,9 +17,14 @@
 namespace vkllm::ops {
 
 enum class AttentionKernel {
-    Auto,      // the matrix kernel where it exists and the step has many queries per sequence
+    Auto,      // Mixed where the matrix kernel exists and the step has many queries, else PerQuery
     PerQuery,  // attention.comp
-    Matrix,    // attention_coopmat.comp; DeviceError where the device or spec cannot have it
+    Matrix,    // attention_coopmat.comp for every row; DeviceError where the device or spec cannot have it
+    // Both, dispatched side by side over disjoint rows: the matrix kernel for
+    // sequences that bring at least 16 queries to the step (prefill, long
+    // chunks), the per-query one for the others (decode rows of continuous
+    // batching, short chunks). No key splits. DeviceError as Matrix.
+    Mixed,
 };
 
 struct AttentionSpec {

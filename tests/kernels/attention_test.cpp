@@ -268,11 +268,13 @@ void check_attention(const Case& c) {
                   << " max_context=" << shape.max_context << " splits=" << ops::attention_splits(caps, spec, shape)
                   << " pools=" << std::string(dtype_traits(type).name) << " window=" << c.window << " causal=" << c.causal
                   << " alibi=" << c.alibi << " softcap=" << c.softcap);
-    const bool matrix = ops::attention_kernel(caps, spec, shape) == ops::AttentionKernel::Matrix;
+    const ops::AttentionKernel kernel = ops::attention_kernel(caps, spec, shape);
+    const bool matrix = kernel == ops::AttentionKernel::Matrix || kernel == ops::AttentionKernel::Mixed;
     const auto got = read_buffer(*out, q.size());
     const double error = relative_error(got, expected);
     const double bound = matrix ? kMatrixTolerance : 1e-5;
-    INFO("kernel: " << std::string(matrix ? "cooperative matrix" : "per query") << ", relative error " << error);
+    INFO("kernel: " << std::string(kernel == ops::AttentionKernel::Mixed ? "mixed" : matrix ? "cooperative matrix" : "per query")
+                    << ", relative error " << error);
     if (matrix) worst_matrix_error = std::max(worst_matrix_error, error);
     if (!(error <= bound)) report_mismatches(c, got, expected);
     CHECK(error <= bound);
@@ -485,6 +487,20 @@ TEST_CASE("cooperative-matrix attention matches the CPU where the device has it"
     cap.softcap = 5.f;
     cap.q_magnitude = 8.f;
     check_attention(cap);
+    // Mixed: the sequences with at least 16 queries on the matrix kernel, the
+    // others (decode rows, short chunks) on the per-query one, in one step;
+    // runs of exactly 15 and 16 rows sit on the boundary of the rule.
+    auto mixed = [](Case c) {
+        c.kernel = ops::AttentionKernel::Mixed;
+        return c;
+    };
+    Case serving = mixed(decode(8, 2, 64, {90, 200, 17, 40, 300, 16, 15, 64}, 317));
+    serving.query_counts = {1, 1, 17, 3, 1, 16, 15, 64};
+    check_attention(serving);
+    Case decodes = mixed(decode(4, 4, 128, {30, 64, 100, 7}, 318));  // no run long enough: matrix workgroups all leave
+    check_attention(decodes);
+    Case prompt = mixed(prefill(8, 2, 64, 100, 319));  // every row the matrix kernel's
+    check_attention(prompt);
     // Block-format pools, decoded into the f16 tiles.
     for (DType type : {DType::Q8_0, DType::Q4_0}) {
         CAPTURE(dtype_traits(type).name);
@@ -495,16 +511,17 @@ TEST_CASE("cooperative-matrix attention matches the CPU where the device has it"
         b.kv_type = type;
         b.query_counts = {40, 5, 60};
         check_attention(b);
+        check_attention(mixed(b));
     }
-    // The automatic choice: the matrix kernel for a prompt (on a GPU: a CPU
-    // device keeps the per-query kernel), the per-query one for decode.
+    // The automatic choice: both kernels for a step of many queries (on a GPU:
+    // a CPU device keeps the per-query kernel), the per-query one for few.
     ops::AttentionSpec spec = probe;
     spec.heads = 32;
     spec.kv_heads = 8;
     const bool cpu = gpu().caps().device_type == VK_PHYSICAL_DEVICE_TYPE_CPU;
     CHECK(ops::attention_kernel(gpu().caps(), spec, {512, 1, 32, 512}) ==
-          (cpu ? ops::AttentionKernel::PerQuery : ops::AttentionKernel::Matrix));
-    CHECK(ops::attention_kernel(gpu().caps(), spec, {64, 64, 32, 512}) == ops::AttentionKernel::PerQuery);
+          (cpu ? ops::AttentionKernel::PerQuery : ops::AttentionKernel::Mixed));
+    CHECK(ops::attention_kernel(gpu().caps(), spec, {32, 32, 32, 512}) == ops::AttentionKernel::PerQuery);
     MESSAGE("worst relative error of the cooperative-matrix kernel: " << worst_matrix_error);
 }
 
