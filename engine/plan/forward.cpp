@@ -1,4 +1,5 @@
 #include "plan/forward.h"
+#include "plan/step_buckets.h"
 #include "plan/forward_state.h"
 #include "plan/recorder.h"
 
@@ -219,6 +220,12 @@ void GpuForward::copy_blocks() {
     copy_commands_->submit_and_wait();
 }
 
+size_t GpuForward::descriptor_pool_count() const {
+    size_t pools = 0;
+    for (const auto& [key, program] : programs_) pools += program.commands->descriptor_pool_count();
+    return pools;
+}
+
 vk::CommandBuffer& GpuForward::program_for(const ProgramKey& key) {
     ++program_clock_;
     auto it = programs_.find(key);
@@ -226,9 +233,9 @@ vk::CommandBuffer& GpuForward::program_for(const ProgramKey& key) {
         it->second.last_used = program_clock_;
         return *it->second.commands;
     }
-    // Past kMaxPrograms shapes the least recently used program goes (with its
+    // Past max_programs shapes the least recently used program goes (with its
     // descriptor pools); programs only run inside a step, so none is in flight.
-    if (programs_.size() >= kMaxPrograms)
+    if (programs_.size() >= std::max(options_.max_programs, 1u))
         programs_.erase(std::min_element(programs_.begin(), programs_.end(), [](const auto& a, const auto& b) {
             return a.second.last_used < b.second.last_used;
         }));
@@ -238,12 +245,29 @@ vk::CommandBuffer& GpuForward::program_for(const ProgramKey& key) {
     auto commands = std::make_unique<vk::CommandBuffer>(device_, stamps);
     commands->begin();
     record(*commands, key);
+    ++programs_recorded_;
     if (!options_.profile) commands->timestamp("step");
     commands->end();
     return *programs_.emplace(key, Program{std::move(commands), program_clock_}).first->second.commands;
 }
 
-void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots) {
+GpuForward::ProgramKey GpuForward::program_key(std::span<const SequenceTokens> batch, uint32_t tokens,
+                                               Output output) const {
+    const uint32_t sequences = uint32_t(batch.size());
+    // MoE layers route every row, padded ones too (their statistics would
+    // count them): MoE models keep the exact token count.
+    const uint32_t rows =
+        config_.moe.num_experts > 0 ? tokens : token_bucket(tokens, options_.max_step_tokens);
+    const uint32_t sequence_cap = std::min<uint32_t>(uint32_t(lengths_.size()), rows);
+    if (tokens == sequences) {  // one row each: as many sequences as rows, the padded ones one padded row each
+        const uint32_t both = std::min(rows, uint32_t(lengths_.size()));
+        return {both, both, output, true};
+    }
+    return {rows, sequence_bucket(sequences, sequence_cap), output, false};
+}
+
+void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots,
+                              const ProgramKey& key) {
     Inputs& in = *inputs_;
     auto* ids = static_cast<int32_t*>(in.ids->mapped());
     auto* pos = static_cast<int32_t*>(in.positions->mapped());
@@ -277,6 +301,20 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
         std::fill(dst + table.size(), dst + max_blocks_, kv::KvCache::kReleased);
     }
     std::memcpy(in.slots->mapped(), slots.data(), slots.size() * 4);
+    // Padding (plan/step_buckets.h): rows of no sequence, sequences of no block.
+    auto* slot_rows = static_cast<int32_t*>(in.slots->mapped());
+    for (; row < key.tokens; ++row) {
+        ids[row] = 0;
+        pos[row] = 0;
+        pos_rows[row] = int32_t(config_.learned_position_offset);
+        seq_index[row] = -1;
+        slot_rows[row] = -1;
+    }
+    for (uint32_t b = uint32_t(batch.size()); b < key.sequences; ++b) {
+        context[b] = 0;
+        last_rows[b] = key.one_row_each ? int32_t(b) : 0;
+        std::fill(tables + size_t(b) * max_blocks_, tables + size_t(b + 1) * max_blocks_, kv::KvCache::kReleased);
+    }
     // Dynamic NTK frequencies follow the sequence length; every other scaling is fixed.
     if (config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK)
         write_rope_frequencies(lengths_[batch[0].sequence] + uint32_t(batch[0].tokens.size()));
@@ -413,8 +451,9 @@ void GpuForward::run_batch(std::span<const SequenceTokens> batch, Output output)
         slots.insert(slots.end(), s.begin(), s.end());
     }
     copy_blocks();
-    write_inputs(batch, slots);
-    vk::CommandBuffer& program = program_for({uint32_t(slots.size()), uint32_t(batch.size()), output});
+    const ProgramKey key = program_key(batch, uint32_t(slots.size()), output);
+    write_inputs(batch, slots, key);
+    vk::CommandBuffer& program = program_for(key);
     program.submit_and_wait();
     for (const SequenceTokens& item : batch) {
         lengths_[item.sequence] += uint32_t(item.tokens.size());

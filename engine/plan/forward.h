@@ -46,6 +46,9 @@ struct ForwardOptions {
     // Full KV blocks stay cached by their tokens for later sequences to share
     // (kv/kv_cache.h); off for encoder-only models and dynamic-NTK RoPE.
     bool prefix_cache = true;
+    // Recorded programs kept (plan/step_buckets.h: one per shape bucket and
+    // output); past it the least recently used one goes and is recorded again when next needed.
+    uint32_t max_programs = 64;
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all (optional)
 };
 
@@ -102,9 +105,12 @@ public:
 
     // The single-sequence calls above without a sequence (step, step_top_k, reset) drive sequence 0.
     uint32_t length() const { return lengths_[0]; }
-    // Recorded programs held now (at most kMaxPrograms).
+    // Recorded programs held now (at most ForwardOptions::max_programs), and
+    // recorded since construction (counting those recorded again after eviction).
     size_t program_count() const { return programs_.size(); }
-    static constexpr size_t kMaxPrograms = 64;
+    uint64_t programs_recorded() const { return programs_recorded_; }
+    // Descriptor pools the held programs own (each program frees its own with it).
+    size_t descriptor_pool_count() const;
     uint32_t top_k() const { return options_.top_k; }
     // Most tokens the sequence can hold: the model's context or the KV pool, whichever is smaller.
     uint32_t max_context() const { return max_context_; }
@@ -132,12 +138,15 @@ private:
     struct Inputs;
     // What a recorded step hands back.
     enum class Output { AllRows, LastRow, TopK };
-    // A recorded step depends on the step's token and sequence counts and on
-    // what it hands back, not on how the tokens split among the sequences
-    // (positions, block tables and last rows come from input buffers).
+    // A recorded step depends on the buckets of the step's token and sequence
+    // counts (plan/step_buckets.h) and on what it hands back, not on how the
+    // tokens split among the sequences (positions, block tables and last rows
+    // come from input buffers). A step where every sequence brings one token
+    // (decode) has its last rows in place: row b is sequence b's.
     struct ProgramKey {
         uint32_t tokens = 0, sequences = 0;
         Output output = Output::AllRows;
+        bool one_row_each = false;
         auto operator<=>(const ProgramKey&) const = default;
     };
     struct Program {
@@ -151,7 +160,10 @@ private:
     // A MoE layer's feed-forward part: src [n, hidden] -> dst (forward_moe.cpp).
     void record_moe(Recorder& r, uint32_t layer, const vk::Buffer& src, const vk::Buffer& dst);
     void allocate_moe(uint32_t max_tokens);
-    void write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots);
+    // The program shape of a step of `batch`.
+    ProgramKey program_key(std::span<const SequenceTokens> batch, uint32_t tokens, Output output) const;
+    // The step's input buffers, padded to `key`'s rows and sequences.
+    void write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots, const ProgramKey& key);
     void write_rope_frequencies(uint32_t sequence_length);
     void check_step(uint32_t sequence, std::span<const int32_t> tokens) const;
     // Runs the tokens in chunks of at most max_step_tokens; the last chunk with `output`.
@@ -171,6 +183,7 @@ private:
     std::unique_ptr<Inputs> inputs_;
     std::map<ProgramKey, Program> programs_;
     uint64_t program_clock_ = 0;  // steps run, for evicting the least recently used program
+    uint64_t programs_recorded_ = 0;
     std::vector<uint32_t> lengths_;  // tokens held per sequence
     uint32_t max_blocks_ = 0;
     uint32_t max_context_ = 0;  // most tokens the KV pool can hold: the attention split plan covers these

@@ -204,7 +204,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const ProgramKey& key) {
         }
     }
     const vk::Buffer* head_in = final_rows;
-    if (last_only && n > batch) {
+    if (last_only && !key.one_row_each) {
         // Each sequence's last row, by the index the step wrote (Inputs::last_rows).
         ops::record_embedding(device_, commands, *in.last_rows, ops::WeightMatrix{final_rows, 0, DType::F32, n, hidden},
                               *s.last_row, batch);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
 
 #include "forward/fixtures.h"
 #include "forward/forward_context.h"
@@ -126,11 +127,12 @@ TEST_CASE("recorded programs are dropped and recorded again past the cache bound
     LoadedModel m = load_model(c.dir);
     plan::ForwardOptions o = batch_options();
     o.max_step_tokens = 48;
+    o.max_programs = 8;
     plan::GpuForward forward(forward_device(), m.config, m.weights, o);
     plan::GpuForward fresh(forward_device(), m.config, m.weights, o);
     const std::vector<int32_t> prompt(c.input_ids.begin(), c.input_ids.begin() + 40);
     const std::vector<float> expected = fresh.step(prompt, true);
-    // 3..40 tokens over 1..3 sequences: 114 step shapes, more than the programs kept.
+    // 3..40 tokens over 1..3 sequences: more shape buckets than the 8 programs kept.
     size_t most = 0;
     for (uint32_t tokens = 3; tokens <= 40; ++tokens)
         for (uint32_t sequences = 1; sequences <= 3; ++sequences) {
@@ -144,8 +146,55 @@ TEST_CASE("recorded programs are dropped and recorded again past the cache bound
             for (uint32_t s = 0; s < sequences; ++s) forward.reset_sequence(s);
             most = std::max(most, forward.program_count());
         }
-    CHECK(most == plan::GpuForward::kMaxPrograms);
+    CHECK(most == 8);
+    CHECK(forward.programs_recorded() > 8);
     check_row(forward.step(prompt, true).data(), expected, "after eviction");
+}
+
+TEST_CASE("thousands of steps of mixed shapes record a bounded set of programs once") {
+    ValidationCheck check;
+    HfCase c = load_hf_case("llama_gqa");
+    LoadedModel m = load_model(c.dir);
+    plan::ForwardOptions o = batch_options();
+    o.max_step_tokens = 48;
+    plan::GpuForward forward(forward_device(), m.config, m.weights, o);
+    plan::GpuForward fresh(forward_device(), m.config, m.weights, o);
+    // Random steps of up to 48 tokens over up to 3 sequences (decode rows and
+    // chunks of up to 24 tokens): their buckets (plan/step_buckets.h: 13
+    // token counts, times 3 sequence counts or one row each) are fewer than
+    // the 64 programs kept, so each is recorded once.
+    std::vector<int32_t> ids;
+    while (ids.size() < 48) ids.push_back(c.input_ids[ids.size() % c.input_ids.size()]);
+    std::mt19937 rng(7);
+    const uint32_t steps = 2000;
+    for (uint32_t step = 0; step < steps; ++step) {
+        const uint32_t sequences = 1 + rng() % 3;
+        std::vector<plan::SequenceTokens> batch;
+        uint32_t first = 0;
+        for (uint32_t s = 0; s < sequences; ++s) {
+            const uint32_t room = 48 - first - (sequences - 1 - s);  // leave a token for each later sequence
+            const uint32_t count = rng() % 2 ? 1 : 1 + rng() % std::min(room, 24u);
+            batch.push_back({s, std::span<const int32_t>(ids.data() + first, count)});
+            first += count;
+        }
+        forward.step_batch(batch);
+        for (uint32_t s = 0; s < sequences; ++s) forward.reset_sequence(s);
+    }
+    INFO("programs held " << forward.program_count() << ", recorded " << forward.programs_recorded());
+    CHECK(forward.program_count() <= 13 * 4);
+    CHECK(forward.programs_recorded() == forward.program_count());  // none recorded twice
+    const size_t programs = forward.program_count(), pools = forward.descriptor_pool_count();
+    // The same shapes again: nothing new is recorded and no descriptor pool is added.
+    for (uint32_t tokens : {1u, 5u, 17u}) {  // buckets 1, 5 and 24 of one sequence, each met in the random steps
+        const plan::SequenceTokens only{0, std::span<const int32_t>(c.input_ids.data(), tokens)};
+        forward.step_batch(std::span<const plan::SequenceTokens>(&only, 1));
+        forward.reset_sequence(0);
+    }
+    CHECK(forward.program_count() == programs);
+    CHECK(forward.descriptor_pool_count() == pools);
+    // And the padded programs still compute what a fresh forward pass does.
+    const std::vector<int32_t> prompt(c.input_ids.begin(), c.input_ids.begin() + 37);
+    check_row(forward.step(prompt, true).data(), fresh.step(prompt, true), "after 2000 mixed steps");
 }
 
 TEST_CASE("one recorded program serves every split of a step's tokens among its sequences") {
