@@ -26,6 +26,8 @@
 #include "progress.h"
 #include "runtime/chat_template.h"
 #include "runtime/conversation.h"
+#include "ops/topk.h"
+#include "runtime/shortlist.h"
 #include "tokenizer/tokenizer.h"
 #include "vkllm/engine.h"
 #include "vkllm/error.h"
@@ -64,6 +66,8 @@ public:
         const uint32_t wanted = choose_context(model.config, o.context);
         options.context = wanted;
         options.kv_type = o.kv_type;
+        // Greedy and top-k replies read back only the candidates they can pick.
+        options.gpu_shortlist = runtime::shortlist_size(params_, ops::kMaxTopK);
         engine_ = std::make_unique<Engine>(model, options);
         runtime::ChatTemplate chat_template(family);
         conversation_ = std::make_unique<runtime::Conversation>(*engine_, tok, model.config.vocab_size, chat_template, o.system);

@@ -27,6 +27,7 @@
 #include "serve/http_server.h"
 #include "serve/metrics.h"
 #include "serve/openai_request.h"
+#include "ops/topk.h"
 #include "tokenizer/tokenizer.h"
 #include "vkllm/engine.h"
 #include "vkllm/error.h"
@@ -92,6 +93,9 @@ int serve(const ServeOptions& o) {
     options.kv_type = o.kv_type;
     options.context = choose_context(model.config, o.context);
     options.max_sequences = encoder ? 1 : o.max_concurrent;  // embed() runs one input at a time
+    // Steps whose requests are all greedy or top-k (no log-probabilities) read
+    // back only candidates; the others, and any row the candidates cannot decide, whole rows.
+    if (!encoder) options.gpu_shortlist = ops::kMaxTopK;
     ProgressBar bar("loading weights", !o.quiet);
     options.on_upload_progress = bar.callback();
     Engine engine(model, options);

@@ -426,6 +426,7 @@ std::vector<Candidates> GpuForward::step_batch_top_k(std::span<const SequenceTok
     if (options_.top_k == 0) throw Error("step_batch_top_k needs ForwardOptions::top_k > 0");
     check_batch(batch);
     run_batch(batch, Output::TopK);
+    last_top_k_rows_ = batch.size();
     const uint32_t k = std::min(options_.top_k, config_.vocab_size);
     std::vector<int32_t> ids(batch.size() * size_t(k));
     std::vector<float> logits(ids.size());
@@ -439,12 +440,22 @@ std::vector<Candidates> GpuForward::step_batch_top_k(std::span<const SequenceTok
     return out;
 }
 
+std::vector<float> GpuForward::top_k_step_row(size_t index) const {
+    if (!scratch_->device_logits || index >= last_top_k_rows_)
+        throw InputError("no row " + std::to_string(index) + " of a top-k step to read (the last one had " +
+                         std::to_string(last_top_k_rows_) + ")");
+    std::vector<float> row(config_.vocab_size);
+    vk::download(device_, *scratch_->device_logits, row.data(), row.size() * 4, uint64_t(index) * row.size() * 4);
+    return row;
+}
+
 void GpuForward::run_chunk(uint32_t sequence, std::span<const int32_t> tokens, Output output) {
     const SequenceTokens only{sequence, tokens};
     run_batch(std::span<const SequenceTokens>(&only, 1), output);
 }
 
 void GpuForward::run_batch(std::span<const SequenceTokens> batch, Output output) {
+    last_top_k_rows_ = 0;
     std::vector<int32_t> slots;
     for (const SequenceTokens& item : batch) {
         std::vector<int32_t> s = cache_->append(int32_t(item.sequence), item.tokens);

@@ -95,6 +95,9 @@ public:
     // Like step_batch, but each sequence's last row stays on the device and
     // only its ForwardOptions::top_k candidates come back, in batch order.
     std::vector<Candidates> step_batch_top_k(std::span<const SequenceTokens> batch);
+    // The whole logits row of batch entry `index` of the latest step_batch_top_k
+    // (it stays on the device until the next step).
+    std::vector<float> top_k_step_row(size_t index) const;
     void reset_sequence(uint32_t sequence);
     uint32_t sequence_length(uint32_t sequence) const;
     // Starts the (empty) sequence on the prefix cache's blocks of the longest
@@ -184,6 +187,7 @@ private:
     std::map<ProgramKey, Program> programs_;
     uint64_t program_clock_ = 0;  // steps run, for evicting the least recently used program
     uint64_t programs_recorded_ = 0;
+    size_t last_top_k_rows_ = 0;  // rows device_logits holds from the latest top-k step
     std::vector<uint32_t> lengths_;  // tokens held per sequence
     uint32_t max_blocks_ = 0;
     uint32_t max_context_ = 0;  // most tokens the KV pool can hold: the attention split plan covers these

@@ -229,9 +229,14 @@ struct Engine::Impl {
         const std::vector<int32_t>& history = scheduler->tokens(l.sequence);
         int32_t token;
         runtime::RowLogprobs logprobs;
-        if (!shortlists.empty()) {
-            const runtime::Shortlist& shortlist = shortlists.at(index);
-            token = l.sampler.sample_shortlist(shortlist.ids, shortlist.logits, history);
+        const runtime::Shortlist* shortlist = shortlists.empty() ? nullptr : &shortlists.at(index);
+        if (shortlist) ++last.shortlist_rows;
+        if (shortlist && l.sampler.shortlist_decides(shortlist->ids, shortlist->logits, history, vocab)) {
+            token = l.sampler.sample_shortlist(shortlist->ids, shortlist->logits, history);
+        } else if (shortlist) {
+            // Penalties (or ties at the shortlist's edge) may reach past it: the whole row, still on the device.
+            ++last.whole_rows_fetched;
+            token = l.sampler.sample(executor->shortlist_row(index), history);
         } else {
             std::span<const float> row(rows.data() + index * vocab, vocab);
             token = l.sampler.sample(row, history);

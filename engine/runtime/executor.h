@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "vkllm/error.h"
+
 namespace vkllm::runtime {
 
 // One slot's new tokens in a step.
@@ -41,6 +43,11 @@ public:
     virtual std::vector<float> step(std::span<const ExecutorItem> items) = 0;
     // Like step(), but only the top limits().shortlist candidates of each item's last row come back.
     virtual std::vector<Shortlist> step_shortlists(std::span<const ExecutorItem> items) = 0;
+    // The whole last-row logits of item `item` of the latest step_shortlists()
+    // (for a sampler its shortlist cannot decide); InputError by default.
+    virtual std::vector<float> shortlist_row(size_t item) const {
+        throw InputError(name() + " keeps no rows of a shortlist step (item " + std::to_string(item) + ")");
+    }
     // Appends the tokens to an empty slot and returns every row's logits, [tokens, vocab].
     virtual std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) = 0;
     // KV-cache bytes the slot's blocks hold now.

@@ -41,6 +41,8 @@ std::vector<Shortlist> GpuExecutor::step_shortlists(std::span<const ExecutorItem
     return out;
 }
 
+std::vector<float> GpuExecutor::shortlist_row(size_t item) const { return forward_->top_k_step_row(item); }
+
 std::vector<float> GpuExecutor::all_rows(uint32_t slot, std::span<const int32_t> tokens) {
     return forward_->step(slot, tokens, false);
 }

@@ -117,8 +117,10 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
     return draw(distribution(logits, history));
 }
 
-int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
-                                  std::span<const int32_t> history) {
+namespace {
+// The history as positions in the shortlist (tokens outside it dropped).
+std::vector<int32_t> shortlist_history(std::span<const int32_t> ids, std::span<const float> logits,
+                                       std::span<const int32_t> history) {
     if (ids.size() != logits.size())
         throw InputError("sampling shortlist: " + std::to_string(ids.size()) + " ids but " + std::to_string(logits.size()) +
                          " logits");
@@ -127,7 +129,27 @@ int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const 
     std::vector<int32_t> local_history;
     for (int32_t id : history)
         if (auto it = position.find(id); it != position.end()) local_history.push_back(it->second);
-    return ids[draw(distribution(logits, local_history))];
+    return local_history;
+}
+}  // namespace
+
+int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
+                                  std::span<const int32_t> history) {
+    return ids[draw(distribution(logits, shortlist_history(ids, logits, history)))];
+}
+
+bool Sampler::shortlist_decides(std::span<const int32_t> ids, std::span<const float> logits,
+                                std::span<const int32_t> history, uint32_t vocab) const {
+    const std::vector<int32_t> local_history = shortlist_history(ids, logits, history);
+    if (ids.size() >= vocab) return true;
+    const uint32_t keep = params_.greedy() ? 1u : uint32_t(std::max(params_.top_k, 0));
+    if (keep == 0 || logits.empty()) return false;  // the whole distribution matters
+    if (params_.repetition_penalty < 1.0f || params_.frequency_penalty < 0.0f || params_.presence_penalty < 0.0f)
+        return false;  // a penalty that raises logits can lift a token from outside
+    const float bound = *std::min_element(logits.begin(), logits.end());
+    std::vector<float> work = checked_copy(logits);
+    apply_penalties(work, local_history, params_);
+    return uint32_t(std::count_if(work.begin(), work.end(), [&](float v) { return v > bound; })) >= keep;
 }
 
 }  // namespace vkllm::runtime

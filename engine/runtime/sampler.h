@@ -31,6 +31,15 @@ public:
     int32_t sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
                              std::span<const int32_t> history = {});
 
+    // Whether sample_shortlist() on this shortlist of a row of `vocab` logits
+    // draws from exactly the distribution sample() would on the whole row.
+    // Every token outside the shortlist has a logit at most the shortlist's
+    // lowest, and penalties that only lower logits cannot lift it, so it is
+    // exact when the tokens the sampler keeps (top-k; one when greedy) all stay
+    // strictly above that bound after the penalties. false: fetch the row.
+    bool shortlist_decides(std::span<const int32_t> ids, std::span<const float> logits,
+                           std::span<const int32_t> history, uint32_t vocab) const;
+
     // The exact distribution sample() draws from, renormalised to sum to 1.
     // Sorted most likely first when top-p is on, otherwise in id order.
     // Greedy: the argmax alone with probability 1.

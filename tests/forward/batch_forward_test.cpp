@@ -256,5 +256,8 @@ TEST_CASE("a batched top-k step hands back each sequence's best candidates") {
             CHECK(std::abs(got[s].logits[j] - row[order[j]]) <= 1e-4f);
         }
         CHECK(argmax(row, vocab) == got[s].ids[0]);
+        // The whole row stays on the device for a sampler the candidates cannot serve.
+        check_row(with_top_k.top_k_step_row(s).data(), std::vector<float>(row, row + vocab), "kept row");
     }
+    CHECK_THROWS_WITH(with_top_k.top_k_step_row(batch.size()), doctest::Contains("no row 3"));
 }

@@ -97,6 +97,15 @@ TEST_CASE("engine requests: text in, streamed pieces, stop strings and tokens, l
     auto shortlisted = s.engine(8);
     CHECK(run(*shortlisted, greedy(16)).tokens == plain.tokens);
 
+    // With penalties, shortlists and whole rows give the same tokens (the
+    // engine reads a row whole where its shortlist cannot decide: unit test
+    // `engine_shortlist_test.cpp`).
+    Request penalised = greedy(24);
+    penalised.sampling.presence_penalty = 3.0f;
+    penalised.sampling.frequency_penalty = 1.0f;
+    auto short17 = s.engine(17);
+    CHECK(run(*short17, penalised).tokens == run(*e, penalised).tokens);
+
     CHECK_THROWS_WITH(e->submit(Request{}), doctest::Contains("no prompt"));
     Request too_long = greedy(1);
     too_long.prompt.assign(e->context(), 1);

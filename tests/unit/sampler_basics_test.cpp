@@ -161,3 +161,39 @@ TEST_CASE("sampler on a shortlist maps back to vocabulary ids") {
     Sampler top1(p);
     for (int i = 0; i < 10; ++i) CHECK(top1.sample_shortlist(ids, logits) == 17);
 }
+
+TEST_CASE("a shortlist decides the draw only when no token outside it can be picked") {
+    const std::vector<int32_t> ids{7, 3, 9, 1};
+    const std::vector<float> logits{4.0f, 3.0f, 2.0f, 1.0f};  // outside tokens: at most 1.0
+    SamplingParams top2;
+    top2.top_k = 2;
+    CHECK(Sampler(top2).shortlist_decides(ids, logits, {}, 100));
+    CHECK(Sampler(greedy()).shortlist_decides(ids, logits, {}, 100));
+    // The whole vocabulary in the shortlist: always.
+    SamplingParams full;
+    CHECK(Sampler(full).shortlist_decides(ids, logits, {}, 4));
+    // No top-k (temperature over the whole row, or top-p alone): never.
+    CHECK_FALSE(Sampler(full).shortlist_decides(ids, logits, {}, 100));
+    SamplingParams nucleus;
+    nucleus.top_p = 0.5f;
+    CHECK_FALSE(Sampler(nucleus).shortlist_decides(ids, logits, {}, 100));
+    // Penalties: 7 and 3 seen, pushed to 4 - 3.5 = 0.5 and 3 - 3.5 = -0.5, under
+    // the bound; only 9 stays above it, so top-2 cannot be decided, greedy can.
+    SamplingParams penalised = top2;
+    penalised.presence_penalty = 3.5f;
+    const std::vector<int32_t> seen{7, 3};
+    CHECK_FALSE(Sampler(penalised).shortlist_decides(ids, logits, seen, 100));
+    SamplingParams penalised_greedy = greedy();
+    penalised_greedy.presence_penalty = 3.5f;
+    CHECK(Sampler(penalised_greedy).shortlist_decides(ids, logits, seen, 100));
+    // A penalty that raises logits (negative presence, repetition below 1) may lift an outside token.
+    SamplingParams lifting = greedy();
+    lifting.presence_penalty = -1.0f;
+    CHECK_FALSE(Sampler(lifting).shortlist_decides(ids, logits, seen, 100));
+    lifting.presence_penalty = 0.0f;
+    lifting.repetition_penalty = 0.5f;
+    CHECK_FALSE(Sampler(lifting).shortlist_decides(ids, logits, seen, 100));
+    // Ties at the bound are not trusted (an outside token may share it).
+    CHECK_FALSE(Sampler(greedy()).shortlist_decides(ids, std::vector<float>{1.0f, 1.0f, 1.0f, 1.0f}, {}, 100));
+    CHECK_THROWS_AS(Sampler(greedy()).shortlist_decides(ids, std::vector<float>{1.0f}, {}, 100), vkllm::InputError);
+}
