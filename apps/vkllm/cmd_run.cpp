@@ -14,6 +14,7 @@
 #include "environment.h"
 #include "context_options.h"
 #include "interrupt.h"
+#include "memory_report.h"
 #include "output.h"
 #include "sampling_options.h"
 #include "model/model_tokenizer.h"
@@ -119,10 +120,12 @@ int run(const RunOptions& o) {
     std::unique_ptr<Engine> engine = make_engine(o, model, tok, params, wanted_context);
     if (engine->context() < wanted_context)  // the KV cache that fits in device memory is smaller
         require_fits_context(tokens.size() + o.max_tokens, engine->context(), what + " (the KV cache that fits this device)", "lower -n or -c");
+    const MemoryUse at_load = engine->memory();
     if (!o.quiet) {
         std::string sampling = params.greedy() ? "greedy" : "seed " + std::to_string(params.seed);
         std::fprintf(stderr, "vkllm: %s on %s, context %u tokens, %s\n", model_path.c_str(),
                      engine->device_name().c_str(), engine->context(), sampling.c_str());
+        if (!o.json) print_memory(at_load);
     }
     if (!o.json) write_stdout(o.prompt);
 
@@ -171,6 +174,7 @@ int run(const RunOptions& o) {
                               {"kv_type", engine->kv_type()},
                               {"kv_bytes_used", kv_used},
                               {"kv_bytes_allocated", kv_total},
+                              {"memory_at_load", memory_json(at_load)},
                               {"prompt_tokens_per_second", prompt_tps},
                               {"generation_tokens_per_second", gen_tps}};
         if (o.moe_stats) report_moe_stats(model_path, model, *engine, &out);

@@ -97,6 +97,11 @@ vkllm_status vkllm_engine_get_info(vkllm_engine* engine, vkllm_engine_info* info
         std::strncpy(full.kv_type, e.kv_type().c_str(), sizeof full.kv_type - 1);
         full.kv_bytes_allocated = e.kv_bytes().second;
         full.validation_messages = e.device() ? e.device()->instance().validation_log().count() : 0;
+        const vkllm::MemoryUse memory = e.memory();
+        full.weight_bytes = memory.weight_bytes;
+        full.device_local_bytes = memory.device_local_bytes;
+        full.host_visible_bytes = memory.host_visible_bytes;
+        full.host_peak_resident_bytes = memory.host_peak_resident_bytes;
         return write_struct(info, full, "info") ? VKLLM_OK : VKLLM_ERROR_INVALID_ARGUMENT;
     });
 }

@@ -17,6 +17,7 @@
 #include "runtime/pooling.h"
 #include "runtime/sampler.h"
 #include "runtime/scheduler.h"
+#include "runtime/host_memory.h"
 #include "runtime/shortlist.h"
 #include "runtime/stop_strings.h"
 #include "runtime/token_logprobs.h"
@@ -223,40 +224,50 @@ struct Engine::Impl {
 
     uint64_t request_id(const Live& l) const { return request_of.at(l.sequence); }
 
+    // Whether `l` can be sampled from a step's candidates alone, as far as its
+    // parameters tell (Sampler::shortlist_decides has the last word, once the
+    // candidates and the penalties are known).
+    bool shortlist_serves(const Live& l) const {
+        if (l.request.logprobs) return false;
+        const uint32_t k = runtime::shortlist_size(l.request.sampling, ops::kMaxTopK);
+        return k > 0 && k <= limits.shortlist;
+    }
+
     // Samples the next token of `l` from its row of the step's output and takes it.
     // `shortlists`: the step's candidates per row, when it read back only those.
     void sample(Live& l, const std::vector<float>& rows, size_t index, const std::vector<runtime::Shortlist>& shortlists) {
         const std::vector<int32_t>& history = scheduler->tokens(l.sequence);
-        int32_t token;
+        if (shortlists.empty()) return sample_row(l, std::span<const float>(rows.data() + index * vocab, vocab), history);
+        ++last.shortlist_rows;
+        const runtime::Shortlist& shortlist = shortlists.at(index);
+        if (shortlist_serves(l) && l.sampler.shortlist_decides(shortlist.ids, shortlist.logits, history, vocab))
+            return take_token(l, l.sampler.sample_shortlist(shortlist.ids, shortlist.logits, history), {});
+        // The whole row, still on the device: this request samples from the
+        // whole distribution or wants log-probabilities, or its penalties reach past the candidates.
+        ++last.whole_rows_fetched;
+        sample_row(l, executor->shortlist_row(index), history);
+    }
+
+    void sample_row(Live& l, std::span<const float> row, const std::vector<int32_t>& history) {
+        const int32_t token = l.sampler.sample(row, history);
         runtime::RowLogprobs logprobs;
-        const runtime::Shortlist* shortlist = shortlists.empty() ? nullptr : &shortlists.at(index);
-        if (shortlist) ++last.shortlist_rows;
-        if (shortlist && l.sampler.shortlist_decides(shortlist->ids, shortlist->logits, history, vocab)) {
-            token = l.sampler.sample_shortlist(shortlist->ids, shortlist->logits, history);
-        } else if (shortlist) {
-            // Penalties (or ties at the shortlist's edge) may reach past it: the whole row, still on the device.
-            ++last.whole_rows_fetched;
-            token = l.sampler.sample(executor->shortlist_row(index), history);
-        } else {
-            std::span<const float> row(rows.data() + index * vocab, vocab);
-            token = l.sampler.sample(row, history);
-            if (l.request.logprobs) logprobs = runtime::row_logprobs(row, token, l.request.top_logprobs);
-        }
+        if (l.request.logprobs) logprobs = runtime::row_logprobs(row, token, l.request.top_logprobs);
         take_token(l, token, std::move(logprobs));
     }
 
-    // A step whose every sampling request needs only the top candidates reads
-    // back just those for each row (a step that samples nothing, too).
+    // A step reads back candidates when at least half of its sampling requests
+    // can use them (or it samples nothing); the others' rows then come back one
+    // by one, which beats reading every row of the step while they are the
+    // minority. Otherwise every row comes back whole.
     bool use_shortlist(const runtime::StepPlan& plan) {
         if (limits.shortlist == 0) return false;
+        uint32_t sampling = 0, served = 0;
         for (const runtime::StepItem& item : plan.items) {
             if (!item.samples) continue;
-            const Live& l = requests.at(request_of.at(item.sequence));
-            if (l.request.logprobs) return false;
-            const uint32_t k = runtime::shortlist_size(l.request.sampling, ops::kMaxTopK);
-            if (k == 0 || k > limits.shortlist) return false;
+            ++sampling;
+            served += shortlist_serves(requests.at(request_of.at(item.sequence)));
         }
-        return true;
+        return 2 * served >= sampling;
     }
 
     bool step() {
@@ -485,6 +496,19 @@ std::pair<uint64_t, uint64_t> Engine::kv_bytes() const {
     if (!impl_->gpu) return {0, 0};
     const kv::KvUsage u = impl_->gpu->forward().kv_usage();
     return {u.bytes_used, u.bytes_total};
+}
+
+MemoryUse Engine::memory() const {
+    MemoryUse m;
+    m.host_peak_resident_bytes = runtime::host_peak_resident_bytes();
+    if (!impl_->gpu) return m;
+    m.weight_bytes = impl_->gpu->forward().weight_bytes();
+    m.kv_bytes = impl_->gpu->forward().kv_usage().bytes_total;
+    if (!impl_->device) return m;
+    const vk::Device::MemoryInUse in_use = impl_->device->memory_in_use();
+    m.device_local_bytes = in_use.device_local;
+    m.host_visible_bytes = in_use.host;
+    return m;
 }
 
 std::string Engine::kv_type() const {

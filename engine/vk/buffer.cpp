@@ -62,6 +62,9 @@ Buffer::Buffer(Device& device, uint64_t size, BufferKind kind, std::string name)
         throw_result(result, ("vkAllocateMemory for '" + name_ + "'").c_str());
     }
     VK_CHECK(vkBindBufferMemory(device.handle(), buffer_, memory_, 0));
+    memory_type_ = type;
+    allocated_ = req.size;
+    device.count_allocation(type, allocated_, +1);
     // Device buffers are host-mapped only on unified memory: elsewhere a
     // host-visible device-local window is small and slow to read, so transfers
     // go through staging buffers.
@@ -73,7 +76,10 @@ Buffer::Buffer(Device& device, uint64_t size, BufferKind kind, std::string name)
 Buffer::~Buffer() {
     if (mapped_) vkUnmapMemory(device_.handle(), memory_);
     if (buffer_) vkDestroyBuffer(device_.handle(), buffer_, nullptr);
-    if (memory_) vkFreeMemory(device_.handle(), memory_, nullptr);
+    if (memory_) {
+        vkFreeMemory(device_.handle(), memory_, nullptr);
+        device_.count_allocation(memory_type_, allocated_, -1);
+    }
 }
 
 namespace {

@@ -35,6 +35,8 @@ private:
     uint64_t size_ = 0;
     VkBuffer buffer_ = VK_NULL_HANDLE;
     VkDeviceMemory memory_ = VK_NULL_HANDLE;
+    uint32_t memory_type_ = 0;
+    uint64_t allocated_ = 0;  // bytes of memory_ (the requirement, at least size_)
     void* mapped_ = nullptr;
 };
 

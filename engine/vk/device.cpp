@@ -155,6 +155,13 @@ VkMemoryPropertyFlags Device::memory_flags(uint32_t type_index) const {
     return memory_.memoryTypes[type_index].propertyFlags;
 }
 
+void Device::count_allocation(uint32_t type_index, uint64_t bytes, int sign) {
+    std::atomic<uint64_t>& counter =
+        memory_flags(type_index) & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT ? device_local_bytes_ : host_bytes_;
+    if (sign > 0) counter += bytes;
+    else counter -= bytes;
+}
+
 const Pipeline& Device::pipeline(const PipelineDesc& desc) {
     std::lock_guard lock(mutex_);
     std::string key = desc.key();

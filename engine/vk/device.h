@@ -3,6 +3,7 @@
 // its compute queue, command pool, pipeline cache and descriptor pools.
 #include <volk.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -64,6 +65,16 @@ public:
     uint32_t memory_type(uint32_t type_bits, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) const;
     VkMemoryPropertyFlags memory_flags(uint32_t type_index) const;
 
+    // Bytes of the buffers alive now, by where their memory lives (device-local
+    // heaps, including the host-visible device-local memory of unified
+    // devices; other host-visible memory: staging and readback).
+    struct MemoryInUse {
+        uint64_t device_local = 0, host = 0;
+    };
+    MemoryInUse memory_in_use() const { return {device_local_bytes_.load(), host_bytes_.load()}; }
+    // Buffer's bookkeeping of its allocation (sign: +1 allocated, -1 freed).
+    void count_allocation(uint32_t type_index, uint64_t bytes, int sign);
+
     // Compiled once per (shader, specialization constants) and kept.
     const Pipeline& pipeline(const PipelineDesc& desc);
 
@@ -85,6 +96,7 @@ private:
     std::mutex mutex_;
     double submit_timeout_s_ = 600.0;
     std::string pipeline_cache_dir_;
+    std::atomic<uint64_t> device_local_bytes_{0}, host_bytes_{0};
 };
 
 }  // namespace vkllm::vk

@@ -409,6 +409,17 @@ int main(int argc, char** argv) {
         vkllm_engine_info info = {sizeof info};
         CHECK_STATUS(vkllm_engine_get_info(engine, &info), VKLLM_OK);
         CHECK(info.context == 64 && info.vocab_size > 100 && strlen(info.device_name) > 0);
+        /* Memory: the weights and the KV pools are device buffers; the process has a resident set. */
+        CHECK(info.weight_bytes > 0 && info.device_local_bytes >= info.weight_bytes + info.kv_bytes_allocated);
+        CHECK(info.host_peak_resident_bytes > 0);
+        /* A caller with the struct of before the memory fields gets only those, and the size it knows. */
+        {
+            vkllm_engine_info old = {offsetof(vkllm_engine_info, weight_bytes)};
+            old.weight_bytes = 12345;
+            CHECK_STATUS(vkllm_engine_get_info(engine, &old), VKLLM_OK);
+            CHECK(old.struct_size == offsetof(vkllm_engine_info, weight_bytes) && old.weight_bytes == 12345);
+            CHECK(old.context == info.context);
+        }
 
         test_generation(engine);
         test_cancel(engine);

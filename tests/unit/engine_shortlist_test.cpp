@@ -110,3 +110,41 @@ TEST_CASE("a penalised shortlist that cannot decide is read whole, and picks wha
     CHECK(run(kShortlist, plain, &rows_read).tokens == std::vector<int32_t>(6, 0));
     CHECK(rows_read == 0);
 }
+
+TEST_CASE("in a step of candidates, a request that needs its whole row reads only that row") {
+    auto executor = std::make_unique<FixedLogits>(kShortlist);
+    FixedLogits* fixed = executor.get();
+    Engine engine(std::move(executor), config(), EngineOptions{});
+    Request greedy;
+    greedy.prompt = {1, 2, 3};
+    greedy.sampling.temperature = 0;
+    greedy.max_tokens = 5;
+    greedy.stop_at_eos = false;
+    Request sampled = greedy;  // temperature over the whole row: no shortlist can serve it
+    sampled.sampling.temperature = 8.0f;
+    sampled.sampling.seed = 42;
+    sampled.logprobs = true;
+    const uint64_t a = engine.submit(greedy), b = engine.submit(sampled);
+    uint32_t shortlist_rows = 0, fetched = 0;
+    while (engine.step()) {
+        shortlist_rows += engine.last_step().shortlist_rows;
+        fetched += engine.last_step().whole_rows_fetched;
+    }
+    CHECK(engine.result(a).tokens == std::vector<int32_t>(5, 0));
+    CHECK(shortlist_rows == 10);  // half of each step's requests are served by candidates: candidates it is
+    CHECK(fetched == 5);
+    CHECK(fixed->rows_read == 5);
+    // The sampled request drew what it draws from whole rows, with its log-probabilities.
+    const RequestResult whole = run(0, sampled);
+    CHECK(engine.result(b).tokens == whole.tokens);
+    REQUIRE(engine.result(b).logprobs.size() == 5);
+    CHECK(engine.result(b).logprobs == whole.logprobs);
+    // Whole rows once most requests need them.
+    auto only_rows = std::make_unique<FixedLogits>(kShortlist);
+    FixedLogits* rows_executor = only_rows.get();
+    Engine by_rows(std::move(only_rows), config(), EngineOptions{});
+    by_rows.submit(sampled);
+    by_rows.run_until_done();
+    CHECK(by_rows.last_step().shortlist_rows == 0);
+    CHECK(rows_executor->rows_read == 0);
+}

@@ -149,6 +149,16 @@ struct StepStats {
     std::vector<StepTiming> gpu;  // per dispatch family with EngineOptions::profile, else one "step" entry
 };
 
+// Memory an engine holds (Engine::memory): what a user on an integrated GPU,
+// where device and host share one RAM, needs to see at load.
+struct MemoryUse {
+    uint64_t weight_bytes = 0;        // the weights on the device
+    uint64_t kv_bytes = 0;            // the KV pools allocated
+    uint64_t device_local_bytes = 0;  // every live buffer in device-local memory (weights, KV, activations)
+    uint64_t host_visible_bytes = 0;  // every other live buffer (staging, readback, inputs)
+    uint64_t host_peak_resident_bytes = 0;  // the process's peak resident set; 0 where unknown
+};
+
 class Engine {
 public:
     using TokenCallback = std::function<void(const TokenEvent&)>;
@@ -204,6 +214,7 @@ public:
     const StepStats& last_step() const;
     std::pair<uint64_t, uint64_t> kv_bytes() const;  // in use, allocated (GPU)
     std::string kv_type() const;                     // the KV cache's element type ("none" off the GPU)
+    MemoryUse memory() const;                        // device buffers and host peak, now
     uint32_t kv_blocks_used() const;                 // GPU; 0 otherwise
     vk::Device* device();                            // the GPU's, or null for other executors
     plan::GpuForward* gpu_forward();                 // the GPU forward pass (statistics), or null

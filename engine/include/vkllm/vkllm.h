@@ -209,6 +209,11 @@ typedef struct vkllm_engine_info {
     char kv_type[16];              /* the KV cache's element type */
     uint64_t kv_bytes_allocated;
     uint64_t validation_messages;  /* messages the validation layer reported so far (0 without validation) */
+    /* Memory now (a caller built against an older header, with a smaller struct_size, gets only the fields it knows): */
+    uint64_t weight_bytes;              /* the weights on the device */
+    uint64_t device_local_bytes;        /* every live buffer in device-local memory */
+    uint64_t host_visible_bytes;        /* every other live buffer (staging, readback) */
+    uint64_t host_peak_resident_bytes;  /* the process's peak resident set; 0 where unknown */
 } vkllm_engine_info;
 VKLLM_API vkllm_status vkllm_engine_get_info(vkllm_engine* engine, vkllm_engine_info* info);
 /* The engine's tokenizer (valid as long as the engine). */
