@@ -125,7 +125,6 @@ int run(const RunOptions& o) {
         std::string sampling = params.greedy() ? "greedy" : "seed " + std::to_string(params.seed);
         std::fprintf(stderr, "vkllm: %s on %s, context %u tokens, %s\n", model_path.c_str(),
                      engine->device_name().c_str(), engine->context(), sampling.c_str());
-        if (!o.json) print_memory(at_load);
     }
     if (!o.json) write_stdout(o.prompt);
 
@@ -185,6 +184,7 @@ int run(const RunOptions& o) {
         if (kv_total > 0)
             std::fprintf(stderr, "vkllm: KV cache (%s) %.2f MiB in use of %.2f MiB allocated\n",
                          engine->kv_type().c_str(), kv_used / 1048576.0, kv_total / 1048576.0);
+        print_memory(at_load);
     }
     if (o.moe_stats && !o.json) report_moe_stats(model_path, model, *engine, nullptr);
     return stop_reason == "interrupted" ? kInterruptedExit : 0;

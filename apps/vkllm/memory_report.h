@@ -1,6 +1,6 @@
 #pragma once
-// How the CLI shows an engine's memory (Engine::memory): one status line on
-// stderr, or a JSON object.
+// How the CLI shows an engine's memory (Engine::memory, taken after loading):
+// one status line on stderr, or a JSON object.
 #include <nlohmann/json.hpp>
 
 #include "vkllm/engine.h"

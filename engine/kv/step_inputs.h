@@ -12,7 +12,10 @@ namespace vkllm::kv {
 
 struct StepRequest {
     int32_t sequence = 0;
-    uint32_t new_tokens = 0;
+    uint32_t new_tokens = 0;  // when `tokens` is empty: this many tokens, unnamed
+    // The new tokens' ids: the cache indexes full blocks by their content for
+    // later prompts to share (KvCache::append with tokens). Empty: by count.
+    std::span<const int32_t> tokens = {};
 };
 
 struct StepInputs {

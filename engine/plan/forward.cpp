@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "kv/kv_type.h"
+#include "kv/step_inputs.h"
 #include "model/alibi_slopes.h"
 #include "model/expected_tensors.h"
 #include "model/rope_frequencies.h"
@@ -266,10 +267,10 @@ GpuForward::ProgramKey GpuForward::program_key(std::span<const SequenceTokens> b
     return {rows, sequence_bucket(sequences, sequence_cap), output, false};
 }
 
-void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots,
-                              const ProgramKey& key) {
+void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const kv::StepInputs& step, const ProgramKey& key) {
     Inputs& in = *inputs_;
     auto* ids = static_cast<int32_t*>(in.ids->mapped());
+    auto* slots = static_cast<int32_t*>(in.slots->mapped());
     auto* pos = static_cast<int32_t*>(in.positions->mapped());
     auto* pos_rows = static_cast<int32_t*>(in.position_ids->mapped());
     auto* seq_index = static_cast<int32_t*>(in.seq_index->mapped());
@@ -277,38 +278,36 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
     auto* tables = static_cast<int32_t*>(in.block_table->mapped());
     auto* last_rows = static_cast<int32_t*>(in.last_rows->mapped());
     auto* sinusoidal = config_.position == PositionEncoding::Sinusoidal ? static_cast<float*>(in.sinusoidal_rows->mapped()) : nullptr;
+    // What the KV cache decided (kv::append_step): each row's slot, sequence
+    // and position, each sequence's context and block-table row.
+    std::copy(step.slots.begin(), step.slots.end(), slots);
+    std::copy(step.seq_index.begin(), step.seq_index.end(), seq_index);
+    std::copy(step.positions.begin(), step.positions.end(), pos);
+    std::copy(step.context_lens.begin(), step.context_lens.end(), context);
+    std::copy(step.block_table.begin(), step.block_table.end(), tables);
+    // Each row's token and what the position encodings read; each sequence's last row.
     uint32_t row = 0;
     for (uint32_t b = 0; b < batch.size(); ++b) {
-        const uint32_t length = lengths_[batch[b].sequence], n = uint32_t(batch[b].tokens.size());
-        for (uint32_t i = 0; i < n; ++i, ++row) {
-            ids[row] = batch[b].tokens[i];
-            pos[row] = int32_t(length + i);
-            pos_rows[row] = int32_t(length + i + config_.learned_position_offset);
-            seq_index[row] = int32_t(b);
+        for (int32_t token : batch[b].tokens) {
+            ids[row] = token;
+            pos_rows[row] = step.positions[row] + int32_t(config_.learned_position_offset);
             if (sinusoidal) {
                 // Rows of the fixed table, computed here rather than stored for the whole context.
                 float* dst = sinusoidal + size_t(row) * config_.hidden_size;
                 std::fill(dst, dst + config_.hidden_size, 0.0f);
-                add_sinusoidal_position(dst, config_.hidden_size, length + i);
+                add_sinusoidal_position(dst, config_.hidden_size, uint32_t(step.positions[row]));
             }
+            ++row;
         }
-        context[b] = int32_t(length + n);
         last_rows[b] = int32_t(row - 1);
-        // Block-table row b: the sequence's blocks, then released entries.
-        const std::vector<int32_t>& table = cache_->blocks(int32_t(batch[b].sequence));
-        int32_t* dst = tables + size_t(b) * max_blocks_;
-        std::copy(table.begin(), table.end(), dst);
-        std::fill(dst + table.size(), dst + max_blocks_, kv::KvCache::kReleased);
     }
-    std::memcpy(in.slots->mapped(), slots.data(), slots.size() * 4);
     // Padding (plan/step_buckets.h): rows of no sequence, sequences of no block.
-    auto* slot_rows = static_cast<int32_t*>(in.slots->mapped());
     for (; row < key.tokens; ++row) {
         ids[row] = 0;
         pos[row] = 0;
         pos_rows[row] = int32_t(config_.learned_position_offset);
         seq_index[row] = -1;
-        slot_rows[row] = -1;
+        slots[row] = -1;
     }
     for (uint32_t b = uint32_t(batch.size()); b < key.sequences; ++b) {
         context[b] = 0;
@@ -317,7 +316,7 @@ void GpuForward::write_inputs(std::span<const SequenceTokens> batch, const std::
     }
     // Dynamic NTK frequencies follow the sequence length; every other scaling is fixed.
     if (config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK)
-        write_rope_frequencies(lengths_[batch[0].sequence] + uint32_t(batch[0].tokens.size()));
+        write_rope_frequencies(uint32_t(step.context_lens[0]));
 }
 
 void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
@@ -456,14 +455,14 @@ void GpuForward::run_chunk(uint32_t sequence, std::span<const int32_t> tokens, O
 
 void GpuForward::run_batch(std::span<const SequenceTokens> batch, Output output) {
     last_top_k_rows_ = 0;
-    std::vector<int32_t> slots;
-    for (const SequenceTokens& item : batch) {
-        std::vector<int32_t> s = cache_->append(int32_t(item.sequence), item.tokens);
-        slots.insert(slots.end(), s.begin(), s.end());
-    }
+    std::vector<kv::StepRequest> requests;
+    for (const SequenceTokens& item : batch)
+        requests.push_back({int32_t(item.sequence), uint32_t(item.tokens.size()), item.tokens});
+    // The one builder of a step's KV inputs (tested on its own in kv_step_inputs_test).
+    const kv::StepInputs step = kv::append_step(*cache_, requests, max_blocks_);
     copy_blocks();
-    const ProgramKey key = program_key(batch, uint32_t(slots.size()), output);
-    write_inputs(batch, slots, key);
+    const ProgramKey key = program_key(batch, step.tokens, output);
+    write_inputs(batch, step, key);
     vk::CommandBuffer& program = program_for(key);
     program.submit_and_wait();
     for (const SequenceTokens& item : batch) {

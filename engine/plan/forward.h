@@ -17,6 +17,7 @@
 
 #include "kv/gpu_pools.h"
 #include "kv/kv_cache.h"
+#include "kv/step_inputs.h"
 #include "model/config.h"
 #include "model/weights.h"
 #include "ops/moe.h"
@@ -166,7 +167,7 @@ private:
     // The program shape of a step of `batch`.
     ProgramKey program_key(std::span<const SequenceTokens> batch, uint32_t tokens, Output output) const;
     // The step's input buffers, padded to `key`'s rows and sequences.
-    void write_inputs(std::span<const SequenceTokens> batch, const std::vector<int32_t>& slots, const ProgramKey& key);
+    void write_inputs(std::span<const SequenceTokens> batch, const kv::StepInputs& step, const ProgramKey& key);
     void write_rope_frequencies(uint32_t sequence_length);
     void check_step(uint32_t sequence, std::span<const int32_t> tokens) const;
     // Runs the tokens in chunks of at most max_step_tokens; the last chunk with `output`.
