@@ -208,6 +208,13 @@ Registration reg{"bench", "Measure prefill and decode speed on the GPU", [](CLI:
                      sub.add_option("--gen-len", o->throughput.gen_len, "--requests: output tokens, N or A-B");
                      sub.add_option("--rate", o->throughput.rate, "--requests: Poisson arrivals per second (0: all at once)")
                          ->check(CLI::NonNegativeNumber);
+                     sub.add_option("--temperature", o->throughput.temperature,
+                                    "--requests: sampling temperature of every request (0: greedy)")
+                         ->check(CLI::NonNegativeNumber);
+                     sub.add_option("--top-k", o->throughput.top_k, "--requests: top-k of every request (0: off)")
+                         ->check(CLI::NonNegativeNumber);
+                     sub.add_option("--top-p", o->throughput.top_p, "--requests: top-p of every request (1: off)")
+                         ->check(CLI::Range(0.0, 1.0));
                      sub.add_option("--shared-prefix", o->throughput.shared_prefix,
                                     "--requests: leading prompt tokens every request shares (a system prompt)");
                      sub.add_option("--step-tokens", o->throughput.step_tokens, "--requests: token budget of one step")

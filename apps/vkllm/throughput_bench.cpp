@@ -44,6 +44,13 @@ double percentile(std::vector<double> v, double p) {
     return v[at];
 }
 
+std::string sampling_name(const runtime::SamplingParams& p) {
+    if (p.greedy()) return "greedy";
+    char text[96];
+    std::snprintf(text, sizeof text, "temperature %g, top-k %d, top-p %g", p.temperature, p.top_k, p.top_p);
+    return text;
+}
+
 }  // namespace
 
 int run_throughput(const ThroughputOptions& o) {
@@ -60,10 +67,14 @@ int run_throughput(const ThroughputOptions& o) {
     options.weights = o.storage;
     options.step_tokens = std::min(o.step_tokens, c.max_position);
     options.max_sequences = std::min(o.max_sequences, options.step_tokens);
-    // Greedy requests: each row's GPU top candidates come back, as in `vkllm run --greedy`.
-    runtime::SamplingParams greedy;
-    greedy.temperature = 0;
-    options.gpu_shortlist = runtime::shortlist_size(greedy, ops::kMaxTopK);
+    // As `serve` does: steps read back the GPU's top candidates where the
+    // requests can be sampled from them (greedy, top-k), else whole rows.
+    runtime::SamplingParams sampling;
+    sampling.temperature = o.temperature;
+    sampling.top_k = o.top_k;
+    sampling.top_p = o.top_p;
+    sampling.validate();
+    options.gpu_shortlist = ops::kMaxTopK;
     if (o.shared_prefix > prompt_len.lo)
         throw InputError("--shared-prefix " + std::to_string(o.shared_prefix) + " is longer than the shortest prompt (" +
                          std::to_string(prompt_len.lo) + " tokens)");
@@ -85,7 +96,8 @@ int run_throughput(const ThroughputOptions& o) {
         p.request.prompt.resize(draw(prompt_len));
         for (int32_t& id : p.request.prompt) id = int32_t(rng() % c.vocab_size);
         std::copy(prefix.begin(), prefix.end(), p.request.prompt.begin());
-        p.request.sampling.temperature = 0;
+        p.request.sampling = sampling;
+        p.request.sampling.seed = o.seed + (&p - plan.data());
         p.request.max_tokens = draw(gen_len);
         p.request.stop_at_eos = false;
         if (o.rate > 0) t += gap(rng);
@@ -101,6 +113,7 @@ int run_throughput(const ThroughputOptions& o) {
              !o.json);
     const auto start = Clock::now();
     size_t submitted = 0;
+    uint64_t sampled_rows = 0, whole_rows = 0;  // rows of steps that read back candidates; of those, read whole
     while (true) {
         const double now_s = std::chrono::duration<double>(Clock::now() - start).count();
         while (submitted < plan.size() && plan[submitted].arrival_s <= now_s) {
@@ -110,7 +123,11 @@ int run_throughput(const ThroughputOptions& o) {
                 if (e.token >= 0) token_times[i].push_back(Clock::now());
             });
         }
-        if (engine.step()) continue;
+        if (engine.step()) {
+            sampled_rows += engine.last_step().shortlist_rows;
+            whole_rows += engine.last_step().whole_rows_fetched;
+            continue;
+        }
         if (submitted == plan.size()) break;
         std::this_thread::sleep_for(std::chrono::duration<double>(plan[submitted].arrival_s - now_s));
     }
@@ -147,7 +164,10 @@ int run_throughput(const ThroughputOptions& o) {
                               {"ttft_p99_seconds", percentile(ttft, 0.99)},
                               {"itl_p50_seconds", percentile(itl, 0.5)},
                               {"itl_p99_seconds", percentile(itl, 0.99)},
-                              {"preemptions", preemptions}};
+                              {"preemptions", preemptions},
+                              {"sampling", sampling_name(sampling)},
+                              {"candidate_rows", sampled_rows},
+                              {"whole_rows_fetched", whole_rows}};
         std::printf("%s\n", out.dump(2).c_str());
         return 0;
     }
@@ -160,6 +180,8 @@ int run_throughput(const ThroughputOptions& o) {
                 total_s, rps, tps, static_cast<unsigned long long>(prompt_tokens),
                 static_cast<unsigned long long>(cached_tokens), static_cast<unsigned long long>(output_tokens),
                 static_cast<unsigned long long>(preemptions));
+    std::printf("sampling %s: %llu rows from GPU candidates, %llu of them read whole\n", sampling_name(sampling).c_str(),
+                static_cast<unsigned long long>(sampled_rows), static_cast<unsigned long long>(whole_rows));
     std::printf("latency  time to first token p50 %.1f ms, p99 %.1f ms; inter-token p50 %.1f ms, p99 %.1f ms\n",
                 1e3 * percentile(ttft, 0.5), 1e3 * percentile(ttft, 0.99), 1e3 * percentile(itl, 0.5),
                 1e3 * percentile(itl, 0.99));

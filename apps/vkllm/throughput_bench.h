@@ -19,6 +19,11 @@ struct ThroughputOptions {
     uint32_t shared_prefix = 0;                      // leading prompt tokens every request shares (a system prompt)
     uint32_t max_sequences = 8, step_tokens = 512;
     uint64_t seed = 1;
+    // Every request's sampling: greedy by default; a temperature > 0 (with
+    // top-k / top-p) samples with seed `seed + i` for request i, the way
+    // OpenAI-style clients ask.
+    float temperature = 0.f, top_p = 1.f;
+    int32_t top_k = 0;
     bool json = false;
 };
 

@@ -39,6 +39,25 @@ TEST_CASE("bench --requests: requests/s, output tokens/s and latency percentiles
     }
 }
 
+TEST_CASE("bench --requests with sampled requests: candidates where they serve, whole rows where not") {
+    // Greedy: every sampled row comes from the GPU's candidates.
+    const nlohmann::json greedy = bench("");
+    CHECK(greedy["sampling"] == "greedy");
+    CHECK(greedy["candidate_rows"].get<uint64_t>() == greedy["output_tokens"].get<uint64_t>());
+    CHECK(greedy["whole_rows_fetched"] == 0);
+    // Top-k sampling: candidates, too.
+    const nlohmann::json top_k = bench("--temperature 0.8 --top-k 40");
+    CHECK(top_k["candidate_rows"].get<uint64_t>() == top_k["output_tokens"].get<uint64_t>());
+    CHECK(top_k["whole_rows_fetched"] == 0);
+    // Temperature and top-p alone need the whole distribution: whole rows, one read for the whole step.
+    const nlohmann::json nucleus = bench("--temperature 0.8 --top-p 0.9");
+    CHECK(nucleus["sampling"] == "temperature 0.8, top-k 0, top-p 0.9");
+    CHECK(nucleus["candidate_rows"] == 0);
+    CHECK(nucleus["output_tokens"].get<uint64_t>() >= 6 * 2);
+    auto bad = vkllm::test::run_cli("bench -m " + kModel + " --requests 2 --top-p 1.5");
+    CHECK(bad.exit_code != 0);
+}
+
 TEST_CASE("bench --requests refuses a bad length range") {
     auto r = vkllm::test::run_cli("bench -m " + kModel + " --requests 2 --prompt-len 9-3");
     CHECK(r.exit_code == 1);
