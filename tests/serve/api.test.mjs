@@ -300,6 +300,10 @@ describe('vkllm serve (openai client)', () => {
       // The prefix cache: the same prompt many times over, so some of its blocks were cached.
       assert.ok(m.vkllm_prefix_cache_hit_rate > 0 && m.vkllm_prefix_cache_hit_rate < 1, `hit rate ${m.vkllm_prefix_cache_hit_rate}`);
       assert.ok(m.vkllm_kv_blocks_cached >= 0 && m.vkllm_kv_blocks_cached <= m.vkllm_kv_blocks_free);
+      // Greedy requests were sampled from the GPU's candidates; programs are recorded per shape bucket.
+      assert.ok(m.vkllm_sampled_rows_from_candidates_total > 0);
+      assert.ok(m.vkllm_sampled_rows_read_whole_total <= m.vkllm_sampled_rows_from_candidates_total);
+      assert.ok(m.vkllm_programs_held > 0 && m.vkllm_programs_recorded_total >= m.vkllm_programs_held);
     });
   });
 

@@ -285,6 +285,7 @@ void EngineWorker::step() {
         engine_.step();
         const StepStats& stats = engine_.last_step();
         metrics_.count_prefill(stats.prefill_tokens, stats.cached_tokens);
+        metrics_.count_sampled_rows(stats.shortlist_rows, stats.whole_rows_fetched);
     } catch (const std::exception& ex) {
         fail_all(ex.what());
     }
@@ -348,6 +349,8 @@ void EngineWorker::publish_load() {
         g.kv_blocks_used = u.blocks_used;
         g.kv_blocks_free = u.blocks_total - u.blocks_used;
         g.kv_blocks_cached = u.blocks_cached;
+        g.programs_held = uint32_t(f->program_count());
+        g.programs_recorded = f->programs_recorded();
     }
     metrics_.set_load(g);
 }

@@ -56,6 +56,12 @@ void Metrics::count_prefill(uint64_t computed, uint64_t cached) {
     prefill_cached_ += cached;
 }
 
+void Metrics::count_sampled_rows(uint64_t from_candidates, uint64_t read_whole) {
+    std::lock_guard lock(mutex_);
+    candidate_rows_ += from_candidates;
+    whole_rows_ += read_whole;
+}
+
 void Metrics::observe_time_to_first_token(double seconds) {
     std::lock_guard lock(mutex_);
     ttft_.observe(seconds);
@@ -96,6 +102,19 @@ std::string Metrics::prometheus() const {
     out << "# HELP vkllm_prefix_cache_hit_rate Share of prompt tokens the prefix cache supplied (cached / (computed + cached)).\n"
         << "# TYPE vkllm_prefix_cache_hit_rate gauge\n"
         << "vkllm_prefix_cache_hit_rate " << (prompt_work ? double(prefill_cached_) / double(prompt_work) : 0.0) << "\n";
+    out << "# HELP vkllm_sampled_rows_from_candidates_total Rows sampled in steps that read back only the GPU's top candidates.\n"
+        << "# TYPE vkllm_sampled_rows_from_candidates_total counter\n"
+        << "vkllm_sampled_rows_from_candidates_total " << candidate_rows_ << "\n";
+    out << "# HELP vkllm_sampled_rows_read_whole_total Of those, rows read whole (sampling that needs the whole distribution, "
+           "log-probabilities, or penalties reaching past the candidates).\n"
+        << "# TYPE vkllm_sampled_rows_read_whole_total counter\n"
+        << "vkllm_sampled_rows_read_whole_total " << whole_rows_ << "\n";
+    out << "# HELP vkllm_programs_held Recorded forward programs kept (one per step-shape bucket and output).\n"
+        << "# TYPE vkllm_programs_held gauge\n"
+        << "vkllm_programs_held " << load_.programs_held << "\n";
+    out << "# HELP vkllm_programs_recorded_total Forward programs recorded since start.\n"
+        << "# TYPE vkllm_programs_recorded_total counter\n"
+        << "vkllm_programs_recorded_total " << load_.programs_recorded << "\n";
     out << "# HELP vkllm_requests_cancelled_total Engine requests cancelled before they finished (client gone, shutdown).\n"
         << "# TYPE vkllm_requests_cancelled_total counter\n"
         << "vkllm_requests_cancelled_total " << cancelled_ << "\n";

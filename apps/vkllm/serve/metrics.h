@@ -29,6 +29,8 @@ struct LoadGauges {
     uint32_t running = 0, queued = 0;
     uint32_t kv_blocks_used = 0, kv_blocks_free = 0;
     uint32_t kv_blocks_cached = 0;  // free blocks that still hold a cached prefix (counted in free too)
+    uint32_t programs_held = 0;     // recorded forward programs kept (one per step-shape bucket)
+    uint64_t programs_recorded = 0; // recorded since start, counting those recorded again after eviction
 };
 
 class Metrics {
@@ -42,6 +44,8 @@ public:
     void count_embedded(uint64_t inputs, uint64_t tokens);
     // Prompt tokens an engine step computed, and those the prefix cache supplied instead.
     void count_prefill(uint64_t computed, uint64_t cached);
+    // Rows a step sampled from the GPU's candidates, and of those the rows read whole.
+    void count_sampled_rows(uint64_t from_candidates, uint64_t read_whole);
     void observe_time_to_first_token(double seconds);
     void observe_inter_token(double seconds);
     void set_load(const LoadGauges& load);
@@ -53,6 +57,7 @@ private:
     std::map<std::pair<std::string, int>, uint64_t> responses_;
     uint64_t prompt_tokens_ = 0, generated_tokens_ = 0;
     uint64_t prefill_computed_ = 0, prefill_cached_ = 0;
+    uint64_t candidate_rows_ = 0, whole_rows_ = 0;
     uint64_t cancelled_ = 0, embedded_inputs_ = 0, embedded_tokens_ = 0;
     Histogram ttft_, itl_;
     LoadGauges load_;
