@@ -135,7 +135,20 @@ std::vector<int32_t> shortlist_history(std::span<const int32_t> ids, std::span<c
 
 int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
                                   std::span<const int32_t> history) {
-    return ids[draw(distribution(logits, shortlist_history(ids, logits, history)))];
+    shortlist_history(ids, logits, history);  // checks the sizes
+    // In vocabulary order, so that the draw walks the candidates, and ties
+    // break, as sample() on the whole row does: one seed, one token, whichever
+    // way the row came back.
+    std::vector<std::size_t> order(ids.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    std::vector<int32_t> sorted_ids(ids.size());
+    std::vector<float> sorted_logits(ids.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        sorted_ids[i] = ids[order[i]];
+        sorted_logits[i] = logits[order[i]];
+    }
+    return sorted_ids[draw(distribution(sorted_logits, shortlist_history(sorted_ids, sorted_logits, history)))];
 }
 
 bool Sampler::shortlist_decides(std::span<const int32_t> ids, std::span<const float> logits,

@@ -26,8 +26,10 @@ public:
     int32_t sample(std::span<const float> logits, std::span<const int32_t> history = {});
 
     // For a shortlist already picked elsewhere (e.g. the GPU's top-k): the
-    // candidates' ids and logits. History tokens outside the shortlist are
-    // ignored; ties go to the earlier entry. Returns the chosen id.
+    // candidates' ids and logits, in any order. History tokens outside the
+    // shortlist are ignored; ties go to the lower id. Where shortlist_decides(),
+    // the same seed draws the same token as sample() on the whole row.
+    // Returns the chosen id.
     int32_t sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
                              std::span<const int32_t> history = {});
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
+#include <tuple>
 #include <vector>
 
 #include "runtime/sampler.h"
@@ -196,4 +198,34 @@ TEST_CASE("a shortlist decides the draw only when no token outside it can be pic
     // Ties at the bound are not trusted (an outside token may share it).
     CHECK_FALSE(Sampler(greedy()).shortlist_decides(ids, std::vector<float>{1.0f, 1.0f, 1.0f, 1.0f}, {}, 100));
     CHECK_THROWS_AS(Sampler(greedy()).shortlist_decides(ids, std::vector<float>{1.0f}, {}, 100), vkllm::InputError);
+}
+
+TEST_CASE("a deciding shortlist draws, seed for seed, the token the whole row gives") {
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> logit(-4.0f, 4.0f);
+    std::vector<float> row(64);
+    for (float& v : row) v = logit(rng);
+    row[10] = row[11] = 5.0f;  // a tie among the best: the lower id first on both paths
+    // The 24 best, best first, as the GPU's top-k hands them back.
+    std::vector<int32_t> ids(row.size());
+    for (size_t i = 0; i < ids.size(); ++i) ids[i] = int32_t(i);
+    std::stable_sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+    ids.resize(24);
+    std::vector<float> logits;
+    for (int32_t id : ids) logits.push_back(row[id]);
+    const std::vector<int32_t> history{ids[0], ids[3], 60};
+    for (const auto& [top_k, top_p, penalty] : {std::tuple{8, 1.0f, 0.0f}, std::tuple{8, 0.7f, 0.0f},
+                                               std::tuple{5, 1.0f, 0.5f}, std::tuple{1, 1.0f, 0.0f}}) {
+        SamplingParams p;
+        p.temperature = 1.3f;
+        p.top_k = top_k;
+        p.top_p = top_p;
+        p.presence_penalty = penalty;
+        p.seed = 99;
+        CAPTURE(top_k);
+        CAPTURE(top_p);
+        Sampler whole(p), shortlisted(p);
+        REQUIRE(shortlisted.shortlist_decides(ids, logits, history, uint32_t(row.size())));
+        for (int i = 0; i < 200; ++i) CHECK(shortlisted.sample_shortlist(ids, logits, history) == whole.sample(row, history));
+    }
 }
