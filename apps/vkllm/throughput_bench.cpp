@@ -67,14 +67,15 @@ int run_throughput(const ThroughputOptions& o) {
     options.weights = o.storage;
     options.step_tokens = std::min(o.step_tokens, c.max_position);
     options.max_sequences = std::min(o.max_sequences, options.step_tokens);
-    // As `serve` does: steps read back the GPU's top candidates where the
-    // requests can be sampled from them (greedy, top-k), else whole rows.
+    // Every request samples alike: steps read back as many GPU candidates as
+    // that sampling can pick from (one when greedy, as `vkllm run --greedy`),
+    // or whole rows where it needs the whole distribution.
     runtime::SamplingParams sampling;
     sampling.temperature = o.temperature;
     sampling.top_k = o.top_k;
     sampling.top_p = o.top_p;
     sampling.validate();
-    options.gpu_shortlist = ops::kMaxTopK;
+    options.gpu_shortlist = runtime::shortlist_size(sampling, ops::kMaxTopK);
     if (o.shared_prefix > prompt_len.lo)
         throw InputError("--shared-prefix " + std::to_string(o.shared_prefix) + " is longer than the shortest prompt (" +
                          std::to_string(prompt_len.lo) + " tokens)");
