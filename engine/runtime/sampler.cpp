@@ -162,7 +162,12 @@ bool Sampler::shortlist_decides(std::span<const int32_t> ids, std::span<const fl
     const float bound = *std::min_element(logits.begin(), logits.end());
     std::vector<float> work = checked_copy(logits);
     apply_penalties(work, local_history, params_);
-    return uint32_t(std::count_if(work.begin(), work.end(), [&](float v) { return v > bound; })) >= keep;
+    // A candidate the penalties left alone beats every outside token (logit at
+    // most the bound, and on a tie a higher id: the top-k breaks ties toward
+    // the lower id); a lowered one only if it stays strictly above the bound.
+    uint32_t safe = 0;
+    for (std::size_t i = 0; i < work.size(); ++i) safe += work[i] >= logits[i] || work[i] > bound;
+    return safe >= keep;
 }
 
 }  // namespace vkllm::runtime

@@ -35,10 +35,12 @@ public:
 
     // Whether sample_shortlist() on this shortlist of a row of `vocab` logits
     // draws from exactly the distribution sample() would on the whole row.
-    // Every token outside the shortlist has a logit at most the shortlist's
-    // lowest, and penalties that only lower logits cannot lift it, so it is
-    // exact when the tokens the sampler keeps (top-k; one when greedy) all stay
-    // strictly above that bound after the penalties. false: fetch the row.
+    // The shortlist must be the row's best candidates with ties broken toward
+    // the lower id (ops::record_topk): every token outside it then has a logit
+    // at most the shortlist's lowest, and loses a tie. Penalties that only
+    // lower logits cannot lift it, so it is exact when at least as many
+    // candidates as the sampler keeps (top-k; one when greedy) still beat every
+    // outside token after the penalties. false: fetch the row.
     bool shortlist_decides(std::span<const int32_t> ids, std::span<const float> logits,
                            std::span<const int32_t> history, uint32_t vocab) const;
 

@@ -180,10 +180,13 @@ TEST_CASE("a shortlist decides the draw only when no token outside it can be pic
     nucleus.top_p = 0.5f;
     CHECK_FALSE(Sampler(nucleus).shortlist_decides(ids, logits, {}, 100));
     // Penalties: 7 and 3 seen, pushed to 4 - 3.5 = 0.5 and 3 - 3.5 = -0.5, under
-    // the bound; only 9 stays above it, so top-2 cannot be decided, greedy can.
+    // the bound; 9 and 1 (untouched) still beat every outside token, so top-2
+    // and greedy are decided, top-3 is not.
     SamplingParams penalised = top2;
     penalised.presence_penalty = 3.5f;
     const std::vector<int32_t> seen{7, 3};
+    CHECK(Sampler(penalised).shortlist_decides(ids, logits, seen, 100));
+    penalised.top_k = 3;
     CHECK_FALSE(Sampler(penalised).shortlist_decides(ids, logits, seen, 100));
     SamplingParams penalised_greedy = greedy();
     penalised_greedy.presence_penalty = 3.5f;
@@ -195,8 +198,18 @@ TEST_CASE("a shortlist decides the draw only when no token outside it can be pic
     lifting.presence_penalty = 0.0f;
     lifting.repetition_penalty = 0.5f;
     CHECK_FALSE(Sampler(lifting).shortlist_decides(ids, logits, seen, 100));
-    // Ties at the bound are not trusted (an outside token may share it).
-    CHECK_FALSE(Sampler(greedy()).shortlist_decides(ids, std::vector<float>{1.0f, 1.0f, 1.0f, 1.0f}, {}, 100));
+    // A shortlist of exactly the k kept tokens decides while the penalties leave them alone.
+    SamplingParams top4 = top2;
+    top4.top_k = 4;
+    CHECK(Sampler(top4).shortlist_decides(ids, logits, {}, 100));
+    // Ties at the bound: an untouched candidate wins them (an outside token
+    // there has a higher id); one lowered onto the bound does not.
+    const std::vector<float> flat{1.0f, 1.0f, 1.0f, 1.0f};
+    CHECK(Sampler(greedy()).shortlist_decides(ids, flat, {}, 100));
+    SamplingParams lowered_onto_bound = top4;
+    lowered_onto_bound.presence_penalty = 1.0f;
+    const std::vector<float> above{2.0f, 1.5f, 1.2f, 1.0f};
+    CHECK_FALSE(Sampler(lowered_onto_bound).shortlist_decides(ids, above, std::vector<int32_t>{7}, 100));  // 2 - 1 = 1.0
     CHECK_THROWS_AS(Sampler(greedy()).shortlist_decides(ids, std::vector<float>{1.0f}, {}, 100), vkllm::InputError);
 }
 
