@@ -118,12 +118,16 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
 }
 
 namespace {
-// The history as positions in the shortlist (tokens outside it dropped).
-std::vector<int32_t> shortlist_history(std::span<const int32_t> ids, std::span<const float> logits,
-                                       std::span<const int32_t> history) {
+void check_shortlist(std::span<const int32_t> ids, std::span<const float> logits) {
     if (ids.size() != logits.size())
         throw InputError("sampling shortlist: " + std::to_string(ids.size()) + " ids but " + std::to_string(logits.size()) +
                          " logits");
+}
+
+// The history as positions in the shortlist (tokens outside it dropped).
+std::vector<int32_t> shortlist_history(std::span<const int32_t> ids, std::span<const float> logits,
+                                       std::span<const int32_t> history) {
+    check_shortlist(ids, logits);
     std::unordered_map<int32_t, int32_t> position;
     for (std::size_t i = 0; i < ids.size(); ++i) position.emplace(ids[i], static_cast<int32_t>(i));
     std::vector<int32_t> local_history;
@@ -135,7 +139,7 @@ std::vector<int32_t> shortlist_history(std::span<const int32_t> ids, std::span<c
 
 int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
                                   std::span<const int32_t> history) {
-    shortlist_history(ids, logits, history);  // checks the sizes
+    check_shortlist(ids, logits);
     // In vocabulary order, so that the draw walks the candidates, and ties
     // break, as sample() on the whole row does: one seed, one token, whichever
     // way the row came back.

@@ -142,8 +142,9 @@ struct StepStats {
     uint32_t prefill_tokens = 0, decode_tokens = 0;  // tokens the step computed
     uint32_t cached_tokens = 0;                      // prompt tokens the prefix cache supplied instead
     uint32_t sequences = 0;
-    // Rows sampled from candidates read back from the GPU (EngineOptions::gpu_shortlist),
-    // and of those the rows whose candidates could not decide (penalties), read whole.
+    // Rows sampled in a step that read back GPU candidates (EngineOptions::gpu_shortlist),
+    // and of those the rows read whole after all (sampling over the whole
+    // distribution, log-probabilities, or penalties reaching past the candidates).
     uint32_t shortlist_rows = 0, whole_rows_fetched = 0;
     double wall_s = 0;
     std::vector<StepTiming> gpu;  // per dispatch family with EngineOptions::profile, else one "step" entry
