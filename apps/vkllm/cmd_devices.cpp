@@ -60,6 +60,13 @@ void print_table(const vk::DeviceCaps& c, size_t index, bool selected) {
         shapes.push_back(std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) + " " + s.a_type +
                          "*" + s.b_type + "+" + s.c_type + "->" + s.result_type);
     row("cooperative matrix", c.cooperative_matrix ? join(shapes, "; ") : "no");
+    std::vector<std::string> shapes2;
+    for (const auto& s : c.cooperative_matrix2.shapes)
+        shapes2.push_back("x" + std::to_string(s.m) + "/" + std::to_string(s.n) + "/" + std::to_string(s.k) + " " +
+                          s.a_type + "*" + s.b_type + "+" + s.c_type + "->" + s.result_type + " in " +
+                          std::to_string(s.invocations));
+    if (c.cooperative_matrix2.usable())
+        row("workgroup matrices (NV)", join(shapes2, "; "));
     row("GPU timestamps", yes(c.timestamps));
     if (!c.profile.empty()) {
         row("profile", c.profile);

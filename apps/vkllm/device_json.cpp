@@ -17,6 +17,20 @@ nlohmann::json caps_json(const vk::DeviceCaps& c, size_t index, bool selected) {
     for (const auto& s : c.cooperative_matrix_shapes)
         shapes.push_back({{"m", s.m}, {"n", s.n}, {"k", s.k}, {"a", s.a_type}, {"b", s.b_type}, {"c", s.c_type},
                           {"result", s.result_type}});
+    const vk::CooperativeMatrix2& c2 = c.cooperative_matrix2;
+    nlohmann::json shapes2 = nlohmann::json::array();
+    for (const auto& s : c2.shapes)
+        shapes2.push_back({{"m_granularity", s.m}, {"n_granularity", s.n}, {"k_granularity", s.k},
+                           {"invocations", s.invocations}, {"a", s.a_type}, {"b", s.b_type}, {"c", s.c_type},
+                           {"result", s.result_type}});
+    const nlohmann::json coopmat2 = {{"workgroup_scope", c2.workgroup_scope},
+                                     {"flexible_dimensions", c2.flexible_dimensions},
+                                     {"tensor_addressing", c2.tensor_addressing},
+                                     {"conversions", c2.conversions},
+                                     {"max_workgroup_invocations", c2.max_workgroup_invocations},
+                                     {"max_dimension", c2.max_dimension},
+                                     {"reserved_shared_memory", c2.reserved_shared_memory},
+                                     {"workgroup_shapes", shapes2}};
     return {{"index", index},
             {"selected", selected},
             {"name", c.name},
@@ -49,6 +63,7 @@ nlohmann::json caps_json(const vk::DeviceCaps& c, size_t index, bool selected) {
             {"buffer_device_address", c.buffer_device_address},
             {"cooperative_matrix", c.cooperative_matrix},
             {"cooperative_matrix_shapes", shapes},
+            {"cooperative_matrix2", coopmat2},
             {"timestamps", c.timestamps},
             {"profile", c.profile},
             {"profile_changes", c.profile_changes},

@@ -75,20 +75,53 @@ bool cooperative_matmul_available(const vk::DeviceCaps& caps, DType type) {
     return caps.subgroup_size * 4 <= caps.max_workgroup_invocations;
 }
 
+namespace {
+
+// The largest workgroup the device offers for an f16 x f16 -> f32
+// workgroup-scope product of `t`'s edges, 0 where it offers none. (An H200
+// lists 32 to 256 invocations; a 128x128 accumulator in 32 spills.)
+uint32_t workgroup_tile_invocations(const vk::DeviceCaps& caps, const MatmulTile& t) {
+    const vk::CooperativeMatrix2& c2 = caps.cooperative_matrix2;
+    if (!c2.usable() || std::max({t.rows, t.cols, t.k}) > c2.max_dimension) return 0;
+    uint32_t best = 0;
+    for (const auto& s : c2.shapes) {
+        if (s.a_type != "f16" || s.b_type != "f16" || s.c_type != "f32" || s.result_type != "f32") continue;
+        if (!s.m || !s.n || !s.k || t.rows % s.m || t.cols % s.n || t.k % s.k) continue;
+        if (s.invocations == 0 || s.invocations > caps.max_workgroup_invocations ||
+            s.invocations > c2.max_workgroup_invocations)
+            continue;
+        best = std::max(best, s.invocations);
+    }
+    return best;
+}
+
+}  // namespace
+
+bool workgroup_matmul_available(const vk::DeviceCaps& caps, DType type) {
+    // A is converted to f16 as a matrix.
+    return type == DType::F16 && caps.cooperative_matrix2.usable() && caps.cooperative_matrix2.conversions &&
+           !embedded_shader("matmul_coopmat2_f16").empty();
+}
+
 const std::vector<MatmulTile>& coopmat_tiles() {
     // 64 x 64 over four subgroups (2 x 2 fragments each) is the routed
     // kernels' tile and the one for products too small to fill a large GPU
     // with bigger tiles; the larger ones read each A and W value from L2 for
     // more outputs (measured: bench/RESULTS.md, kernel-bench --coopmat-tile).
+    // Workgroup-scope tiles (last) where the device has them: only ever
+    // named, never chosen (matmul_coopmat2.comp says why).
     static const std::vector<MatmulTile> tiles = {
-        {64, 64, 2, 2}, {64, 128, 2, 2}, {128, 64, 2, 2}, {128, 128, 2, 4}, {128, 128, 4, 2}, {64, 256, 2, 4},
+        {64, 64, 2, 2},        {64, 128, 2, 2},      {128, 64, 2, 2},       {128, 128, 2, 4},
+        {128, 128, 4, 2},      {64, 256, 2, 4},      {64, 128, 0, 0, 32},   {64, 128, 0, 0, 64},
+        {128, 128, 0, 0, 32},  {128, 256, 0, 0, 32},
     };
     return tiles;
 }
 
 std::string describe(const MatmulTile& t) {
-    return std::to_string(t.rows) + "x" + std::to_string(t.cols) + "/" + std::to_string(t.subgroups_m) + "x" +
-           std::to_string(t.subgroups_n);
+    const std::string edges = std::to_string(t.rows) + "x" + std::to_string(t.cols);
+    if (t.workgroup_scope()) return edges + "x" + std::to_string(t.k) + "/wg";
+    return edges + "/" + std::to_string(t.subgroups_m) + "x" + std::to_string(t.subgroups_n);
 }
 
 MatmulTile parse_matmul_tile(const std::string& text) {
@@ -108,6 +141,11 @@ constexpr uint32_t kCoopmatStride = kCoopmatStage + 8;  // halves per shared row
 
 // Why `tile` cannot run on this device, or empty.
 std::string coopmat_tile_problem(const vk::DeviceCaps& caps, const MatmulTile& t) {
+    if (t.workgroup_scope()) {
+        if (!workgroup_matmul_available(caps)) return "the device or build has no workgroup-scope matrices";
+        if (!workgroup_tile_invocations(caps, t)) return "the device multiplies no workgroup matrices of these edges";
+        return {};
+    }
     const uint64_t invocations = uint64_t(t.subgroups_m) * t.subgroups_n * caps.subgroup_size;
     const uint64_t shared = uint64_t(t.rows + t.cols) * kCoopmatStride * 2;
     if (invocations > caps.max_workgroup_invocations)
@@ -177,7 +215,21 @@ MatmulPipeline matmul_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     const std::string suffix = routed ? "_experts" : "";
     // The routed kernels bind the grouped rows and, for the matmul, the tiles.
     const uint32_t bindings = routed ? 5 : 3;
-    if (precision == MatmulPrecision::F16Activations && cooperative_matmul_available(caps, w.type)) {
+    const bool f16_activations = precision == MatmulPrecision::F16Activations;
+    if (tile.workgroup_scope()) {
+        if (!f16_activations || routed)
+            throw Error("cooperative-matrix tile " + describe(tile) +
+                        ": workgroup-scope tiles take f16 activations and dense weights");
+        if (const std::string problem = coopmat_tile_problem(caps, tile); !problem.empty())
+            throw DeviceError("cooperative-matrix tile " + describe(tile) + ": " + problem);
+        if (w.type != DType::F16)
+            throw Error("cooperative-matrix tile " + describe(tile) + ": workgroup-scope tiles take f16 weights, not " +
+                        dtype_traits(w.type).name);
+        return {{"matmul_coopmat2_f16", bindings, push_bytes,
+                 {workgroup_tile_invocations(caps, tile), tile.rows, tile.cols, tile.k}},
+                tile.rows, tile.cols};
+    }
+    if (f16_activations && cooperative_matmul_available(caps, w.type)) {
         if (tile == MatmulTile{})
             tile = routed ? kSmallTile : choose_coopmat_tile(caps, m, n, split_target_workgroups(caps), split_k);
         if (std::find(coopmat_tiles().begin(), coopmat_tiles().end(), tile) == coopmat_tiles().end())

@@ -43,6 +43,10 @@ uint32_t matvec_max_rows(const vk::DeviceCaps& caps, DType type);
 // Whether the cooperative-matrix matmul variant for weights of `type` (f16 or
 // a block format) exists in this build and fits the device.
 bool cooperative_matmul_available(const vk::DeviceCaps& caps, DType type = DType::F16);
+// Whether the workgroup-scope variant (VK_NV_cooperative_matrix2) takes
+// weights of `type` on this device and build. It runs only where a tile of
+// it is named (measured no faster than the subgroup kernel on an H200).
+bool workgroup_matmul_available(const vk::DeviceCaps& caps, DType type = DType::F16);
 
 // Split K for few rows (batched decode, short chunks), where one workgroup
 // per output tile leaves most of a large GPU idle: each split sums its share
@@ -58,18 +62,23 @@ struct MatmulSplit {
 // Floats of partial sums one split of a product of `rows` rows needs, per split.
 uint64_t matmul_split_floats(const WeightMatrix& w, uint32_t rows);
 
-// Output tile of one cooperative-matrix workgroup (matmul_coopmat.comp):
-// rows x cols outputs over subgroups_m x subgroups_n subgroups, each subgroup
-// a (rows / subgroups_m) x (cols / subgroups_n) block of 16x16 fragments.
+// Output tile of one cooperative-matrix workgroup: rows x cols outputs.
+// matmul_coopmat.comp (VK_KHR_cooperative_matrix) spreads them over
+// subgroups_m x subgroups_n subgroups, each a (rows / subgroups_m) x
+// (cols / subgroups_n) block of 16x16 fragments. A workgroup-scope tile
+// (subgroups 0, `k` set: matmul_coopmat2.comp, VK_NV_cooperative_matrix2) is
+// one matrix of the whole workgroup, K in stages of `k`.
 // All zero: the kernel picks by the product's shape (a benchmark or a test
 // names one of coopmat_tiles()). Ignored where the plain matmul runs.
 struct MatmulTile {
     uint32_t rows = 0, cols = 0, subgroups_m = 0, subgroups_n = 0;
+    uint32_t k = 0;  // workgroup-scope tiles only
+    bool workgroup_scope() const { return k != 0; }
     bool operator==(const MatmulTile&) const = default;
 };
 // Every tile the cooperative-matrix kernel is dispatched with (and tested for).
 const std::vector<MatmulTile>& coopmat_tiles();
-std::string describe(const MatmulTile& tile);  // "128x128/2x4"
+std::string describe(const MatmulTile& tile);  // "128x128/2x4", workgroup scope "128x128x32/wg"
 // Whether the device has the invocations and shared memory `tile` needs.
 bool coopmat_tile_fits(const vk::DeviceCaps& caps, const MatmulTile& tile);
 // Parses describe()'s form; throws Error naming the text and the known tiles.

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "vk/check.h"
-#include "vk/cooperative_matrix_khr.h"
+#include "vk/cooperative_matrix2_nv.h"
 #include "vk/device_profiles.h"
 #include "vk/driver_quirks.h"
 #include "vk/pipeline.h"
@@ -83,10 +83,23 @@ void Device::create_device() {
     f11.pNext = &f12;
     if (is_13) f12.pNext = &f13;
 
+    // Workgroup-scope matrices: what shaders/matmul_coopmat2.comp declares.
+    VkllmCooperativeMatrix2FeaturesNV coopmat2{};
+    coopmat2.sType = VKLLM_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV;
+    const CooperativeMatrix2& c2 = caps_.cooperative_matrix2;
+    coopmat2.cooperativeMatrixWorkgroupScope = c2.workgroup_scope;
+    coopmat2.cooperativeMatrixFlexibleDimensions = c2.flexible_dimensions;
+    coopmat2.cooperativeMatrixTensorAddressing = c2.tensor_addressing;
+    coopmat2.cooperativeMatrixConversions = c2.conversions;
+
     std::vector<const char*> extensions;
     if (caps_.cooperative_matrix) {
         extensions.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
         (is_13 ? f13.pNext : f12.pNext) = &coopmat;
+        if (c2.usable()) {
+            extensions.push_back(VKLLM_NV_COOPERATIVE_MATRIX_2_EXTENSION_NAME);
+            coopmat.pNext = &coopmat2;
+        }
     }
 
     float priority = 1.0f;

@@ -5,7 +5,7 @@
 
 #include "common/parse_number.h"
 #include "vk/check.h"
-#include "vk/cooperative_matrix_khr.h"
+#include "vk/cooperative_matrix2_nv.h"
 #include "vkllm/error.h"
 
 namespace vkllm::vk {
@@ -123,6 +123,45 @@ void read_cooperative_matrix(DeviceCaps& caps, VkInstance instance, VkPhysicalDe
     }
 }
 
+void read_cooperative_matrix2(DeviceCaps& caps, VkInstance instance, VkPhysicalDevice device) {
+    if (!caps.cooperative_matrix || !has_extension(device, VKLLM_NV_COOPERATIVE_MATRIX_2_EXTENSION_NAME)) return;
+    VkllmCooperativeMatrix2FeaturesNV f{};
+    f.sType = VKLLM_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV;
+    VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+    features.pNext = &f;
+    vkGetPhysicalDeviceFeatures2(device, &features);
+    VkllmCooperativeMatrix2PropertiesNV p{};
+    p.sType = VKLLM_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV;
+    VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    props.pNext = &p;
+    vkGetPhysicalDeviceProperties2(device, &props);
+    CooperativeMatrix2& c = caps.cooperative_matrix2;
+    c.workgroup_scope = f.cooperativeMatrixWorkgroupScope;
+    c.flexible_dimensions = f.cooperativeMatrixFlexibleDimensions;
+    c.tensor_addressing = f.cooperativeMatrixTensorAddressing;
+    c.conversions = f.cooperativeMatrixConversions;
+    c.max_workgroup_invocations = p.cooperativeMatrixWorkgroupScopeMaxWorkgroupSize;
+    c.max_dimension = p.cooperativeMatrixFlexibleDimensionsMaxDimension;
+    c.reserved_shared_memory = p.cooperativeMatrixWorkgroupScopeReservedSharedMemory;
+    auto get = reinterpret_cast<PFN_vkllmGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV>(
+        vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV"));
+    uint32_t count = 0;
+    if (!get || get(device, &count, nullptr) != VK_SUCCESS) return;
+    std::vector<VkllmCooperativeMatrixFlexibleDimensionsPropertiesNV> shapes(count);
+    for (auto& s : shapes) {
+        std::memset(&s, 0, sizeof s);
+        s.sType = VKLLM_STRUCTURE_TYPE_COOPERATIVE_MATRIX_FLEXIBLE_DIMENSIONS_PROPERTIES_NV;
+    }
+    if (get(device, &count, shapes.data()) != VK_SUCCESS) return;
+    for (uint32_t i = 0; i < count; ++i) {
+        const auto& s = shapes[i];
+        if (s.scope != VK_SCOPE_WORKGROUP_KHR || s.saturatingAccumulation) continue;
+        c.shapes.push_back({s.MGranularity, s.NGranularity, s.KGranularity, s.workgroupInvocations,
+                            component_name(s.AType), component_name(s.BType), component_name(s.CType),
+                            component_name(s.ResultType)});
+    }
+}
+
 uint64_t parse_size(const std::string& item, const std::string& value) {
     // Digits, then at most one unit letter; no sign, so "-5" is refused rather than wrapped around.
     const size_t digits = value.find_first_not_of("0123456789");
@@ -145,6 +184,12 @@ uint64_t DeviceCaps::device_local_bytes() const {
     for (const auto& h : heaps)
         if (h.device_local) total += h.size;
     return total;
+}
+
+void DeviceCaps::drop_cooperative_matrix() {
+    cooperative_matrix = false;
+    cooperative_matrix_shapes.clear();
+    cooperative_matrix2 = {};
 }
 
 DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device) {
@@ -230,6 +275,7 @@ DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device) {
 
     read_memory(caps, device);
     read_cooperative_matrix(caps, instance, device);
+    read_cooperative_matrix2(caps, instance, device);
 
     uint32_t family_count = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(device, &family_count, nullptr);
@@ -264,10 +310,9 @@ void apply_limits(DeviceCaps& caps, const std::string& spec) {
         else if (key == "no-int-dot")
             caps.integer_dot_product = caps.integer_dot_product_4x8_accelerated =
                 caps.integer_dot_product_mixed_4x8_accelerated = false;
-        else if (key == "no-coopmat") {
-            caps.cooperative_matrix = false;
-            caps.cooperative_matrix_shapes.clear();
-        } else if (key == "no-unified") caps.unified_memory = false;
+        else if (key == "no-coopmat") caps.drop_cooperative_matrix();
+        else if (key == "no-coopmat2") caps.cooperative_matrix2 = {};
+        else if (key == "no-unified") caps.unified_memory = false;
         else if (key == "no-subgroup-arithmetic") caps.subgroup_arithmetic = false;
         else if (key == "max-buffer-range") {
             uint64_t n = parse_size(item, value);
@@ -289,7 +334,7 @@ void apply_limits(DeviceCaps& caps, const std::string& spec) {
         } else {
             throw InputError("VKLLM_DEVICE_LIMITS: unknown item '" + item +
                              "' (known: no-fp16, no-int8, no-16bit-storage, no-8bit-storage, no-int-dot, "
-                             "no-coopmat, no-unified, no-subgroup-arithmetic, max-buffer-range=N, "
+                             "no-coopmat, no-coopmat2, no-unified, no-subgroup-arithmetic, max-buffer-range=N, "
                              "shared-memory=N, subgroup=N)");
         }
         caps.applied_limits.push_back(item);

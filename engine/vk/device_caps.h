@@ -23,6 +23,24 @@ struct CooperativeMatrixShape {
     std::string a_type, b_type, c_type, result_type;
 };
 
+// VK_NV_cooperative_matrix2 (NVIDIA): matrices of a whole workgroup whose
+// staging through shared memory the compiler manages, loaded by tensor
+// layouts (shaders/matmul_coopmat2.comp).
+struct CooperativeMatrix2 {
+    bool workgroup_scope = false, flexible_dimensions = false, tensor_addressing = false, conversions = false;
+    uint32_t max_workgroup_invocations = 0;  // of a workgroup using workgroup-scope matrices
+    uint32_t max_dimension = 0;              // largest flexible matrix edge
+    uint32_t reserved_shared_memory = 0;     // bytes the staging keeps from the workgroup's shared memory
+    // Workgroup-scope shapes the device multiplies: edges multiples of m, n, k,
+    // in workgroups of `invocations`.
+    struct Shape {
+        uint32_t m = 0, n = 0, k = 0, invocations = 0;
+        std::string a_type, b_type, c_type, result_type;
+    };
+    std::vector<Shape> shapes;
+    bool usable() const { return workgroup_scope && flexible_dimensions && tensor_addressing && !shapes.empty(); }
+};
+
 struct DeviceCaps {
     std::string name;
     std::string type;  // discrete, integrated, virtual, cpu, other
@@ -59,6 +77,7 @@ struct DeviceCaps {
     bool buffer_device_address = false;
     bool cooperative_matrix = false;
     std::vector<CooperativeMatrixShape> cooperative_matrix_shapes;
+    CooperativeMatrix2 cooperative_matrix2;
 
     uint32_t compute_queue_family = UINT32_MAX;
     bool timestamps = false;
@@ -71,12 +90,14 @@ struct DeviceCaps {
     std::vector<std::string> quirks;          // driver quirks applied (driver_quirks.h), by name
 
     uint64_t device_local_bytes() const;
+    // Takes cooperative matrices away (both extensions): limits, profiles and quirks.
+    void drop_cooperative_matrix();
 };
 
 DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device);
 
 // Parses a comma-separated limit list, e.g.
-//   "no-fp16,no-16bit-storage,no-int8,no-8bit-storage,no-int-dot,no-coopmat,no-unified,
+//   "no-fp16,no-16bit-storage,no-int8,no-8bit-storage,no-int-dot,no-coopmat,no-coopmat2,no-unified,
 //    max-buffer-range=32M,shared-memory=16K,subgroup=16"
 // and lowers `caps` accordingly. Throws InputError on an unknown item.
 void apply_limits(DeviceCaps& caps, const std::string& spec);

@@ -332,7 +332,8 @@ void apply_profile(DeviceCaps& c, const DeviceProfile& p) {
     lower_feature(r, c.integer_dot_product, p.integer_dot_product, "integer dot product");
     if (!c.integer_dot_product) c.integer_dot_product_4x8_accelerated = c.integer_dot_product_mixed_4x8_accelerated = false;
     lower_feature(r, c.cooperative_matrix, p.cooperative_matrix, "cooperative matrix");
-    if (!c.cooperative_matrix) c.cooperative_matrix_shapes.clear();
+    if (!c.cooperative_matrix) c.drop_cooperative_matrix();
+    c.cooperative_matrix2 = {};  // NVIDIA's extension: none of the profiled devices has it
     apply_memory(r, c, p);
 }
 

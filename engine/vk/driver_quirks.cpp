@@ -6,10 +6,7 @@ namespace vkllm::vk {
 
 namespace {
 
-void no_cooperative_matrix(DeviceCaps& c) {
-    c.cooperative_matrix = false;
-    c.cooperative_matrix_shapes.clear();
-}
+void no_cooperative_matrix(DeviceCaps& c) { c.drop_cooperative_matrix(); }
 
 // The Adreno 7xx hardware limit Mesa turnip keeps to (see below).
 void adreno_buffer_range(DeviceCaps& c) {

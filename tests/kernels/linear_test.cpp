@@ -230,10 +230,12 @@ TEST_CASE("split-K matmul (partial sums added by a closing pass, or onto the out
     for (Shape s : shapes)
         for (uint32_t splits : {1u, 3u, 8u})
             for (bool accumulate : {false, true})
-                for (int variant = 0; variant < 3; ++variant) {
-                    // The plain matmul, then f16 activations on the small and the large cooperative-matrix tile.
+                for (int variant = 0; variant < 4; ++variant) {
+                    // The plain matmul, then f16 activations on the small and the large
+                    // cooperative-matrix tile and on a workgroup-scope one.
                     const bool f16 = variant > 0;
-                    const ops::MatmulTile tile = variant == 2 ? ops::MatmulTile{128, 128, 2, 4} : ops::MatmulTile{64, 64, 2, 2};
+                    const ops::MatmulTile tiles[] = {{64, 64, 2, 2}, {64, 64, 2, 2}, {128, 128, 2, 4}, {128, 128, 0, 0, 32}};
+                    const ops::MatmulTile tile = tiles[variant];
                     if (f16 && (!coopmat || !ops::coopmat_tile_fits(gpu().caps(), tile))) continue;
                     ValidationGuard guard;
                     auto x = random_floats(size_t(s.m) * s.k, ++seed);
