@@ -55,6 +55,7 @@ void print_table(const vk::DeviceCaps& c, size_t index, bool selected) {
     row("integer dot product", std::string(yes(c.integer_dot_product)) +
                                    (c.integer_dot_product_4x8_accelerated ? " (4x8 accelerated)" : ""));
     row("buffer device address", yes(c.buffer_device_address));
+    row("host memory import", yes(c.external_memory_host));
     std::vector<std::string> shapes;
     for (const auto& s : c.cooperative_matrix_shapes)
         shapes.push_back(std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) + " " + s.a_type +

@@ -61,6 +61,7 @@ nlohmann::json caps_json(const vk::DeviceCaps& c, size_t index, bool selected) {
             {"integer_dot_product", c.integer_dot_product},
             {"integer_dot_product_4x8_accelerated", c.integer_dot_product_4x8_accelerated},
             {"buffer_device_address", c.buffer_device_address},
+            {"external_memory_host", c.external_memory_host},
             {"cooperative_matrix", c.cooperative_matrix},
             {"cooperative_matrix_shapes", shapes},
             {"cooperative_matrix2", coopmat2},

@@ -102,6 +102,7 @@ vkllm_status vkllm_engine_get_info(vkllm_engine* engine, vkllm_engine_info* info
         full.device_local_bytes = memory.device_local_bytes;
         full.host_visible_bytes = memory.host_visible_bytes;
         full.host_peak_resident_bytes = memory.host_peak_resident_bytes;
+        full.weight_in_place_bytes = memory.weight_in_place_bytes;
         return write_struct(info, full, "info") ? VKLLM_OK : VKLLM_ERROR_INVALID_ARGUMENT;
     });
 }

@@ -54,6 +54,8 @@ public:
     // Loader side. add_view keeps a pointer into a file the ModelWeights owns
     // (add it with keep_file first); add_owned copies converted data in.
     void keep_file(std::shared_ptr<MappedFile> file) { files_.push_back(std::move(file)); }
+    // The mapped files the views point into (a GPU may use them in place).
+    const std::vector<std::shared_ptr<MappedFile>>& files() const { return files_; }
     void add_view(const std::string& logical, TensorView view);
     void add_owned(const std::string& logical, DType dtype, std::vector<uint64_t> shape,
                    std::vector<uint8_t> bytes, const std::string& source_name);

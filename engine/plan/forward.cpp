@@ -48,7 +48,7 @@ void check_supported(const ModelConfig& c) {
 
 GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const ModelWeights& weights,
                        ForwardOptions options)
-    : device_(device), config_(config), options_(options), weights_(device, weights, options.storage, options.on_upload_progress) {
+    : device_(device), config_(config), options_(options), weights_(device, weights, options.storage, options.on_upload_progress, options.weights_in_place) {
     check_supported(config_);
     const uint32_t heads = config_.num_heads, kvh = config_.kv_heads(), hd = config_.head_size();
     const uint32_t hidden = config_.hidden_size;

@@ -50,6 +50,9 @@ struct ForwardOptions {
     // Recorded programs kept (plan/step_buckets.h: one per shape bucket and
     // output); past it the least recently used one goes and is recorded again when next needed.
     uint32_t max_programs = 64;
+    // Unified memory: matrices stored as the kernels read them stay in the
+    // mapped model file and are used there (plan/gpu_weights.h).
+    bool weights_in_place = true;
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all (optional)
 };
 
@@ -124,6 +127,9 @@ public:
     // The KV bookkeeping, for a scheduler to count free blocks before a step.
     const kv::KvCache& kv_cache() const { return *cache_; }
     uint64_t weight_bytes() const { return weights_.device_bytes(); }
+    uint64_t weight_in_place_bytes() const { return weights_.in_place_bytes(); }
+    // Why the model file could not be used in place; empty when it was or was not tried.
+    const std::string& weight_in_place_problem() const { return weights_.in_place_problem(); }
     // Weight bytes a decode step of `batch` tokens must read: every weight, but
     // of each MoE layer's N routed experts only those its tokens pick (k for one
     // token; for more, the share N * (1 - (1 - k/N)^batch) that uniform routing

@@ -1,8 +1,10 @@
 #include "plan/gpu_weights.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <optional>
+#include <tuple>
 
 #include "common/half.h"
 #include "common/parse_number.h"
@@ -46,8 +48,19 @@ uint64_t device_form_bytes(const TensorView& view, MatrixStorage storage) {
     return view.elements() * (keep_as_f16(view, storage) ? 2 : 4);
 }
 
+// Whether the device form is the stored bytes themselves (nothing converted).
+bool stored_as_device_form(const TensorView& view, MatrixStorage storage) {
+    if (keep_as_blocks(view, storage)) return true;
+    return keep_as_f16(view, storage) ? view.dtype == DType::F16 : view.dtype == DType::F32;
+}
+
 DeviceForm device_form(const TensorView& view, MatrixStorage storage) {
     DeviceForm f;
+    if (view.dtype == DType::F32 && !keep_as_f16(view, storage)) {
+        f.data = view.data;
+        f.bytes = view.bytes;
+        return f;
+    }
     if (keep_as_blocks(view, storage)) {
         f.type = view.dtype;
         f.data = view.data;
@@ -89,6 +102,9 @@ std::optional<std::pair<std::string, uint32_t>> expert_member(const std::string&
     return std::make_pair(name.substr(0, digits) + name.substr(end + 1), uint32_t(*expert));
 }
 
+// Bytes of a device buffer of n bytes (vk::Buffer: whole words, at least one).
+uint64_t buffer_bytes(uint64_t n) { return (std::max<uint64_t>(n, 4) + 3) / 4 * 4; }
+
 // "<prefix>.gate.weight" -> "<prefix>" (nothing for other names).
 std::optional<std::string> gate_prefix(const std::string& name) {
     static const std::string suffix = ".gate.weight";
@@ -99,8 +115,42 @@ std::optional<std::string> gate_prefix(const std::string& name) {
 
 }  // namespace
 
+void GpuWeights::import_files(vk::Device& device, const ModelWeights& weights) {
+    for (const auto& file : weights.files()) {
+        // The whole mapping, its end rounded up to the alignment: mmap maps
+        // whole pages, so that stays inside it (where the alignment is at most a page).
+        const uint64_t align = device.caps().imported_host_pointer_alignment;
+        const uint64_t size = (file->size() + align - 1) / align * align;
+        try {
+            imported_[file.get()] = std::make_shared<vk::Buffer>(device, file->data(), size, file->path(), file);
+        } catch (const DeviceError& e) {
+            in_place_problem_ = e.what();
+        }
+    }
+}
+
+std::pair<std::shared_ptr<vk::Buffer>, uint64_t> GpuWeights::in_place(vk::Device& device, const void* data,
+                                                                     uint64_t bytes) const {
+    const auto* p = static_cast<const uint8_t*>(data);
+    const uint64_t binding_align = std::max<uint64_t>(device.caps().min_storage_buffer_alignment, 4);
+    for (const auto& [file, buffer] : imported_) {
+        if (p < file->data() || p + bytes > file->data() + file->size()) continue;
+        const uint64_t offset = uint64_t(p - file->data());
+        if (offset % binding_align != 0) return {nullptr, 0};
+        return {buffer, offset};
+    }
+    return {nullptr, 0};
+}
+
 GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage,
-                       const Progress& progress) {
+                       const Progress& progress, bool in_place_wanted) {
+    in_place_wanted = in_place_wanted && device.caps().unified_memory && device.caps().external_memory_host;
+    if (in_place_wanted) import_files(device, weights);
+    in_place_wanted = !imported_.empty();  // none imported: upload, and keep gate/up pairs fused
+    const auto stored_back_to_back = [&](const TensorView& gate, const TensorView& up) {
+        return stored_as_device_form(gate, storage) && stored_as_device_form(up, storage) &&
+               static_cast<const uint8_t*>(up.data) == static_cast<const uint8_t*>(gate.data) + gate.bytes;
+    };
     // Stacks: every member present, all of one shape and type.
     std::map<std::string, std::vector<const TensorView*>> stacks;
     for (const auto& [name, view] : weights.tensors()) {
@@ -128,6 +178,11 @@ GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixSt
         auto up = weights.tensors().find(*prefix + ".up.weight");
         if (up == weights.tensors().end() || up->second.shape != view.shape || up->second.dtype != view.dtype) continue;
         if (device_form_bytes(view, storage) % align != 0) continue;
+        // Used in place, a pair is one matrix only where the file holds its
+        // halves back to back (llama.cpp's files put ffn_norm between them):
+        // otherwise both halves stay where they are, unpaired, and decode runs
+        // them as two products (the fused pass needs one stacked matrix).
+        if (in_place_wanted && !stored_back_to_back(view, up->second)) continue;
         pair_of[name] = pair_of[up->first] = *prefix + ".gate_up.weight";
     }
 
@@ -150,24 +205,41 @@ GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixSt
             vk::upload(device, *e.buffer, form.data, form.bytes, form.bytes * member->second);
         } else if (auto pair = pair_of.find(name); pair != pair_of.end()) {
             Entry& whole = tensors_[pair->second];
+            const bool is_gate = gate_prefix(name).has_value();
             if (!whole.buffer) {
                 whole.type = form.type;
                 whole.shape = {view.shape[0] * 2, view.shape[1]};
-                whole.buffer = std::make_shared<vk::Buffer>(device, form.bytes * 2, vk::BufferKind::Device, pair->second);
-                bytes_ += whole.buffer->size();
+                // In place where the file holds gate then up back to back, both as stored.
+                const std::string prefix = is_gate ? *gate_prefix(name) : name.substr(0, name.size() - 10);
+                const TensorView& gate = weights.tensors().at(prefix + ".gate.weight");
+                const TensorView& up = weights.tensors().at(prefix + ".up.weight");
+                if (in_place_wanted && stored_back_to_back(gate, up)) {
+                    std::tie(whole.buffer, whole.offset) = in_place(device, gate.data, gate.bytes * 2);
+                    if (whole.buffer) in_place_bytes_ += gate.bytes * 2;
+                }
+                if (!whole.buffer)
+                    whole.buffer = std::make_shared<vk::Buffer>(device, form.bytes * 2, vk::BufferKind::Device, pair->second);
+                bytes_ += buffer_bytes(form.bytes * 2);
             }
             Entry member = whole;
             member.shape = view.shape;
-            member.offset = gate_prefix(name) ? 0 : form.bytes;
-            vk::upload(device, *whole.buffer, form.data, form.bytes, member.offset);
+            member.offset = whole.offset + (is_gate ? 0 : form.bytes);
+            if (!whole.buffer->imported()) vk::upload(device, *whole.buffer, form.data, form.bytes, member.offset);
             tensors_.emplace(name, std::move(member));
         } else {
             Entry e;
             e.shape = view.shape;
             e.type = form.type;
-            e.buffer = std::make_shared<vk::Buffer>(device, form.bytes, vk::BufferKind::Device, name);
-            vk::upload(device, *e.buffer, form.data, form.bytes);
-            bytes_ += e.buffer->size();
+            // Matrices only: vectors are bound whole, without an offset (vector()).
+            if (in_place_wanted && view.shape.size() == 2 && form.data == view.data) {
+                std::tie(e.buffer, e.offset) = in_place(device, view.data, form.bytes);
+                if (e.buffer) in_place_bytes_ += form.bytes;
+            }
+            if (!e.buffer) {
+                e.buffer = std::make_shared<vk::Buffer>(device, form.bytes, vk::BufferKind::Device, name);
+                vk::upload(device, *e.buffer, form.data, form.bytes);
+            }
+            bytes_ += buffer_bytes(form.bytes);
             tensors_.emplace(name, std::move(e));
         }
         done += view.bytes;

@@ -42,7 +42,11 @@ public:
     // Called after each tensor reaches the device with the source bytes done so far and in all.
     using Progress = std::function<void(uint64_t done_bytes, uint64_t total_bytes)>;
 
-    GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage, const Progress& progress = {});
+    // `in_place`: on unified memory, matrices stored as the kernels read them
+    // are used where the mapped model file holds them (VK_EXT_external_memory_host)
+    // instead of copied; where the device cannot import the file, they are uploaded.
+    GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage, const Progress& progress = {},
+               bool in_place = true);
 
     bool has(const std::string& logical) const { return tensors_.count(logical) != 0; }
     // A 2-D tensor as a linear-layer weight; throws Error naming a missing tensor.
@@ -54,6 +58,10 @@ public:
     uint64_t device_bytes() const { return bytes_; }
     // Bytes of the stacked routed-expert matrices (part of device_bytes()).
     uint64_t expert_bytes() const { return expert_bytes_; }
+    // Bytes of device_bytes() read in place from the model file, not copied.
+    uint64_t in_place_bytes() const { return in_place_bytes_; }
+    // Why the model file could not be used in place (empty when it was, or not tried).
+    const std::string& in_place_problem() const { return in_place_problem_; }
 
 private:
     struct Entry {
@@ -64,10 +72,20 @@ private:
         uint32_t experts = 0;         // > 0: a stack of this many experts
     };
     const Entry& entry(const std::string& logical) const;
+    // Imports every mapped file of `weights` the device takes (imported_),
+    // remembering why one failed.
+    void import_files(vk::Device& device, const ModelWeights& weights);
+    // The imported buffer holding [data, data + bytes) and the offset there;
+    // no buffer where no imported file holds it at a bindable offset.
+    std::pair<std::shared_ptr<vk::Buffer>, uint64_t> in_place(vk::Device& device, const void* data,
+                                                              uint64_t bytes) const;
+    std::map<const MappedFile*, std::shared_ptr<vk::Buffer>> imported_;
 
     std::map<std::string, Entry> tensors_;
     uint64_t bytes_ = 0;
     uint64_t expert_bytes_ = 0;
+    uint64_t in_place_bytes_ = 0;
+    std::string in_place_problem_;
 };
 
 }  // namespace vkllm::plan

@@ -503,6 +503,7 @@ MemoryUse Engine::memory() const {
     m.host_peak_resident_bytes = runtime::host_peak_resident_bytes();
     if (!impl_->gpu) return m;
     m.weight_bytes = impl_->gpu->forward().weight_bytes();
+    m.weight_in_place_bytes = impl_->gpu->forward().weight_in_place_bytes();
     m.kv_bytes = impl_->gpu->forward().kv_usage().bytes_total;
     if (!impl_->device) return m;
     const vk::Device::MemoryInUse in_use = impl_->device->memory_in_use();

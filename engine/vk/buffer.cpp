@@ -1,6 +1,7 @@
 #include "vk/buffer.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "vk/check.h"
@@ -73,12 +74,61 @@ Buffer::Buffer(Device& device, uint64_t size, BufferKind kind, std::string name)
         VK_CHECK(vkMapMemory(device.handle(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_));
 }
 
+Buffer::Buffer(Device& device, const void* host, uint64_t size, std::string name, std::shared_ptr<const void> keep)
+    : device_(device), name_(std::move(name)), size_(size) {
+    const DeviceCaps& caps = device.caps();
+    const uint64_t align = caps.imported_host_pointer_alignment;
+    if (!caps.external_memory_host || !align)
+        throw DeviceError("buffer '" + name_ + "': " + caps.name + " cannot use host memory in place");
+    if (reinterpret_cast<uintptr_t>(host) % align != 0 || size == 0 || size % align != 0)
+        throw DeviceError("buffer '" + name_ + "': host memory to use in place must start and end on " +
+                          std::to_string(align) + "-byte boundaries");
+    if (!keep) throw Error("buffer '" + name_ + "': host memory used in place needs an owner to keep it alive");
+    constexpr auto kHandle = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT;
+    VkExternalMemoryBufferCreateInfo external{VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO};
+    external.handleTypes = kHandle;
+    VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    info.pNext = &external;
+    info.size = size_;
+    info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
+    info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    VK_CHECK(vkCreateBuffer(device.handle(), &info, nullptr, &buffer_));
+    auto fail = [&](const std::string& why) {
+        vkDestroyBuffer(device.handle(), buffer_, nullptr);
+        buffer_ = VK_NULL_HANDLE;
+        throw DeviceError("buffer '" + name_ + "': cannot use host memory in place: " + why);
+    };
+    VkMemoryRequirements req{};
+    vkGetBufferMemoryRequirements(device.handle(), buffer_, &req);
+    VkMemoryHostPointerPropertiesEXT pointer{VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT};
+    if (vkGetMemoryHostPointerPropertiesEXT(device.handle(), kHandle, host, &pointer) != VK_SUCCESS)
+        fail("the driver does not take this pointer");
+    const uint32_t types = req.memoryTypeBits & pointer.memoryTypeBits;
+    uint32_t type = device.memory_type(types, 0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    if (type == UINT32_MAX) fail("no memory type of the buffer can hold it");
+    if (req.size > size_) fail("the buffer needs " + std::to_string(req.size) + " bytes");
+    VkImportMemoryHostPointerInfoEXT import{VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT};
+    import.handleType = kHandle;
+    import.pHostPointer = const_cast<void*>(host);  // the device only reads it (storage bindings, readonly)
+    VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+    alloc.pNext = &import;
+    alloc.allocationSize = size_;
+    alloc.memoryTypeIndex = type;
+    if (vkAllocateMemory(device.handle(), &alloc, nullptr, &memory_) != VK_SUCCESS) {
+        memory_ = VK_NULL_HANDLE;
+        fail("the import failed");
+    }
+    VK_CHECK(vkBindBufferMemory(device.handle(), buffer_, memory_, 0));
+    memory_type_ = type;
+    keep_ = std::move(keep);  // allocated_ stays 0: the memory was there before, it is not counted again
+}
+
 Buffer::~Buffer() {
     if (mapped_) vkUnmapMemory(device_.handle(), memory_);
     if (buffer_) vkDestroyBuffer(device_.handle(), buffer_, nullptr);
     if (memory_) {
         vkFreeMemory(device_.handle(), memory_, nullptr);
-        device_.count_allocation(memory_type_, allocated_, -1);
+        if (allocated_) device_.count_allocation(memory_type_, allocated_, -1);
     }
 }
 
@@ -94,6 +144,7 @@ void check_range(const Buffer& buffer, uint64_t offset, uint64_t bytes, const ch
 
 void upload(Device& device, Buffer& dst, const void* data, uint64_t bytes, uint64_t dst_offset) {
     check_range(dst, dst_offset, bytes, "upload");
+    if (dst.imported()) throw Error("buffer '" + dst.name() + "' is host memory used in place: nothing uploads into it");
     if (dst.mapped()) {
         std::memcpy(static_cast<uint8_t*>(dst.mapped()) + dst_offset, data, bytes);
         return;

@@ -5,6 +5,7 @@
 #include <volk.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace vkllm::vk {
@@ -20,6 +21,12 @@ enum class BufferKind {
 class Buffer {
 public:
     Buffer(Device& device, uint64_t size, BufferKind kind, std::string name);
+    // Host memory used in place (VK_EXT_external_memory_host): `size` bytes at
+    // `host`, both multiples of the device's imported-pointer alignment, read
+    // by shaders only (upload() refuses it). `keep` holds the memory alive as
+    // long as the buffer (a mapped file). Throws DeviceError when the device
+    // cannot import it; the caller then uploads instead.
+    Buffer(Device& device, const void* host, uint64_t size, std::string name, std::shared_ptr<const void> keep);
     ~Buffer();
     Buffer(const Buffer&) = delete;
     Buffer& operator=(const Buffer&) = delete;
@@ -27,6 +34,7 @@ public:
     VkBuffer handle() const { return buffer_; }
     uint64_t size() const { return size_; }
     void* mapped() const { return mapped_; }
+    bool imported() const { return keep_ != nullptr; }
     const std::string& name() const { return name_; }
 
 private:
@@ -38,6 +46,7 @@ private:
     uint32_t memory_type_ = 0;
     uint64_t allocated_ = 0;  // bytes of memory_ (the requirement, at least size_)
     void* mapped_ = nullptr;
+    std::shared_ptr<const void> keep_;  // imported: what owns the host memory
 };
 
 // Copies between host memory and a buffer, waiting for completion.

@@ -93,6 +93,10 @@ void Device::create_device() {
     coopmat2.cooperativeMatrixConversions = c2.conversions;
 
     std::vector<const char*> extensions;
+    if (caps_.external_memory_host) {
+        // (Its dependency, VK_KHR_external_memory, is core since Vulkan 1.1.)
+        extensions.push_back(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
+    }
     if (caps_.cooperative_matrix) {
         extensions.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
         (is_13 ? f13.pNext : f12.pNext) = &coopmat;

@@ -274,6 +274,23 @@ DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device) {
     }
 
     read_memory(caps, device);
+    if (has_extension(device, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
+        VkPhysicalDeviceExternalMemoryHostPropertiesEXT host{
+            VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT};
+        VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+        p2.pNext = &host;
+        vkGetPhysicalDeviceProperties2(device, &p2);
+        caps.imported_host_pointer_alignment = host.minImportedHostPointerAlignment;
+        // Storage buffers over imported host allocations (vk::Buffer's import constructor) must be importable.
+        VkPhysicalDeviceExternalBufferInfo buffer{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO};
+        buffer.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
+        buffer.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT;
+        VkExternalBufferProperties external{VK_STRUCTURE_TYPE_EXTERNAL_BUFFER_PROPERTIES};
+        vkGetPhysicalDeviceExternalBufferProperties(device, &buffer, &external);
+        caps.external_memory_host =
+            caps.imported_host_pointer_alignment > 0 &&
+            (external.externalMemoryProperties.externalMemoryFeatures & VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT);
+    }
     read_cooperative_matrix(caps, instance, device);
     read_cooperative_matrix2(caps, instance, device);
 
@@ -312,6 +329,7 @@ void apply_limits(DeviceCaps& caps, const std::string& spec) {
                 caps.integer_dot_product_mixed_4x8_accelerated = false;
         else if (key == "no-coopmat") caps.drop_cooperative_matrix();
         else if (key == "no-coopmat2") caps.cooperative_matrix2 = {};
+        else if (key == "no-host-import") caps.external_memory_host = false;
         else if (key == "no-unified") caps.unified_memory = false;
         else if (key == "no-subgroup-arithmetic") caps.subgroup_arithmetic = false;
         else if (key == "max-buffer-range") {
@@ -334,7 +352,7 @@ void apply_limits(DeviceCaps& caps, const std::string& spec) {
         } else {
             throw InputError("VKLLM_DEVICE_LIMITS: unknown item '" + item +
                              "' (known: no-fp16, no-int8, no-16bit-storage, no-8bit-storage, no-int-dot, "
-                             "no-coopmat, no-coopmat2, no-unified, no-subgroup-arithmetic, max-buffer-range=N, "
+                             "no-coopmat, no-coopmat2, no-host-import, no-unified, no-subgroup-arithmetic, max-buffer-range=N, "
                              "shared-memory=N, subgroup=N)");
         }
         caps.applied_limits.push_back(item);

@@ -75,6 +75,10 @@ struct DeviceCaps {
     bool integer_dot_product_4x8_accelerated = false;
     bool integer_dot_product_mixed_4x8_accelerated = false;  // mixed signedness (AMD RDNA3 and newer)
     bool buffer_device_address = false;
+    // VK_EXT_external_memory_host: host memory (a mapped weight file) imported
+    // as device memory, its address and size multiples of the alignment.
+    bool external_memory_host = false;
+    uint64_t imported_host_pointer_alignment = 0;
     bool cooperative_matrix = false;
     std::vector<CooperativeMatrixShape> cooperative_matrix_shapes;
     CooperativeMatrix2 cooperative_matrix2;
@@ -97,7 +101,7 @@ struct DeviceCaps {
 DeviceCaps probe_device(VkInstance instance, VkPhysicalDevice device);
 
 // Parses a comma-separated limit list, e.g.
-//   "no-fp16,no-16bit-storage,no-int8,no-8bit-storage,no-int-dot,no-coopmat,no-coopmat2,no-unified,
+//   "no-fp16,no-16bit-storage,no-int8,no-8bit-storage,no-int-dot,no-coopmat,no-coopmat2,no-host-import,no-unified,
 //    max-buffer-range=32M,shared-memory=16K,subgroup=16"
 // and lowers `caps` accordingly. Throws InputError on an unknown item.
 void apply_limits(DeviceCaps& caps, const std::string& spec);

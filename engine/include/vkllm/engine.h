@@ -154,6 +154,10 @@ struct StepStats {
 // where device and host share one RAM, needs to see at load.
 struct MemoryUse {
     uint64_t weight_bytes = 0;        // the weights on the device
+    // Of weight_bytes: read by the GPU where the mapped model file holds them
+    // (unified memory with VK_EXT_external_memory_host), so neither copied
+    // nor counted in device_local_bytes.
+    uint64_t weight_in_place_bytes = 0;
     uint64_t kv_bytes = 0;            // the KV pools allocated
     uint64_t device_local_bytes = 0;  // every live buffer in device-local memory (weights, KV, activations)
     uint64_t host_visible_bytes = 0;  // every other live buffer (staging, readback, inputs)

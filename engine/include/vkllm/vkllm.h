@@ -214,6 +214,7 @@ typedef struct vkllm_engine_info {
     uint64_t device_local_bytes;        /* every live buffer in device-local memory */
     uint64_t host_visible_bytes;        /* every other live buffer (staging, readback) */
     uint64_t host_peak_resident_bytes;  /* the process's peak resident set; 0 where unknown */
+    uint64_t weight_in_place_bytes;     /* of weight_bytes: read where the mapped model file holds them (unified memory) */
 } vkllm_engine_info;
 VKLLM_API vkllm_status vkllm_engine_get_info(vkllm_engine* engine, vkllm_engine_info* info);
 /* The engine's tokenizer (valid as long as the engine). */
