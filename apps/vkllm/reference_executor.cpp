@@ -13,7 +13,7 @@ runtime::ExecutorLimits ReferenceExecutor::limits() const {
     return l;
 }
 
-std::vector<float> ReferenceExecutor::step(std::span<const runtime::ExecutorItem> items) {
+std::vector<float> ReferenceExecutor::step(std::span<const runtime::ExecutorItem> items, const runtime::StepKv*) {
     std::vector<float> out;
     const size_t vocab = model_.config.vocab_size;
     for (const runtime::ExecutorItem& item : items) {
@@ -24,7 +24,7 @@ std::vector<float> ReferenceExecutor::step(std::span<const runtime::ExecutorItem
     return out;
 }
 
-std::vector<float> ReferenceExecutor::all_rows(uint32_t slot, std::span<const int32_t> tokens) {
+std::vector<float> ReferenceExecutor::all_rows(uint32_t slot, std::span<const int32_t> tokens, const runtime::StepKv*) {
     tokens_.assign(tokens.begin(), tokens.end());
     return reference_forward(model_.config, model_.weights, tokens_);
 }

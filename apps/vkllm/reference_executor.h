@@ -15,9 +15,12 @@ public:
 
     runtime::ExecutorLimits limits() const override;
     uint32_t free_blocks() const override { return 1u << 30; }  // no KV pool: it recomputes everything
-    std::vector<float> step(std::span<const runtime::ExecutorItem> items) override;
-    std::vector<runtime::Shortlist> step_shortlists(std::span<const runtime::ExecutorItem>) override { return {}; }
-    std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) override;
+    // No KV cache of its own to hand over: `kv` is always null here.
+    std::vector<float> step(std::span<const runtime::ExecutorItem> items, const runtime::StepKv* kv) override;
+    std::vector<runtime::Shortlist> step_shortlists(std::span<const runtime::ExecutorItem>, const runtime::StepKv*) override {
+        return {};
+    }
+    std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens, const runtime::StepKv* kv) override;
     void release(uint32_t slot) override { tokens_.clear(); }
     std::string name() const override { return "CPU reference"; }
 

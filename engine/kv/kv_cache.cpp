@@ -238,4 +238,11 @@ KvUsage KvCache::usage() const {
     return u;
 }
 
+uint64_t KvCache::held_bytes(int32_t id) const {
+    if (!contains(id)) return 0;
+    uint64_t held = 0;
+    for (int32_t b : blocks(id)) held += b != kReleased;
+    return held * geometry_.bytes_per_block();
+}
+
 }  // namespace vkllm::kv

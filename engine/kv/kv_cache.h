@@ -23,6 +23,7 @@
 // sequence length (the caller disables the prefix cache for dynamic NTK).
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -122,6 +123,8 @@ public:
     KvUsage usage() const;
     bool prefix_cache() const { return prefix_cache_; }
     uint32_t holders(int32_t block) const { return pool_.holders(block); }
+    // Bytes of the blocks sequence `id` holds now (released ones not counted); 0 for an unknown id.
+    uint64_t held_bytes(int32_t id) const;
 
 private:
     struct Sequence {
@@ -145,6 +148,14 @@ private:
     PrefixIndex index_;
     std::map<int32_t, Sequence> sequences_;
     std::vector<BlockCopy> copies_;
+};
+
+// A KV cache handed by the executor that planned it to the scheduler that
+// owns it from then on, with what the owner must know to build steps.
+struct OwnedCache {
+    std::unique_ptr<KvCache> cache;
+    uint32_t table_width = 0;     // entries of a block-table row in a step's inputs (append_step's max_blocks)
+    uint32_t release_window = 0;  // > 0: after each step, release what no later query sees (sliding window)
 };
 
 }  // namespace vkllm::kv

@@ -82,6 +82,7 @@ GpuForward::GpuForward(vk::Device& device, const ModelConfig& config, const Mode
     // Dynamic NTK: a block's keys depend on the length they were computed at, so no sharing by content.
     const bool dynamic_ntk =
         config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK;
+    geometry_ = geometry;
     cache_ = std::make_unique<kv::KvCache>(geometry, blocks, options_.prefix_cache && !encoder && !dynamic_ntk);
     max_context_ = uint32_t(std::min<uint64_t>(config_.max_position, uint64_t(blocks) * geometry.block_size));
     pools_ = std::make_unique<kv::GpuKvPools>(device, geometry, blocks);
@@ -172,7 +173,7 @@ void GpuForward::reset() {
 void GpuForward::reset_sequence(uint32_t sequence) {
     if (sequence >= lengths_.size())
         throw InputError("sequence " + std::to_string(sequence) + " is outside [0, " + std::to_string(lengths_.size()) + ")");
-    if (cache_->contains(int32_t(sequence))) cache_->free_sequence(int32_t(sequence));
+    if (own_cache().contains(int32_t(sequence))) own_cache().free_sequence(int32_t(sequence));
     lengths_[sequence] = 0;
 }
 
@@ -185,8 +186,8 @@ uint32_t GpuForward::sequence_length(uint32_t sequence) const {
 uint32_t GpuForward::attach_prefix(uint32_t sequence, std::span<const int32_t> tokens) {
     if (sequence_length(sequence) != 0)
         throw InputError("sequence " + std::to_string(sequence) + " holds tokens; a cached prefix starts an empty one");
-    if (cache_->contains(int32_t(sequence))) cache_->free_sequence(int32_t(sequence));
-    const uint32_t cached = cache_->attach_prefix(int32_t(sequence), tokens);
+    if (own_cache().contains(int32_t(sequence))) own_cache().free_sequence(int32_t(sequence));
+    const uint32_t cached = own_cache().attach_prefix(int32_t(sequence), tokens);
     lengths_[sequence] = cached;
     return cached;
 }
@@ -195,19 +196,29 @@ void GpuForward::fork_sequence(uint32_t parent, uint32_t child) {
     if (sequence_length(child) != 0 || parent == child)
         throw InputError("sequence " + std::to_string(child) + " holds tokens; a fork of " + std::to_string(parent) +
                          " needs an empty one");
-    if (cache_->contains(int32_t(child))) cache_->free_sequence(int32_t(child));
-    if (!cache_->contains(int32_t(parent)))
+    if (own_cache().contains(int32_t(child))) own_cache().free_sequence(int32_t(child));
+    if (!own_cache().contains(int32_t(parent)))
         throw InputError("sequence " + std::to_string(parent) + " holds no tokens to fork");
-    cache_->fork(int32_t(parent), int32_t(child));
+    own_cache().fork(int32_t(parent), int32_t(child));
     lengths_[child] = lengths_[parent];
 }
 
-void GpuForward::copy_blocks() {
-    const std::vector<kv::BlockCopy> copies = cache_->take_copies();
+std::unique_ptr<kv::KvCache> GpuForward::take_kv_cache() {
+    if (!cache_) throw Error("GpuForward: its KV cache was already handed over");
+    return std::move(cache_);
+}
+
+kv::KvCache& GpuForward::own_cache() const {
+    if (!cache_)
+        throw Error("GpuForward: its KV cache belongs to a scheduler now; steps come with their KV inputs (step_with_kv)");
+    return *cache_;
+}
+
+void GpuForward::copy_blocks(std::span<const kv::BlockCopy> copies) {
     if (copies.empty()) return;
     if (!copy_commands_) copy_commands_ = std::make_unique<vk::CommandBuffer>(device_);
     // A block is block_size consecutive slots of every pool buffer.
-    const uint64_t bytes = uint64_t(cache_->block_size()) *
+    const uint64_t bytes = uint64_t(geometry_.block_size) *
                            kv::slot_bytes(pools_->type(), uint64_t(config_.kv_heads()) * config_.head_size());
     copy_commands_->begin();
     for (uint32_t layer = 0; layer < config_.num_layers; ++layer)
@@ -401,13 +412,13 @@ void GpuForward::check_batch(std::span<const SequenceTokens> batch) const {
             throw InputError("sequence " + std::to_string(item.sequence) + " appears twice in one batched step");
         seen[item.sequence] = true;
         tokens += item.tokens.size();
-        blocks += cache_->blocks_needed(int32_t(item.sequence), uint32_t(item.tokens.size()));
+        blocks += own_cache().blocks_needed(int32_t(item.sequence), uint32_t(item.tokens.size()));
     }
     if (tokens > options_.max_step_tokens)
         throw InputError(std::to_string(tokens) + " tokens in one batched step exceed the step size of " +
                          std::to_string(options_.max_step_tokens) + " (max_step_tokens)");
-    if (blocks > cache_->free_blocks())
-        throw InputError("the KV cache has " + std::to_string(cache_->free_blocks()) + " free blocks, the batch needs " +
+    if (blocks > own_cache().free_blocks())
+        throw InputError("the KV cache has " + std::to_string(own_cache().free_blocks()) + " free blocks, the batch needs " +
                          std::to_string(blocks));
     if (batch.size() > 1 && config_.position == PositionEncoding::RoPE && config_.rope.scaling == RopeScaling::DynamicNTK)
         throw InputError("dynamic-NTK RoPE depends on each sequence's length, so its sequences step one at a time");
@@ -425,18 +436,62 @@ std::vector<Candidates> GpuForward::step_batch_top_k(std::span<const SequenceTok
     if (options_.top_k == 0) throw Error("step_batch_top_k needs ForwardOptions::top_k > 0");
     check_batch(batch);
     run_batch(batch, Output::TopK);
-    last_top_k_rows_ = batch.size();
+    return read_candidates(batch.size());
+}
+
+std::vector<Candidates> GpuForward::read_candidates(size_t rows) {
+    last_top_k_rows_ = rows;
     const uint32_t k = std::min(options_.top_k, config_.vocab_size);
-    std::vector<int32_t> ids(batch.size() * size_t(k));
+    std::vector<int32_t> ids(rows * size_t(k));
     std::vector<float> logits(ids.size());
     vk::download(device_, *scratch_->topk_ids, ids.data(), ids.size() * 4);
     vk::download(device_, *scratch_->topk_values, logits.data(), logits.size() * 4);
-    std::vector<Candidates> out(batch.size());
-    for (size_t b = 0; b < batch.size(); ++b) {
+    std::vector<Candidates> out(rows);
+    for (size_t b = 0; b < rows; ++b) {
         out[b].ids.assign(ids.begin() + b * k, ids.begin() + (b + 1) * k);
         out[b].logits.assign(logits.begin() + b * k, logits.begin() + (b + 1) * k);
     }
     return out;
+}
+
+void GpuForward::check_tokens(std::span<const SequenceTokens> batch) const {
+    if (batch.empty()) throw InputError("step without sequences");
+    if (batch.size() > lengths_.size())
+        throw InputError(std::to_string(batch.size()) + " sequences exceed the " + std::to_string(lengths_.size()) +
+                         " this forward pass was built for (max_sequences)");
+    uint64_t tokens = 0;
+    for (const SequenceTokens& item : batch) {
+        if (item.tokens.empty()) throw InputError("forward step without tokens");
+        for (int32_t id : item.tokens)
+            if (id < 0 || uint32_t(id) >= config_.vocab_size)
+                throw InputError("token id " + std::to_string(id) + " is outside the vocabulary of " +
+                                 std::to_string(config_.vocab_size));
+        tokens += item.tokens.size();
+    }
+    if (tokens > options_.max_step_tokens)
+        throw InputError(std::to_string(tokens) + " tokens in one step exceed the step size of " +
+                         std::to_string(options_.max_step_tokens) + " (max_step_tokens)");
+}
+
+std::vector<float> GpuForward::step_with_kv(std::span<const SequenceTokens> batch, const kv::StepInputs& kv,
+                                            std::span<const kv::BlockCopy> copies, bool all_rows) {
+    check_tokens(batch);
+    if (kv.tokens == 0 || kv.sequences != batch.size())
+        throw Error("step KV inputs for " + std::to_string(kv.sequences) + " sequences and " +
+                    std::to_string(kv.tokens) + " tokens do not match a batch of " + std::to_string(batch.size()));
+    run_step(batch, kv, copies, all_rows ? Output::AllRows : Output::LastRow);
+    const uint32_t cols = config_.kind == ModelKind::EncoderOnly ? config_.hidden_size : config_.vocab_size;
+    std::vector<float> out(size_t(all_rows ? kv.tokens : batch.size()) * cols);
+    vk::download(device_, *scratch_->out, out.data(), out.size() * 4);
+    return out;
+}
+
+std::vector<Candidates> GpuForward::step_top_k_with_kv(std::span<const SequenceTokens> batch, const kv::StepInputs& kv,
+                                                       std::span<const kv::BlockCopy> copies) {
+    if (options_.top_k == 0) throw Error("step_top_k_with_kv needs ForwardOptions::top_k > 0");
+    check_tokens(batch);
+    run_step(batch, kv, copies, Output::TopK);
+    return read_candidates(batch.size());
 }
 
 std::vector<float> GpuForward::top_k_step_row(size_t index) const {
@@ -459,20 +514,25 @@ void GpuForward::run_batch(std::span<const SequenceTokens> batch, Output output)
     for (const SequenceTokens& item : batch)
         requests.push_back({int32_t(item.sequence), uint32_t(item.tokens.size()), item.tokens});
     // The one builder of a step's KV inputs (tested on its own in kv_step_inputs_test).
-    const kv::StepInputs step = kv::append_step(*cache_, requests, max_blocks_);
-    copy_blocks();
+    const kv::StepInputs step = kv::append_step(own_cache(), requests, max_blocks_);
+    run_step(batch, step, own_cache().take_copies(), output);
+    for (const SequenceTokens& item : batch) {
+        lengths_[item.sequence] += uint32_t(item.tokens.size());
+        own_cache().publish(int32_t(item.sequence));
+        // One block table serves every layer: blocks leave only when no layer can see them.
+        if (config_.attention.causal && all_layers_use_window(config_))
+            own_cache().release_outside_window(int32_t(item.sequence), config_.attention.sliding_window);
+    }
+}
+
+void GpuForward::run_step(std::span<const SequenceTokens> batch, const kv::StepInputs& step,
+                          std::span<const kv::BlockCopy> copies, Output output) {
+    last_top_k_rows_ = 0;
+    copy_blocks(copies);
     const ProgramKey key = program_key(batch, step.tokens, output);
     write_inputs(batch, step, key);
     vk::CommandBuffer& program = program_for(key);
     program.submit_and_wait();
-    for (const SequenceTokens& item : batch) {
-        lengths_[item.sequence] += uint32_t(item.tokens.size());
-        cache_->publish(int32_t(item.sequence));
-        // One block table serves every layer: blocks leave only when no layer can see them.
-        if (config_.attention.causal && all_layers_use_window(config_))
-            cache_->release_outside_window(int32_t(item.sequence), config_.attention.sliding_window);
-    }
-
     timings_.clear();
     for (const auto& t : program.timings()) {
         auto it = std::find_if(timings_.begin(), timings_.end(), [&](const StepTiming& s) { return s.label == t.label; });

@@ -7,6 +7,10 @@
 // context length) lives in small host-visible buffers, so a step is one
 // submission with no pipeline, descriptor or allocation work. Mixture-of-Experts
 // layers route on the device (ops/moe.h), so their recorded steps replay too.
+// The KV bookkeeping (kv::KvCache) is planned here, sized by the memory the
+// weights leave; the engine's scheduler takes it (take_kv_cache) and then
+// hands every step its KV inputs (step_with_kv). Standalone (tests,
+// benchmarks), the calls without KV inputs append to the pass's own cache.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -110,6 +114,25 @@ public:
     // The (empty) `child` shares every KV block of `parent` (copy-on-write).
     void fork_sequence(uint32_t parent, uint32_t child);
 
+    // The KV bookkeeping, handed to a scheduler that then owns it (once).
+    // From then on steps come with their KV inputs (the *_with_kv calls
+    // below); the calls above that append to the forward pass's own cache
+    // throw Error.
+    std::unique_ptr<kv::KvCache> take_kv_cache();
+    // Runs one step whose KV inputs the cache's owner built (kv::append_step
+    // with block-table rows of kv_table_width(); `copies`: its copy-on-write
+    // block copies, run first). The tokens must fit one step. Returns each
+    // sequence's last-row logits in batch order, or (`all_rows`) every row's
+    // (encoder-only models: final hidden states).
+    std::vector<float> step_with_kv(std::span<const SequenceTokens> batch, const kv::StepInputs& kv,
+                                    std::span<const kv::BlockCopy> copies, bool all_rows = false);
+    // Like step_with_kv, but each last row stays on the device and only its
+    // ForwardOptions::top_k candidates come back (top_k_step_row reads a row).
+    std::vector<Candidates> step_top_k_with_kv(std::span<const SequenceTokens> batch, const kv::StepInputs& kv,
+                                               std::span<const kv::BlockCopy> copies);
+    uint32_t kv_table_width() const { return max_blocks_; }
+    const kv::KvGeometry& kv_geometry() const { return geometry_; }
+
     // The single-sequence calls above without a sequence (step, step_top_k, reset) drive sequence 0.
     uint32_t length() const { return lengths_[0]; }
     // Recorded programs held now (at most ForwardOptions::max_programs), and
@@ -122,10 +145,10 @@ public:
     // Most tokens the sequence can hold: the model's context or the KV pool, whichever is smaller.
     uint32_t max_context() const { return max_context_; }
     const ModelConfig& config() const { return config_; }
-    kv::KvUsage kv_usage() const { return cache_->usage(); }
+    // Usage of the forward pass's own KV cache (Error once it was taken).
+    kv::KvUsage kv_usage() const { return own_cache().usage(); }
     DType kv_type() const { return pools_->type(); }
-    // The KV bookkeeping, for a scheduler to count free blocks before a step.
-    const kv::KvCache& kv_cache() const { return *cache_; }
+    const kv::KvCache& kv_cache() const { return own_cache(); }
     uint64_t weight_bytes() const { return weights_.device_bytes(); }
     uint64_t weight_in_place_bytes() const { return weights_.in_place_bytes(); }
     // Why the model file could not be used in place; empty when it was or was not tried.
@@ -180,14 +203,23 @@ private:
     void run_chunks(uint32_t sequence, std::span<const int32_t> tokens, Output output, std::vector<float>* all_rows);
     void run_chunk(uint32_t sequence, std::span<const int32_t> tokens, Output output);
     void run_batch(std::span<const SequenceTokens> batch, Output output);
-    // Runs the copy-on-write block copies the KV cache queued (every layer's K and V rows).
-    void copy_blocks();
+    // Runs copy-on-write block copies (every layer's K and V rows).
+    void copy_blocks(std::span<const kv::BlockCopy> copies);
+    // The GPU work of one step whose KV inputs are built; its outputs stay on the device.
+    void run_step(std::span<const SequenceTokens> batch, const kv::StepInputs& kv,
+                  std::span<const kv::BlockCopy> copies, Output output);
+    // Throws InputError unless every token is in the vocabulary and the batch fits one step.
+    void check_tokens(std::span<const SequenceTokens> batch) const;
+    kv::KvCache& own_cache() const;
+    // The last top-k step's candidates of its first `rows` sequences.
+    std::vector<Candidates> read_candidates(size_t rows);
 
     vk::Device& device_;
     ModelConfig config_;
     ForwardOptions options_;
     GpuWeights weights_;
-    std::unique_ptr<kv::KvCache> cache_;
+    kv::KvGeometry geometry_;
+    std::unique_ptr<kv::KvCache> cache_;  // null once a scheduler took it
     std::unique_ptr<kv::GpuKvPools> pools_;
     std::unique_ptr<Scratch> scratch_;
     std::unique_ptr<Inputs> inputs_;

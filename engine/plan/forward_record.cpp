@@ -57,7 +57,7 @@ void GpuForward::record(vk::CommandBuffer& commands, const ProgramKey& key) {
     spec.heads = heads;
     spec.kv_heads = kvh;
     spec.head_dim = hd;
-    spec.block_size = cache_->block_size();
+    spec.block_size = geometry_.block_size;
     spec.scale = float(c.attention.scale);
     spec.causal = c.attention.causal;
     spec.softcap = float(c.attention.logit_softcap);

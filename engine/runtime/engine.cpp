@@ -97,6 +97,11 @@ struct Engine::Impl {
                              std::to_string(config.max_position) + " tokens (max_position of " + config.source_path + ")");
         context = options.context ? std::min(options.context, limits.max_context) : limits.max_context;
         runtime::SchedulerLimits s{limits.slots, limits.step_tokens, limits.block_size, limits.one_sequence_per_step};
+        // An executor with a paged KV cache hands it to the scheduler, which owns it from here on.
+        if (kv::OwnedCache kv = executor->take_kv_cache(); kv.cache) {
+            scheduler = std::make_unique<runtime::Scheduler>(s, std::move(kv), options.prefix_cache);
+            return;
+        }
         runtime::Executor* ex = executor.get();
         runtime::SharingHooks sharing;
         if (options.prefix_cache)
@@ -171,7 +176,9 @@ struct Engine::Impl {
         const bool waiting_fork = l.sequence == 0;  // a completion that was never forked (cancelled)
         if (!waiting_fork) {
             l.result.context_tokens = scheduler->computed(l.sequence);
-            if (const int64_t slot = scheduler->slot(l.sequence); slot >= 0) l.result.kv_bytes = executor->held_bytes(uint32_t(slot));
+            if (const int64_t slot = scheduler->slot(l.sequence); slot >= 0)
+                l.result.kv_bytes = scheduler->kv_cache() ? scheduler->kv_cache()->held_bytes(int32_t(slot))
+                                                          : executor->held_bytes(uint32_t(slot));
         }
         const auto now = Clock::now();
         RequestTimings& t = l.result.timings;
@@ -223,6 +230,41 @@ struct Engine::Impl {
     }
 
     uint64_t request_id(const Live& l) const { return request_of.at(l.sequence); }
+
+    uint32_t free_blocks() const {
+        return scheduler->kv_cache() ? scheduler->kv_cache()->free_blocks() : executor->free_blocks();
+    }
+
+    // Every row's logits (or final hidden states) of `tokens` on slot 0 while
+    // no request holds a sequence: in steps of the scheduler's cache where it
+    // owns one, the executor's own way otherwise; the slot is empty again after.
+    std::vector<float> all_rows(const std::vector<int32_t>& tokens) {
+        kv::KvCache* cache = scheduler->kv_cache();
+        if (!cache) {
+            std::vector<float> rows = executor->all_rows(0, tokens, nullptr);
+            executor->release(0);
+            return rows;
+        }
+        // Chunks of a step each; the cache frees the slot whatever happens.
+        struct Free {
+            kv::KvCache& c;
+            ~Free() {
+                if (c.contains(0)) c.free_sequence(0);
+            }
+        } free_after{*cache};
+        std::vector<float> rows;
+        const size_t step = encoder ? tokens.size() : limits.step_tokens;
+        for (size_t first = 0; first < tokens.size(); first += step) {
+            const std::span<const int32_t> chunk(tokens.data() + first, std::min(step, tokens.size() - first));
+            const kv::StepRequest request{0, uint32_t(chunk.size()), chunk};
+            const kv::StepInputs inputs = kv::append_step(*cache, std::span(&request, 1), scheduler->kv_table_width());
+            const std::vector<kv::BlockCopy> copies = cache->take_copies();
+            const runtime::StepKv kv{&inputs, copies};
+            std::vector<float> part = executor->all_rows(0, chunk, &kv);
+            rows.insert(rows.end(), part.begin(), part.end());
+        }
+        return rows;
+    }
 
     // Whether `l` can be sampled from a step's candidates alone, as far as its
     // parameters tell (Sampler::shortlist_decides has the last word, once the
@@ -277,7 +319,7 @@ struct Engine::Impl {
         for (uint64_t s : plan.preempted)
             if (auto it = request_of.find(s); it != request_of.end()) ++live(it->second).result.timings.preemptions;
         if (plan.items.empty())
-            throw Error("the KV cache cannot hold the waiting requests (" + std::to_string(executor->free_blocks()) +
+            throw Error("the KV cache cannot hold the waiting requests (" + std::to_string(free_blocks()) +
                         " free blocks)");
         std::vector<runtime::ExecutorItem> items;
         last = StepStats{};
@@ -299,8 +341,11 @@ struct Engine::Impl {
         last.sequences = uint32_t(items.size());
         std::vector<float> rows;
         std::vector<runtime::Shortlist> shortlists;
-        if (use_shortlist(plan)) shortlists = executor->step_shortlists(items);
-        else rows = executor->step(items);
+        const runtime::StepKv kv{&plan.kv, plan.copies};
+        const runtime::StepKv* step_kv = scheduler->kv_cache() ? &kv : nullptr;
+        if (use_shortlist(plan)) shortlists = executor->step_shortlists(items, step_kv);
+        else rows = executor->step(items, step_kv);
+        scheduler->step_ran(plan);
         last.wall_s = seconds(t0, Clock::now());
         if (gpu)
             for (const auto& t : gpu->forward().last_timings()) last.gpu.push_back({t.label, t.microseconds});
@@ -464,9 +509,7 @@ std::vector<float> Engine::score(const std::vector<int32_t>& tokens) {
     if (tokens.empty()) throw InputError("nothing to score");
     if (tokens.size() > m.context)
         throw InputError(std::to_string(tokens.size()) + " tokens exceed the context of " + std::to_string(m.context));
-    std::vector<float> rows = m.executor->all_rows(0, tokens);
-    m.executor->release(0);
-    return rows;
+    return m.all_rows(tokens);
 }
 
 std::vector<float> Engine::embed(const std::vector<int32_t>& tokens) {
@@ -478,8 +521,7 @@ std::vector<float> Engine::embed(const std::vector<int32_t>& tokens) {
             throw InputError("token id " + std::to_string(id) + " is outside the model's vocabulary of " + std::to_string(m.vocab));
     if (tokens.size() > m.context)
         throw InputError(std::to_string(tokens.size()) + " tokens exceed the context of " + std::to_string(m.context) + " tokens");
-    std::vector<float> rows = m.executor->all_rows(0, tokens);
-    m.executor->release(0);
+    std::vector<float> rows = m.all_rows(tokens);
     return runtime::pool_embedding(rows, uint32_t(tokens.size()), m.hidden, m.pooling);
 }
 
@@ -492,9 +534,12 @@ std::string Engine::device_name() const { return impl_->executor->name(); }
 uint64_t Engine::preemptions() const { return impl_->scheduler->preemptions(); }
 const StepStats& Engine::last_step() const { return impl_->last; }
 
+const kv::KvCache* Engine::kv_cache() const { return impl_->scheduler->kv_cache(); }
+
 std::pair<uint64_t, uint64_t> Engine::kv_bytes() const {
-    if (!impl_->gpu) return {0, 0};
-    const kv::KvUsage u = impl_->gpu->forward().kv_usage();
+    const kv::KvCache* cache = kv_cache();
+    if (!cache) return {0, 0};
+    const kv::KvUsage u = cache->usage();
     return {u.bytes_used, u.bytes_total};
 }
 
@@ -504,7 +549,7 @@ MemoryUse Engine::memory() const {
     if (!impl_->gpu) return m;
     m.weight_bytes = impl_->gpu->forward().weight_bytes();
     m.weight_in_place_bytes = impl_->gpu->forward().weight_in_place_bytes();
-    m.kv_bytes = impl_->gpu->forward().kv_usage().bytes_total;
+    m.kv_bytes = kv_bytes().second;
     if (!impl_->device) return m;
     const vk::Device::MemoryInUse in_use = impl_->device->memory_in_use();
     m.device_local_bytes = in_use.device_local;
@@ -516,7 +561,7 @@ std::string Engine::kv_type() const {
     return impl_->gpu ? dtype_traits(impl_->gpu->forward().kv_type()).name : "none";
 }
 
-uint32_t Engine::kv_blocks_used() const { return impl_->gpu ? impl_->gpu->forward().kv_usage().blocks_used : 0; }
+uint32_t Engine::kv_blocks_used() const { return kv_cache() ? kv_cache()->usage().blocks_used : 0; }
 vk::Device* Engine::device() { return impl_->device; }
 plan::GpuForward* Engine::gpu_forward() { return impl_->gpu ? &impl_->gpu->forward() : nullptr; }
 

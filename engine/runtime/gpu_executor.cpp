@@ -15,7 +15,7 @@ ExecutorLimits GpuExecutor::limits() const {
     l.slots = options_.max_sequences;
     l.step_tokens = options_.max_step_tokens;
     l.max_context = forward_->max_context();
-    l.block_size = forward_->kv_cache().block_size();
+    l.block_size = forward_->kv_geometry().block_size;
     l.shortlist = forward_->top_k();
     l.one_sequence_per_step = c.position == PositionEncoding::RoPE && c.rope.scaling == RopeScaling::DynamicNTK;
     return l;
@@ -30,29 +30,37 @@ std::vector<plan::SequenceTokens> sequence_tokens(std::span<const ExecutorItem> 
 }
 }  // namespace
 
-std::vector<float> GpuExecutor::step(std::span<const ExecutorItem> items) {
+std::vector<float> GpuExecutor::step(std::span<const ExecutorItem> items, const StepKv* kv) {
+    if (kv) return forward_->step_with_kv(sequence_tokens(items), *kv->inputs, kv->copies);
     return forward_->step_batch(sequence_tokens(items));
 }
 
-std::vector<Shortlist> GpuExecutor::step_shortlists(std::span<const ExecutorItem> items) {
+std::vector<Shortlist> GpuExecutor::step_shortlists(std::span<const ExecutorItem> items, const StepKv* kv) {
     std::vector<Shortlist> out;
-    for (plan::Candidates& c : forward_->step_batch_top_k(sequence_tokens(items)))
+    for (plan::Candidates& c : kv ? forward_->step_top_k_with_kv(sequence_tokens(items), *kv->inputs, kv->copies)
+                                  : forward_->step_batch_top_k(sequence_tokens(items)))
         out.push_back({std::move(c.ids), std::move(c.logits)});
     return out;
 }
 
 std::vector<float> GpuExecutor::shortlist_row(size_t item) const { return forward_->top_k_step_row(item); }
 
-std::vector<float> GpuExecutor::all_rows(uint32_t slot, std::span<const int32_t> tokens) {
-    return forward_->step(slot, tokens, false);
+std::vector<float> GpuExecutor::all_rows(uint32_t slot, std::span<const int32_t> tokens, const StepKv* kv) {
+    if (!kv) return forward_->step(slot, tokens, false);
+    const plan::SequenceTokens only{slot, tokens};
+    return forward_->step_with_kv(std::span(&only, 1), *kv->inputs, kv->copies, true);
 }
 
-uint64_t GpuExecutor::held_bytes(uint32_t slot) const {
-    const kv::KvCache& cache = forward_->kv_cache();
-    if (!cache.contains(int32_t(slot))) return 0;
-    uint64_t blocks = 0;
-    for (int32_t b : cache.blocks(int32_t(slot))) blocks += b != kv::KvCache::kReleased;
-    return blocks * cache.geometry().bytes_per_block();
+uint64_t GpuExecutor::held_bytes(uint32_t slot) const { return forward_->kv_cache().held_bytes(int32_t(slot)); }
+
+kv::OwnedCache GpuExecutor::take_kv_cache() {
+    const ModelConfig& c = forward_->config();
+    kv::OwnedCache owned;
+    owned.cache = forward_->take_kv_cache();
+    owned.table_width = forward_->kv_table_width();
+    // One block table serves every layer: blocks leave only when no layer can see them.
+    if (c.attention.causal && all_layers_use_window(c)) owned.release_window = c.attention.sliding_window;
+    return owned;
 }
 
 std::string GpuExecutor::name() const { return device_.caps().name; }

@@ -13,10 +13,11 @@ public:
 
     ExecutorLimits limits() const override;
     uint32_t free_blocks() const override { return forward_->kv_cache().free_blocks(); }
-    std::vector<float> step(std::span<const ExecutorItem> items) override;
-    std::vector<Shortlist> step_shortlists(std::span<const ExecutorItem> items) override;
+    kv::OwnedCache take_kv_cache() override;
+    std::vector<float> step(std::span<const ExecutorItem> items, const StepKv* kv) override;
+    std::vector<Shortlist> step_shortlists(std::span<const ExecutorItem> items, const StepKv* kv) override;
     std::vector<float> shortlist_row(size_t item) const override;
-    std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens) override;
+    std::vector<float> all_rows(uint32_t slot, std::span<const int32_t> tokens, const StepKv* kv) override;
     void release(uint32_t slot) override { forward_->reset_sequence(slot); }
     uint32_t attach_prefix(uint32_t slot, std::span<const int32_t> tokens) override {
         return forward_->attach_prefix(slot, tokens);

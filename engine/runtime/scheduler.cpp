@@ -21,6 +21,39 @@ Scheduler::Scheduler(SchedulerLimits limits, std::function<uint32_t()> free_bloc
         throw Error("scheduler limits need at least one slot, one token per step and one token per block");
 }
 
+Scheduler::Scheduler(SchedulerLimits limits, kv::OwnedCache kv, bool prefix_cache)
+    : Scheduler(limits, std::function<uint32_t()>(), std::function<void(uint32_t)>(), SharingHooks{}) {
+    if (!kv.cache) throw Error("scheduler: no KV cache to own");
+    if (kv.cache->block_size() != limits_.block_size)
+        throw Error("scheduler: KV blocks of " + std::to_string(kv.cache->block_size()) + " tokens, limits say " +
+                    std::to_string(limits_.block_size));
+    kv_ = std::move(kv);
+    kv::KvCache& cache = *kv_.cache;
+    free_blocks_ = [&cache] { return cache.free_blocks(); };
+    release_ = [&cache](uint32_t slot) {
+        if (cache.contains(int32_t(slot))) cache.free_sequence(int32_t(slot));
+    };
+    if (prefix_cache)
+        sharing_.attach_prefix = [&cache](uint32_t slot, std::span<const int32_t> tokens) {
+            if (cache.contains(int32_t(slot))) cache.free_sequence(int32_t(slot));
+            return cache.attach_prefix(int32_t(slot), tokens);
+        };
+    sharing_.fork = [&cache](uint32_t parent, uint32_t child) {
+        if (!cache.contains(int32_t(parent))) return false;
+        if (cache.contains(int32_t(child))) cache.free_sequence(int32_t(child));
+        cache.fork(int32_t(parent), int32_t(child));
+        return true;
+    };
+}
+
+void Scheduler::step_ran(const StepPlan& plan) {
+    if (!kv_.cache) return;
+    for (const StepItem& item : plan.items) {
+        kv_.cache->publish(int32_t(item.slot));
+        if (kv_.release_window) kv_.cache->release_outside_window(int32_t(item.slot), kv_.release_window);
+    }
+}
+
 uint64_t Scheduler::add(std::vector<int32_t> tokens) {
     const uint64_t id = next_id_++;
     sequences_[id].tokens = std::move(tokens);
@@ -191,6 +224,16 @@ StepPlan Scheduler::schedule() {
     }
     plan.items = std::move(items);
     plan.preempted = preempted_now_;
+    if (kv_.cache && !plan.items.empty()) {
+        // The one builder of a step's KV inputs (tested on its own in kv_step_inputs_test).
+        std::vector<kv::StepRequest> requests;
+        for (const StepItem& item : plan.items) {
+            const std::vector<int32_t>& t = find(item.sequence).tokens;
+            requests.push_back({int32_t(item.slot), item.count, std::span<const int32_t>(t.data() + item.first, item.count)});
+        }
+        plan.kv = kv::append_step(*kv_.cache, requests, kv_.table_width);
+        plan.copies = kv_.cache->take_copies();
+    }
     return plan;
 }
 

@@ -6,8 +6,8 @@
 // of an older one). When the KV pool cannot hold what an older sequence needs,
 // the newest running sequence is preempted: its blocks go back and its tokens
 // are computed again once it is rescheduled. The scheduler owns the sequences
-// (their tokens and how many are in the KV cache) and the slots of the
-// executor; it asks the executor only for free blocks.
+// (their tokens and how many are in the KV cache), the slots of the executor
+// and, where the executor has one, its KV cache (below).
 //
 // Shared KV (kv/kv_cache.h): when a waiting sequence gets a slot, the prefix
 // hook may start it on cached blocks of its leading tokens, which then count
@@ -16,11 +16,23 @@
 // into their shared, partly filled last block, its next chunk counts one more
 // block (the copy-on-write copy). A preempted or removed sequence only drops
 // its holds: blocks shared with others stay.
+//
+// Owning the KV cache (the second constructor): the scheduler holds the
+// kv::KvCache the executor planned and handed over. Its free blocks, slot
+// releases, prefix attachment and forks then act on that cache, and every
+// StepPlan carries the step's KV inputs (kv::append_step: slots, positions,
+// block tables) and copy-on-write copies for the executor, which keeps no
+// sequence state. After the executor ran a step, step_ran() publishes the
+// blocks it filled to the prefix cache (and releases what a sliding window
+// hides).
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <span>
 #include <vector>
+
+#include "kv/kv_cache.h"
+#include "kv/step_inputs.h"
 
 namespace vkllm::runtime {
 
@@ -50,7 +62,11 @@ struct SharingHooks {
 
 struct StepPlan {
     std::vector<StepItem> items;
-    std::vector<uint64_t> preempted;  // sequences whose blocks the executor must free before the step
+    std::vector<uint64_t> preempted;  // sequences whose blocks were freed for this step
+    // When the scheduler owns the KV cache: the step's KV inputs (items in
+    // order, each on its slot) and the block copies to run before it.
+    kv::StepInputs kv;
+    std::vector<kv::BlockCopy> copies;
     uint32_t tokens() const;
 };
 
@@ -59,6 +75,16 @@ public:
     // `free_blocks` is asked before each step; `release(slot)` frees a slot's KV blocks.
     Scheduler(SchedulerLimits limits, std::function<uint32_t()> free_blocks, std::function<void(uint32_t)> release,
               SharingHooks sharing = {});
+    // Owns the KV cache (slots are its sequence ids); `prefix_cache`: new
+    // sequences start on cached blocks of their prompts.
+    Scheduler(SchedulerLimits limits, kv::OwnedCache kv, bool prefix_cache);
+
+    // The owned KV cache; null with the first constructor.
+    const kv::KvCache* kv_cache() const { return kv_.cache.get(); }
+    kv::KvCache* kv_cache() { return kv_.cache.get(); }
+    uint32_t kv_table_width() const { return kv_.table_width; }
+    // The executor ran `plan` (owned cache: publishes the blocks it filled).
+    void step_ran(const StepPlan& plan);
 
     // A new sequence of `tokens` (not yet in the KV cache); returns its id.
     uint64_t add(std::vector<int32_t> tokens);
@@ -110,6 +136,7 @@ private:
     uint64_t next_id_ = 1;
     uint64_t preemptions_ = 0;
     std::vector<uint64_t> preempted_now_;
+    kv::OwnedCache kv_;
 };
 
 }  // namespace vkllm::runtime

@@ -235,3 +235,40 @@ TEST_CASE("dynamic-NTK RoPE and encoder-only models keep no prefix cache") {
     run(*e, r);
     CHECK(run(*e, r).result.timings.cached_prompt_tokens == 0);
 }
+
+TEST_CASE("the scheduler owns the KV cache: the forward pass runs steps from its inputs alone") {
+    LoadedModel m = model("owned");
+    plan::ForwardOptions o;
+    o.storage = plan::MatrixStorage::F32;
+    o.kv_type = DType::F32;
+    o.f16_prefill_activations = false;
+    o.max_sequences = 2;
+    o.max_step_tokens = 16;  // the same chunks on both paths: the same programs, the same bits
+    const std::vector<int32_t> prompt = tokens(4, 40);
+    // The forward pass with its own cache, as a reference.
+    plan::GpuForward own(forward_device(), m.config, m.weights, o);
+    const std::vector<float> expected = own.step(prompt);
+    // Handed over: the cache's owner builds every step's inputs; the forward pass keeps no sequence state.
+    plan::GpuForward bare(forward_device(), m.config, m.weights, o);
+    std::unique_ptr<kv::KvCache> cache = bare.take_kv_cache();
+    REQUIRE(cache);
+    CHECK_THROWS_WITH(bare.step(prompt), doctest::Contains("belongs to a scheduler"));
+    CHECK_THROWS_WITH(bare.take_kv_cache(), doctest::Contains("already handed over"));
+    std::vector<float> rows;
+    for (size_t first = 0; first < prompt.size(); first += 16) {
+        const std::span<const int32_t> chunk(prompt.data() + first, std::min<size_t>(16, prompt.size() - first));
+        const kv::StepRequest request{1, uint32_t(chunk.size()), chunk};  // slot 1: any slot the owner picks
+        const kv::StepInputs inputs = kv::append_step(*cache, std::span(&request, 1), bare.kv_table_width());
+        const plan::SequenceTokens only{1, chunk};
+        const std::vector<float> part = bare.step_with_kv(std::span(&only, 1), inputs, cache->take_copies(), true);
+        rows.insert(rows.end(), part.begin(), part.end());
+    }
+    CHECK(rows == expected);
+    CHECK(cache->length(1) == prompt.size());
+    // The engine hands the executor's cache to its scheduler: usage is read there, and it empties again.
+    auto e = engine(m, 2);
+    REQUIRE(e->kv_cache());
+    run(*e, greedy(prompt, 3));
+    CHECK(e->kv_cache()->usage().blocks_used == 0);
+    CHECK(e->kv_cache()->usage().blocks_cached > 0);  // its full prompt blocks stay cached
+}

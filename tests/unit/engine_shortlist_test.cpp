@@ -29,12 +29,12 @@ public:
         return l;
     }
     uint32_t free_blocks() const override { return 1u << 20; }
-    std::vector<float> step(std::span<const runtime::ExecutorItem> items) override {
+    std::vector<float> step(std::span<const runtime::ExecutorItem> items, const runtime::StepKv*) override {
         std::vector<float> rows;
         for (size_t i = 0; i < items.size(); ++i) rows.insert(rows.end(), row().begin(), row().end());
         return rows;
     }
-    std::vector<runtime::Shortlist> step_shortlists(std::span<const runtime::ExecutorItem> items) override {
+    std::vector<runtime::Shortlist> step_shortlists(std::span<const runtime::ExecutorItem> items, const runtime::StepKv*) override {
         runtime::Shortlist best;
         for (uint32_t id = 0; id < shortlist_; ++id) {
             best.ids.push_back(int32_t(id));
@@ -46,7 +46,7 @@ public:
         ++rows_read;
         return row();
     }
-    std::vector<float> all_rows(uint32_t, std::span<const int32_t> tokens) override {
+    std::vector<float> all_rows(uint32_t, std::span<const int32_t> tokens, const runtime::StepKv*) override {
         std::vector<float> rows;
         for (size_t i = 0; i < tokens.size(); ++i) rows.insert(rows.end(), row().begin(), row().end());
         return rows;

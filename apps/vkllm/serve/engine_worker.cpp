@@ -344,11 +344,13 @@ void EngineWorker::publish_load() {
         std::lock_guard lock(mutex_);
         g.queued = uint32_t(pending_.size() + incoming_.size());
     }
-    if (plan::GpuForward* f = engine_.gpu_forward()) {
-        const kv::KvUsage u = f->kv_usage();
+    if (const kv::KvCache* cache = engine_.kv_cache()) {
+        const kv::KvUsage u = cache->usage();
         g.kv_blocks_used = u.blocks_used;
         g.kv_blocks_free = u.blocks_total - u.blocks_used;
         g.kv_blocks_cached = u.blocks_cached;
+    }
+    if (plan::GpuForward* f = engine_.gpu_forward()) {
         g.programs_held = uint32_t(f->program_count());
         g.programs_recorded = f->programs_recorded();
     }

@@ -46,6 +46,9 @@ class Executor;
 namespace plan {
 class GpuForward;
 }
+namespace kv {
+class KvCache;
+}
 
 struct EngineOptions {
     // Device: index or part of its name (empty: the best), a real-device
@@ -221,6 +224,8 @@ public:
     std::string kv_type() const;                     // the KV cache's element type ("none" off the GPU)
     MemoryUse memory() const;                        // device buffers and host peak, now
     uint32_t kv_blocks_used() const;                 // GPU; 0 otherwise
+    // The paged KV cache the scheduler owns (GPU; null otherwise).
+    const kv::KvCache* kv_cache() const;
     vk::Device* device();                            // the GPU's, or null for other executors
     plan::GpuForward* gpu_forward();                 // the GPU forward pass (statistics), or null
 
