@@ -198,11 +198,24 @@ GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixSt
                 e.type = form.type;
                 e.experts = count;
                 e.shape = {view.shape[0] * count, view.shape[1]};
-                e.buffer = std::make_shared<vk::Buffer>(device, form.bytes * count, vk::BufferKind::Device, member->first);
-                bytes_ += e.buffer->size();
-                expert_bytes_ += e.buffer->size();
+                // In place where the file holds the experts one after another, as
+                // stored (GGUF keeps each layer's experts as one 3-D tensor).
+                const std::vector<const TensorView*>& members = stacks.at(member->first);
+                bool contiguous = in_place_wanted;
+                for (uint32_t i = 0; contiguous && i < count; ++i)
+                    contiguous = stored_as_device_form(*members[i], storage) &&
+                                 static_cast<const uint8_t*>(members[i]->data) ==
+                                     static_cast<const uint8_t*>(members[0]->data) + uint64_t(i) * members[0]->bytes;
+                if (contiguous) {
+                    std::tie(e.buffer, e.offset) = in_place(device, members[0]->data, form.bytes * count);
+                    if (e.buffer) in_place_bytes_ += form.bytes * count;
+                }
+                if (!e.buffer)
+                    e.buffer = std::make_shared<vk::Buffer>(device, form.bytes * count, vk::BufferKind::Device, member->first);
+                bytes_ += buffer_bytes(form.bytes * count);
+                expert_bytes_ += buffer_bytes(form.bytes * count);
             }
-            vk::upload(device, *e.buffer, form.data, form.bytes, form.bytes * member->second);
+            if (!e.buffer->imported()) vk::upload(device, *e.buffer, form.data, form.bytes, form.bytes * member->second);
         } else if (auto pair = pair_of.find(name); pair != pair_of.end()) {
             Entry& whole = tensors_[pair->second];
             const bool is_gate = gate_prefix(name).has_value();
@@ -263,7 +276,7 @@ ops::WeightMatrix GpuWeights::matrix(const std::string& logical) const {
 ops::ExpertMatrix GpuWeights::experts(const std::string& stacked) const {
     const Entry& e = entry(stacked);
     if (!e.experts) throw Error("GPU weights: '" + stacked + "' is not a stack of experts");
-    return {{e.buffer.get(), 0, e.type, uint32_t(e.shape[0]), uint32_t(e.shape[1])}, e.experts};
+    return {{e.buffer.get(), e.offset, e.type, uint32_t(e.shape[0]), uint32_t(e.shape[1])}, e.experts};
 }
 
 const vk::Buffer& GpuWeights::vector(const std::string& logical) const { return *entry(logical).buffer; }
