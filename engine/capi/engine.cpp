@@ -34,6 +34,7 @@ vkllm::EngineOptions engine_options(const vkllm_engine_options& o, const vkllm::
     e.gpu_shortlist = o.gpu_shortlist;
     if (o.step_tokens) e.step_tokens = o.step_tokens;
     e.prefix_cache = o.prefix_cache != 0;
+    e.weights_in_place = o.weights_in_place != 0;
     e.tokenizer = &tok;
     if (o.progress)
         e.on_upload_progress = [fn = o.progress, user = o.progress_user](uint64_t done, uint64_t total) {
@@ -56,6 +57,7 @@ void vkllm_engine_options_init(vkllm_engine_options* options) {
     options->gpu_shortlist = vkllm::ops::kMaxTopK;
     options->step_tokens = defaults.step_tokens;
     options->prefix_cache = defaults.prefix_cache;
+    options->weights_in_place = defaults.weights_in_place;
 }
 
 vkllm_status vkllm_engine_create(const vkllm_engine_options* options, vkllm_engine** out) {

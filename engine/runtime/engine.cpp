@@ -129,6 +129,7 @@ struct Engine::Impl {
         }
         f.profile = options.profile;
         f.prefix_cache = options.prefix_cache;
+        f.weights_in_place = options.weights_in_place;
         f.top_k = std::min(options.gpu_shortlist, model.config.vocab_size);
         f.on_upload_progress = options.on_upload_progress;
         start(std::make_unique<runtime::GpuExecutor>(d, model.config, model.weights, f), model.config);

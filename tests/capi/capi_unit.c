@@ -158,9 +158,11 @@ static int on_progress(void* user, vkllm_load_stage stage, uint64_t done, uint64
     return 0;
 }
 
-static vkllm_engine* make_engine(struct progress* progress) {
+static vkllm_engine* make_engine(struct progress* progress, int weights_in_place) {
     vkllm_engine_options options;
     vkllm_engine_options_init(&options);
+    CHECK(options.weights_in_place == 1);  /* the default */
+    options.weights_in_place = weights_in_place;
     options.model_path = model_dir;
     options.validation = validation;
     options.context = 64;
@@ -398,20 +400,33 @@ int main(int argc, char** argv) {
 
     struct progress stopped = {0};
     stopped.stop_at_upload = 1;
-    make_engine(&stopped);
+    make_engine(&stopped, 1);
     CHECK(stopped.reading == 2 && stopped.uploading == 1);
 
     struct progress progress = {0};
-    vkllm_engine* engine = make_engine(&progress);
+    vkllm_engine* engine = make_engine(&progress, 1);
     if (engine) {
         CHECK(progress.reading == 2 && progress.uploading >= 1);
         CHECK(progress.last_done == progress.last_total && progress.last_total > 0);
         vkllm_engine_info info = {sizeof info};
         CHECK_STATUS(vkllm_engine_get_info(engine, &info), VKLLM_OK);
         CHECK(info.context == 64 && info.vocab_size > 100 && strlen(info.device_name) > 0);
-        /* Memory: the weights and the KV pools are device buffers; the process has a resident set. */
-        CHECK(info.weight_bytes > 0 && info.device_local_bytes >= info.weight_bytes + info.kv_bytes_allocated);
+        /* Memory: the weights (those not read in place in the model file) and
+         * the KV pools are device buffers; the process has a resident set. */
+        CHECK(info.weight_bytes > 0 && info.weight_in_place_bytes <= info.weight_bytes);
+        CHECK(info.device_local_bytes + info.weight_in_place_bytes >= info.weight_bytes + info.kv_bytes_allocated);
         CHECK(info.host_peak_resident_bytes > 0);
+        /* weights_in_place = 0: every weight copied, the same bytes in all. */
+        {
+            struct progress again = {0};
+            vkllm_engine* copied = make_engine(&again, 0);
+            if (copied) {
+                vkllm_engine_info c = {sizeof c};
+                CHECK_STATUS(vkllm_engine_get_info(copied, &c), VKLLM_OK);
+                CHECK(c.weight_in_place_bytes == 0 && c.weight_bytes == info.weight_bytes);
+                vkllm_engine_destroy(copied);
+            }
+        }
         /* A caller with the struct of before the memory fields gets only those, and the size it knows. */
         {
             vkllm_engine_info old = {offsetof(vkllm_engine_info, weight_bytes)};

@@ -71,6 +71,9 @@ struct EngineOptions {
     uint32_t gpu_shortlist = 0;        // > 0: steps whose sampling requests all need at most this many candidates read back only those (GPU top-k per row)
     bool profile = false;              // GPU timestamps per dispatch family (StepStats::gpu), not only per step
     bool prefix_cache = true;          // reuse cached KV blocks of earlier prompts (off: every prompt is computed)
+    // Unified memory: matrices are read where the mapped model file holds them
+    // (MemoryUse::weight_in_place_bytes); the file must then stay unchanged while the engine lives.
+    bool weights_in_place = true;
     const tokenizer::Tokenizer* tokenizer = nullptr;  // for text prompts, text pieces and stop strings (kept by the caller)
     std::function<void(uint64_t, uint64_t)> on_upload_progress;  // weight bytes uploaded, in all
 };

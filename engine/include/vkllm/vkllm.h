@@ -190,6 +190,10 @@ typedef struct vkllm_engine_options {
     void* progress_user;
     uint32_t step_tokens;            /* token budget of one scheduler step (decodes + prompt chunks); 0: 64 */
     int prefix_cache;                /* reuse cached KV blocks of earlier prompts (default 1) */
+    /* Unified memory (integrated GPUs, phones): the GPU reads matrices where the
+     * mapped model file holds them, nothing copied (default 1). The file must then
+     * stay unchanged while the engine lives: truncating it faults the process. */
+    int weights_in_place;
 } vkllm_engine_options;
 
 /* Sets every field to its default and struct_size to sizeof(vkllm_engine_options). */
