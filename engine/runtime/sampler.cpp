@@ -155,17 +155,59 @@ int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const 
     return sorted_ids[draw(distribution(sorted_logits, shortlist_history(sorted_ids, sorted_logits, history)))];
 }
 
+namespace {
+
+// Without top-k, whether the candidates alone hold what top-p and min-p keep
+// of the whole row. Every one of the `outside` other tokens has a scaled
+// logit of at most `bound_scaled`, so the row's normaliser Z lies in
+// [Zc, Zc + outside * e^(bound_scaled - max)], Zc the candidates' own. Top-p
+// keeps the most likely tokens while their mass is short of top_p: decided
+// when that count is the same at both ends of the interval (widened by a
+// relative 1e-9 for the whole-row sum's rounding) and reached inside the
+// candidates. Min-p alone keeps tokens of at least min_p times the best
+// probability, whatever Z: decided when no outside token can reach that.
+// Penalties here only lowered logits (raising ones never reach this).
+bool nucleus_inside(std::span<const float> scaled, std::span<const int32_t> ids, double bound_scaled, uint64_t outside,
+                    float top_p, float min_p) {
+    const double max_value = *std::max_element(scaled.begin(), scaled.end());
+    constexpr double kSlack = 1e-9;
+    const double outside_best = std::exp(bound_scaled - max_value);  // an outside token's weight at most; the best's is 1
+    if (top_p >= 1.0f) return min_p > 0.0f && outside_best * (1 + kSlack) < min_p;
+    const double outside_share = double(outside) * outside_best;
+    std::vector<Scored> weights;
+    for (std::size_t i = 0; i < scaled.size(); ++i) weights.push_back({ids[i], std::exp(double(scaled[i]) - max_value)});
+    std::sort(weights.begin(), weights.end(), more_likely);
+    double candidates_total = 0.0;
+    for (const Scored& w : weights) candidates_total += w.value;
+    auto kept = [&](double z) {  // the whole-row loop: keep while the mass before is short of top_p
+        double mass = 0.0;
+        std::size_t keep = 0;
+        while (keep < weights.size() && mass < top_p) mass += weights[keep++].value / z;
+        return mass < top_p ? weights.size() + 1 : keep;  // past the candidates: undecided
+    };
+    const std::size_t low = kept(candidates_total * (1 - kSlack));
+    return low <= weights.size() && low == kept((candidates_total + outside_share) * (1 + kSlack));
+}
+
+}  // namespace
+
 bool Sampler::shortlist_decides(std::span<const int32_t> ids, std::span<const float> logits,
                                 std::span<const int32_t> history, uint32_t vocab) const {
     const std::vector<int32_t> local_history = shortlist_history(ids, logits, history);
     if (ids.size() >= vocab) return true;
-    const uint32_t keep = params_.greedy() ? 1u : uint32_t(std::max(params_.top_k, 0));
-    if (keep == 0 || logits.empty()) return false;  // the whole distribution matters
+    if (logits.empty()) return false;
     if (params_.repetition_penalty < 1.0f || params_.frequency_penalty < 0.0f || params_.presence_penalty < 0.0f)
         return false;  // a penalty that raises logits can lift a token from outside
     const float bound = *std::min_element(logits.begin(), logits.end());
     std::vector<float> work = checked_copy(logits);
     apply_penalties(work, local_history, params_);
+    const uint32_t keep = params_.greedy() ? 1u : uint32_t(std::max(params_.top_k, 0));
+    if (keep == 0) {
+        // Temperature over the whole row unless top-p or min-p cut it.
+        for (float& v : work) v /= params_.temperature;
+        return nucleus_inside(work, ids, double(bound) / params_.temperature, vocab - ids.size(), params_.top_p,
+                              params_.min_p);
+    }
     // A candidate the penalties left alone beats every outside token (logit at
     // most the bound, and on a tie a higher id: the top-k breaks ties toward
     // the lower id); a lowered one only if it stays strictly above the bound.

@@ -40,7 +40,10 @@ public:
     // at most the shortlist's lowest, and loses a tie. Penalties that only
     // lower logits cannot lift it, so it is exact when at least as many
     // candidates as the sampler keeps (top-k; one when greedy) still beat every
-    // outside token after the penalties. false: fetch the row.
+    // outside token after the penalties. Without top-k it is exact when top-p
+    // keeps the same candidates for every normaliser the outside tokens allow,
+    // or min-p alone cuts every outside token (their logits are bounded by the
+    // shortlist's lowest). false: fetch the row.
     bool shortlist_decides(std::span<const int32_t> ids, std::span<const float> logits,
                            std::span<const int32_t> history, uint32_t vocab) const;
 

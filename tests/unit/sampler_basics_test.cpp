@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/sampler.h"
+#include "runtime/shortlist.h"
 #include "runtime/sampling_penalties.h"
 #include "vkllm/error.h"
 
@@ -240,5 +241,57 @@ TEST_CASE("a deciding shortlist draws, seed for seed, the token the whole row gi
         Sampler whole(p), shortlisted(p);
         REQUIRE(shortlisted.shortlist_decides(ids, logits, history, uint32_t(row.size())));
         for (int i = 0; i < 200; ++i) CHECK(shortlisted.sample_shortlist(ids, logits, history) == whole.sample(row, history));
+    }
+}
+
+TEST_CASE("without top-k, a shortlist decides top-p and min-p when the outside tokens cannot change what they keep") {
+    // Two strong candidates, two weak ones; the 96 outside tokens at most at the weakest (2.0).
+    const std::vector<int32_t> ids{40, 7, 93, 12};
+    const std::vector<float> logits{10.0f, 9.5f, 3.0f, 2.0f};
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> low(-4.0f, 2.0f);
+    std::vector<float> row(100);
+    for (float& v : row) v = low(rng);
+    for (size_t i = 0; i < ids.size(); ++i) row[size_t(ids[i])] = logits[i];
+    SamplingParams nucleus;
+    nucleus.top_p = 0.9f;  // keeps 40 and 7 for every normaliser the outside tokens allow
+    SamplingParams cut;
+    cut.min_p = 0.05f;  // an outside token weighs at most e^-8 of the best
+    SamplingParams both = nucleus;
+    both.min_p = 0.5f;  // 7 at e^-0.5 = 0.61 of the best stays
+    for (SamplingParams p : {nucleus, cut, both}) {
+        CAPTURE(p.top_p);
+        CAPTURE(p.min_p);
+        REQUIRE(Sampler(p).shortlist_decides(ids, logits, {}, 100));
+        CHECK(shortlist_size(p, 256) == 256);
+        for (uint64_t seed = 1; seed <= 200; ++seed) {
+            p.seed = seed;
+            Sampler whole(p), shortlisted(p);
+            CHECK(shortlisted.sample_shortlist(ids, logits) == whole.sample(row));
+        }
+    }
+    // Top-p whose nucleus reaches past the candidates, or could for some normaliser: the row is read whole.
+    SamplingParams wide;
+    wide.top_p = 0.999f;
+    CHECK_FALSE(Sampler(wide).shortlist_decides(ids, logits, {}, 100));
+    const std::vector<float> flat{2.5f, 2.4f, 2.2f, 2.0f};
+    CHECK_FALSE(Sampler(nucleus).shortlist_decides(ids, flat, {}, 100));
+    // Min-p an outside token could still pass.
+    SamplingParams loose;
+    loose.min_p = 1e-4f;
+    CHECK_FALSE(Sampler(loose).shortlist_decides(ids, logits, {}, 100));
+    // Temperature alone over the whole row: never, and no candidates are asked for.
+    SamplingParams plain;
+    CHECK_FALSE(Sampler(plain).shortlist_decides(ids, logits, {}, 100));
+    CHECK(shortlist_size(plain, 256) == 0);
+    // Penalties that only lower stay exact: 40 seen and pushed down, 7 then leads.
+    SamplingParams penalised = nucleus;
+    penalised.presence_penalty = 2.0f;
+    const std::vector<int32_t> seen{40};
+    REQUIRE(Sampler(penalised).shortlist_decides(ids, logits, seen, 100));
+    for (uint64_t seed = 1; seed <= 100; ++seed) {
+        penalised.seed = seed;
+        Sampler whole(penalised), shortlisted(penalised);
+        CHECK(shortlisted.sample_shortlist(ids, logits, seen) == whole.sample(row, seen));
     }
 }
