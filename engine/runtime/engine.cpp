@@ -284,7 +284,7 @@ struct Engine::Impl {
         ++last.shortlist_rows;
         const runtime::Shortlist& shortlist = shortlists.at(index);
         if (shortlist_serves(l) && l.sampler.shortlist_decides(shortlist.ids, shortlist.logits, history, vocab))
-            return take_token(l, l.sampler.sample_shortlist(shortlist.ids, shortlist.logits, history), {});
+            return take_token(l, l.sampler.sample_shortlist(shortlist.ids, shortlist.logits, history, vocab), {});
         // The whole row, still on the device: this request samples from the
         // whole distribution or wants log-probabilities, or its penalties reach past the candidates.
         ++last.whole_rows_fetched;

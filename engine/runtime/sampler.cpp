@@ -113,8 +113,30 @@ int32_t Sampler::draw(const std::vector<TokenProbability>& choices) {
     return choices.back().id;  // rounding left u just above the last sum
 }
 
+bool Sampler::whole_vocabulary() const {
+    return !params_.greedy() && params_.top_k <= 0 && params_.top_p >= 1.0f && params_.min_p <= 0.0f;
+}
+
 int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
-    return draw(distribution(logits, history));
+    std::vector<TokenProbability> choices = distribution(logits, history);
+    if (!whole_vocabulary() || choices.size() == 1) return draw(choices);
+    // The whole vocabulary: walked most likely first, so that a draw that
+    // lands among the best tokens can be told from the GPU's candidates
+    // alone (shortlist_decides). The usual draw lands in a short head: sort a
+    // growing one until the mass reaches u.
+    const double u = rng_.next_double();
+    auto likelier = [](const TokenProbability& a, const TokenProbability& b) {
+        return a.probability != b.probability ? a.probability > b.probability : a.id < b.id;
+    };
+    std::size_t head = std::min<std::size_t>(choices.size(), 256);
+    for (;;) {
+        std::partial_sort(choices.begin(), choices.begin() + head, choices.end(), likelier);
+        double cumulative = 0.0;
+        for (std::size_t i = 0; i < head; ++i)
+            if (u < (cumulative += choices[i].probability)) return choices[i].id;
+        if (head == choices.size()) return choices[head - 1].id;  // rounding left u just above the last sum
+        head = std::min(choices.size(), head * 4);
+    }
 }
 
 namespace {
@@ -138,8 +160,20 @@ std::vector<int32_t> shortlist_history(std::span<const int32_t> ids, std::span<c
 }  // namespace
 
 int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
-                                  std::span<const int32_t> history) {
+                                  std::span<const int32_t> history, uint32_t vocab) {
     check_shortlist(ids, logits);
+    const uint64_t outside = vocab > ids.size() ? vocab - ids.size() : 0;
+    if (whole_vocabulary() && (ids.size() > 1 || outside > 0)) {
+        // As sample() walks the whole row: most likely first (shortlist_decides said it decides this draw).
+        std::vector<float> work = checked_copy(logits);
+        apply_penalties(work, shortlist_history(ids, logits, history), params_);
+        for (float& v : work) v /= params_.temperature;
+        const float bound = *std::min_element(logits.begin(), logits.end());
+        const int32_t pick =
+            whole_vocabulary_pick(work, ids, double(bound) / params_.temperature, outside, rng_.next_double());
+        if (pick < 0) throw Error("sampling shortlist: the candidates do not decide this draw (ask shortlist_decides first)");
+        return ids[std::size_t(pick)];
+    }
     // In vocabulary order, so that the draw walks the candidates, and ties
     // break, as sample() on the whole row does: one seed, one token, whichever
     // way the row came back.
@@ -153,6 +187,40 @@ int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const 
         sorted_logits[i] = logits[order[i]];
     }
     return sorted_ids[draw(distribution(sorted_logits, shortlist_history(sorted_ids, sorted_logits, history)))];
+}
+
+// The whole-vocabulary draw at `u` (sample(): most likely first) when the
+// candidates decide it: the first token whose cumulative weight passes u * Z
+// is the same candidate for every normaliser Z the outside tokens allow (each
+// weighs at most e^(bound_scaled - max)), the interval widened by a relative
+// 1e-9 for the whole-row sums' rounding. Its index in `ids`, or -1.
+int32_t Sampler::whole_vocabulary_pick(std::span<const float> scaled, std::span<const int32_t> ids, double bound_scaled,
+                                       uint64_t outside, double u) {
+    const double max_value = *std::max_element(scaled.begin(), scaled.end());
+    struct Weighted {
+        int32_t id;
+        double weight;
+        std::size_t index;
+    };
+    std::vector<Weighted> order;
+    for (std::size_t i = 0; i < scaled.size(); ++i) order.push_back({ids[i], std::exp(double(scaled[i]) - max_value), i});
+    std::sort(order.begin(), order.end(), [](const Weighted& a, const Weighted& b) {
+        return a.weight != b.weight ? a.weight > b.weight : a.id < b.id;
+    });
+    double candidates_total = 0.0;
+    for (const Weighted& w : order) candidates_total += w.weight;
+    auto pick = [&](double z) -> std::ptrdiff_t {
+        double cumulative = 0.0;
+        for (std::size_t i = 0; i < order.size(); ++i)
+            if (u * z < (cumulative += order[i].weight)) return std::ptrdiff_t(i);
+        return outside == 0 ? std::ptrdiff_t(order.size()) - 1 : -1;  // rounding past the last; past the candidates
+    };
+    if (outside == 0) return int32_t(order[std::size_t(pick(candidates_total))].index);  // the whole vocabulary
+    constexpr double kSlack = 1e-9;
+    const double z_low = candidates_total * (1 - kSlack);
+    const double z_high = (candidates_total + double(outside) * std::exp(bound_scaled - max_value)) * (1 + kSlack);
+    const std::ptrdiff_t low = pick(z_low), high = pick(z_high);
+    return low >= 0 && low == high ? int32_t(order[std::size_t(low)].index) : -1;
 }
 
 namespace {
@@ -203,10 +271,14 @@ bool Sampler::shortlist_decides(std::span<const int32_t> ids, std::span<const fl
     apply_penalties(work, local_history, params_);
     const uint32_t keep = params_.greedy() ? 1u : uint32_t(std::max(params_.top_k, 0));
     if (keep == 0) {
-        // Temperature over the whole row unless top-p or min-p cut it.
         for (float& v : work) v /= params_.temperature;
-        return nucleus_inside(work, ids, double(bound) / params_.temperature, vocab - ids.size(), params_.top_p,
-                              params_.min_p);
+        const double bound_scaled = double(bound) / params_.temperature;
+        if (whole_vocabulary()) {
+            SamplingRng next = rng_;  // the draw sample_shortlist will make
+            return whole_vocabulary_pick(work, ids, bound_scaled, vocab - ids.size(), next.next_double()) >= 0;
+        }
+        // Top-p or min-p cut the row.
+        return nucleus_inside(work, ids, bound_scaled, vocab - ids.size(), params_.top_p, params_.min_p);
     }
     // A candidate the penalties left alone beats every outside token (logit at
     // most the bound, and on a tie a higher id: the top-k breaks ties toward

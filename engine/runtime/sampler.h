@@ -30,8 +30,9 @@ public:
     // shortlist are ignored; ties go to the lower id. Where shortlist_decides(),
     // the same seed draws the same token as sample() on the whole row.
     // Returns the chosen id.
+    // `vocab`: the row's length (0: the shortlist is all of it).
     int32_t sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
-                             std::span<const int32_t> history = {});
+                             std::span<const int32_t> history = {}, uint32_t vocab = 0);
 
     // Whether sample_shortlist() on this shortlist of a row of `vocab` logits
     // draws from exactly the distribution sample() would on the whole row.
@@ -48,7 +49,8 @@ public:
                            std::span<const int32_t> history, uint32_t vocab) const;
 
     // The exact distribution sample() draws from, renormalised to sum to 1.
-    // Sorted most likely first when top-p is on, otherwise in id order.
+    // Sorted most likely first when top-p is on, otherwise in id order (over
+    // the whole vocabulary, sample() walks it most likely first).
     // Greedy: the argmax alone with probability 1.
     std::vector<TokenProbability> distribution(std::span<const float> logits, std::span<const int32_t> history = {}) const;
 
@@ -57,6 +59,11 @@ public:
 
 private:
     int32_t draw(const std::vector<TokenProbability>& choices);
+    // Temperature over the whole vocabulary: no top-k, top-p or min-p cut it.
+    // sample() then walks it most likely first.
+    bool whole_vocabulary() const;
+    static int32_t whole_vocabulary_pick(std::span<const float> scaled, std::span<const int32_t> ids,
+                                         double bound_scaled, uint64_t outside, double u);
 
     SamplingParams params_;
     SamplingRng rng_;

@@ -175,8 +175,9 @@ TEST_CASE("a shortlist decides the draw only when no token outside it can be pic
     // The whole vocabulary in the shortlist: always.
     SamplingParams full;
     CHECK(Sampler(full).shortlist_decides(ids, logits, {}, 4));
-    // No top-k (temperature over the whole row, or top-p alone): never.
-    CHECK_FALSE(Sampler(full).shortlist_decides(ids, logits, {}, 100));
+    // No top-k, temperature over the whole row, and 99 996 outside tokens at
+    // most at the bound: they may hold most of the mass, so the draw is not decided.
+    CHECK_FALSE(Sampler(full).shortlist_decides(ids, logits, {}, 100000));
     SamplingParams nucleus;
     nucleus.top_p = 0.5f;
     CHECK_FALSE(Sampler(nucleus).shortlist_decides(ids, logits, {}, 100));
@@ -267,7 +268,7 @@ TEST_CASE("without top-k, a shortlist decides top-p and min-p when the outside t
         for (uint64_t seed = 1; seed <= 200; ++seed) {
             p.seed = seed;
             Sampler whole(p), shortlisted(p);
-            CHECK(shortlisted.sample_shortlist(ids, logits) == whole.sample(row));
+            CHECK(shortlisted.sample_shortlist(ids, logits, {}, 100) == whole.sample(row));
         }
     }
     // Top-p whose nucleus reaches past the candidates, or could for some normaliser: the row is read whole.
@@ -280,10 +281,22 @@ TEST_CASE("without top-k, a shortlist decides top-p and min-p when the outside t
     SamplingParams loose;
     loose.min_p = 1e-4f;
     CHECK_FALSE(Sampler(loose).shortlist_decides(ids, logits, {}, 100));
-    // Temperature alone over the whole row: never, and no candidates are asked for.
+    // Temperature alone over the whole row: decided for a draw that lands among
+    // the candidates for every normaliser; then the same token as the whole row.
     SamplingParams plain;
-    CHECK_FALSE(Sampler(plain).shortlist_decides(ids, logits, {}, 100));
-    CHECK(shortlist_size(plain, 256) == 0);
+    CHECK(shortlist_size(plain, 256) == 256);
+    int decided = 0;
+    for (uint64_t seed = 1; seed <= 300; ++seed) {
+        plain.seed = seed;
+        Sampler whole(plain), shortlisted(plain);
+        if (!shortlisted.shortlist_decides(ids, logits, {}, 100)) continue;
+        ++decided;
+        CHECK(shortlisted.sample_shortlist(ids, logits, {}, 100) == whole.sample(row));
+        // The next draw too: both consumed one number.
+        if (shortlisted.shortlist_decides(ids, logits, {}, 100))
+            CHECK(shortlisted.sample_shortlist(ids, logits, {}, 100) == whole.sample(row));
+    }
+    CHECK(decided > 250);  // the candidates hold all but ~2% of the mass
     // Penalties that only lower stay exact: 40 seen and pushed down, 7 then leads.
     SamplingParams penalised = nucleus;
     penalised.presence_penalty = 2.0f;
@@ -292,6 +305,6 @@ TEST_CASE("without top-k, a shortlist decides top-p and min-p when the outside t
     for (uint64_t seed = 1; seed <= 100; ++seed) {
         penalised.seed = seed;
         Sampler whole(penalised), shortlisted(penalised);
-        CHECK(shortlisted.sample_shortlist(ids, logits, seen) == whole.sample(row, seen));
+        CHECK(shortlisted.sample_shortlist(ids, logits, seen, 100) == whole.sample(row, seen));
     }
 }
