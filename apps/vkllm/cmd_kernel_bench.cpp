@@ -122,8 +122,8 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                                     "Weight rows sharing each x load in matrix-vector cases (0: the type's default)")
                          ->check(CLI::Range(0, 8));
                      sub.add_option("--coopmat-tile", knobs->coopmat_tile,
-                                    "Cooperative-matrix workgroup tile, ROWSxCOLS/SUBGROUPS_MxSUBGROUPS_N (default: "
-                                    "chosen per shape)")
+                                    "Cooperative-matrix workgroup tile, ROWSxCOLS/SUBGROUPS_MxSUBGROUPS_N, or "
+                                    "ROWSxCOLSxK/wg for NVIDIA's workgroup-scope matrices (default: chosen per shape)")
                          ->check([](const std::string& text) {
                              try {
                                  ops::parse_matmul_tile(text);
