@@ -342,12 +342,16 @@ void GpuForward::write_rope_frequencies(uint32_t sequence_length) {
     if (inputs_->inv_freq_local) write(local_rope(config_), *inputs_->inv_freq_local);
 }
 
-void GpuForward::check_step(uint32_t sequence, std::span<const int32_t> tokens) const {
+void GpuForward::check_ids(std::span<const int32_t> tokens) const {
     if (tokens.empty()) throw InputError("forward step without tokens");
     for (int32_t id : tokens)
         if (id < 0 || uint32_t(id) >= config_.vocab_size)
             throw InputError("token id " + std::to_string(id) + " is outside the vocabulary of " +
                              std::to_string(config_.vocab_size));
+}
+
+void GpuForward::check_step(uint32_t sequence, std::span<const int32_t> tokens) const {
+    check_ids(tokens);
     const uint32_t length = sequence_length(sequence);
     if (uint64_t(length) + tokens.size() > config_.max_position)
         throw InputError(std::to_string(length + tokens.size()) + " tokens exceed the model's context of " +
@@ -400,23 +404,16 @@ void GpuForward::run_chunks(uint32_t sequence, std::span<const int32_t> tokens, 
 
 void GpuForward::check_batch(std::span<const SequenceTokens> batch) const {
     if (config_.kind == ModelKind::EncoderOnly) throw InputError("an encoder-only model has no batched steps");
-    if (batch.empty()) throw InputError("batched step without sequences");
-    if (batch.size() > lengths_.size())
-        throw InputError(std::to_string(batch.size()) + " sequences exceed the " + std::to_string(lengths_.size()) +
-                         " this forward pass was built for (max_sequences)");
+    check_tokens(batch);
     std::vector<bool> seen(lengths_.size(), false);
-    uint64_t tokens = 0, blocks = 0;
+    uint64_t blocks = 0;
     for (const SequenceTokens& item : batch) {
         check_step(item.sequence, item.tokens);
         if (seen[item.sequence])
             throw InputError("sequence " + std::to_string(item.sequence) + " appears twice in one batched step");
         seen[item.sequence] = true;
-        tokens += item.tokens.size();
         blocks += own_cache().blocks_needed(int32_t(item.sequence), uint32_t(item.tokens.size()));
     }
-    if (tokens > options_.max_step_tokens)
-        throw InputError(std::to_string(tokens) + " tokens in one batched step exceed the step size of " +
-                         std::to_string(options_.max_step_tokens) + " (max_step_tokens)");
     if (blocks > own_cache().free_blocks())
         throw InputError("the KV cache has " + std::to_string(own_cache().free_blocks()) + " free blocks, the batch needs " +
                          std::to_string(blocks));
@@ -461,11 +458,7 @@ void GpuForward::check_tokens(std::span<const SequenceTokens> batch) const {
                          " this forward pass was built for (max_sequences)");
     uint64_t tokens = 0;
     for (const SequenceTokens& item : batch) {
-        if (item.tokens.empty()) throw InputError("forward step without tokens");
-        for (int32_t id : item.tokens)
-            if (id < 0 || uint32_t(id) >= config_.vocab_size)
-                throw InputError("token id " + std::to_string(id) + " is outside the vocabulary of " +
-                                 std::to_string(config_.vocab_size));
+        check_ids(item.tokens);
         tokens += item.tokens.size();
     }
     if (tokens > options_.max_step_tokens)

@@ -210,6 +210,7 @@ private:
                   std::span<const kv::BlockCopy> copies, Output output);
     // Throws InputError unless every token is in the vocabulary and the batch fits one step.
     void check_tokens(std::span<const SequenceTokens> batch) const;
+    void check_ids(std::span<const int32_t> tokens) const;  // some tokens, each in the vocabulary
     kv::KvCache& own_cache() const;
     // The last top-k step's candidates of its first `rows` sequences.
     std::vector<Candidates> read_candidates(size_t rows);

@@ -159,18 +159,96 @@ std::vector<int32_t> shortlist_history(std::span<const int32_t> ids, std::span<c
 }
 }  // namespace
 
+// A shortlist without top-k against its row: the candidates' weights
+// e^(scaled - max), most likely first (ties: lower id), and the interval the
+// row's normaliser Z lies in. Every one of the `outside` other tokens has a
+// scaled logit of at most `bound_scaled` (penalties only lowered logits:
+// raising ones never get here), so Z is in [Zc, Zc + outside * e^(bound -
+// max)], Zc the candidates' own, widened by a relative 1e-9 for the rounding
+// of the whole row's sums. A decision that holds at both ends holds for the
+// row.
+struct CandidateWeights {
+    struct Weight {
+        int32_t id;
+        double weight;
+        std::size_t index;  // in the shortlist
+    };
+    std::vector<Weight> best_first;
+    double outside_best = 0;  // an outside token's weight at most; the best candidate's is 1
+    double z_low = 0, z_high = 0;
+};
+
+namespace {
+
+CandidateWeights weigh(std::span<const float> scaled, std::span<const int32_t> ids, double bound_scaled,
+                       uint64_t outside) {
+    constexpr double kSlack = 1e-9;
+    const double max_value = *std::max_element(scaled.begin(), scaled.end());
+    CandidateWeights c;
+    for (std::size_t i = 0; i < scaled.size(); ++i) c.best_first.push_back({ids[i], std::exp(double(scaled[i]) - max_value), i});
+    std::sort(c.best_first.begin(), c.best_first.end(), [](const auto& a, const auto& b) {
+        return a.weight != b.weight ? a.weight > b.weight : a.id < b.id;
+    });
+    double total = 0.0;
+    for (const auto& w : c.best_first) total += w.weight;
+    c.outside_best = outside ? std::exp(bound_scaled - max_value) : 0.0;
+    c.z_low = outside ? total * (1 - kSlack) : total;
+    c.z_high = outside ? (total + double(outside) * c.outside_best) * (1 + kSlack) : total;
+    return c;
+}
+
+// Top-p keeps the most likely tokens while their mass is short of top_p:
+// decided when that count is the same at both ends of the normaliser's
+// interval and reached inside the candidates. Min-p alone keeps tokens of at
+// least min_p times the best probability, whatever Z: decided when no
+// outside token can reach that.
+bool nucleus_inside(const CandidateWeights& c, float top_p, float min_p) {
+    if (top_p >= 1.0f) return min_p > 0.0f && c.outside_best * (1 + 1e-9) < min_p;
+    auto kept = [&](double z) {  // the whole-row loop: keep while the mass before is short of top_p
+        double mass = 0.0;
+        std::size_t keep = 0;
+        while (keep < c.best_first.size() && mass < top_p) mass += c.best_first[keep++].weight / z;
+        return mass < top_p ? c.best_first.size() + 1 : keep;  // past the candidates: undecided
+    };
+    const std::size_t low = kept(c.z_low);
+    return low <= c.best_first.size() && low == kept(c.z_high);
+}
+
+// The whole-vocabulary draw at `u` (sample(): most likely first): the first
+// token whose cumulative weight passes u * Z, when that is the same candidate
+// at both ends of the normaliser's interval. Its index in the shortlist, or
+// -1. With no outside token, always the draw (rounding past the end: the last).
+int32_t whole_vocabulary_pick(const CandidateWeights& c, double u) {
+    const bool whole = c.outside_best == 0.0;
+    auto pick = [&](double z) -> std::ptrdiff_t {
+        double cumulative = 0.0;
+        for (std::size_t i = 0; i < c.best_first.size(); ++i)
+            if (u * z < (cumulative += c.best_first[i].weight)) return std::ptrdiff_t(i);
+        return whole ? std::ptrdiff_t(c.best_first.size()) - 1 : -1;
+    };
+    const std::ptrdiff_t low = pick(c.z_low);
+    return low >= 0 && low == pick(c.z_high) ? int32_t(c.best_first[std::size_t(low)].index) : -1;
+}
+
+}  // namespace
+
+CandidateWeights Sampler::weigh_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
+                                          std::span<const int32_t> local_history, uint64_t outside) const {
+    std::vector<float> work = checked_copy(logits);
+    apply_penalties(work, local_history, params_);
+    for (float& v : work) v /= params_.temperature;
+    const float bound = *std::min_element(logits.begin(), logits.end());
+    return weigh(work, ids, double(bound) / params_.temperature, outside);
+}
+
 int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
                                   std::span<const int32_t> history, uint32_t vocab) {
     check_shortlist(ids, logits);
     const uint64_t outside = vocab > ids.size() ? vocab - ids.size() : 0;
     if (whole_vocabulary() && (ids.size() > 1 || outside > 0)) {
         // As sample() walks the whole row: most likely first (shortlist_decides said it decides this draw).
-        std::vector<float> work = checked_copy(logits);
-        apply_penalties(work, shortlist_history(ids, logits, history), params_);
-        for (float& v : work) v /= params_.temperature;
-        const float bound = *std::min_element(logits.begin(), logits.end());
-        const int32_t pick =
-            whole_vocabulary_pick(work, ids, double(bound) / params_.temperature, outside, rng_.next_double());
+        const int32_t pick = whole_vocabulary_pick(weigh_shortlist(ids, logits, shortlist_history(ids, logits, history), outside),
+                                                   rng_.next_double());
         if (pick < 0) throw Error("sampling shortlist: the candidates do not decide this draw (ask shortlist_decides first)");
         return ids[std::size_t(pick)];
     }
@@ -189,75 +267,6 @@ int32_t Sampler::sample_shortlist(std::span<const int32_t> ids, std::span<const 
     return sorted_ids[draw(distribution(sorted_logits, shortlist_history(sorted_ids, sorted_logits, history)))];
 }
 
-// The whole-vocabulary draw at `u` (sample(): most likely first) when the
-// candidates decide it: the first token whose cumulative weight passes u * Z
-// is the same candidate for every normaliser Z the outside tokens allow (each
-// weighs at most e^(bound_scaled - max)), the interval widened by a relative
-// 1e-9 for the whole-row sums' rounding. Its index in `ids`, or -1.
-int32_t Sampler::whole_vocabulary_pick(std::span<const float> scaled, std::span<const int32_t> ids, double bound_scaled,
-                                       uint64_t outside, double u) {
-    const double max_value = *std::max_element(scaled.begin(), scaled.end());
-    struct Weighted {
-        int32_t id;
-        double weight;
-        std::size_t index;
-    };
-    std::vector<Weighted> order;
-    for (std::size_t i = 0; i < scaled.size(); ++i) order.push_back({ids[i], std::exp(double(scaled[i]) - max_value), i});
-    std::sort(order.begin(), order.end(), [](const Weighted& a, const Weighted& b) {
-        return a.weight != b.weight ? a.weight > b.weight : a.id < b.id;
-    });
-    double candidates_total = 0.0;
-    for (const Weighted& w : order) candidates_total += w.weight;
-    auto pick = [&](double z) -> std::ptrdiff_t {
-        double cumulative = 0.0;
-        for (std::size_t i = 0; i < order.size(); ++i)
-            if (u * z < (cumulative += order[i].weight)) return std::ptrdiff_t(i);
-        return outside == 0 ? std::ptrdiff_t(order.size()) - 1 : -1;  // rounding past the last; past the candidates
-    };
-    if (outside == 0) return int32_t(order[std::size_t(pick(candidates_total))].index);  // the whole vocabulary
-    constexpr double kSlack = 1e-9;
-    const double z_low = candidates_total * (1 - kSlack);
-    const double z_high = (candidates_total + double(outside) * std::exp(bound_scaled - max_value)) * (1 + kSlack);
-    const std::ptrdiff_t low = pick(z_low), high = pick(z_high);
-    return low >= 0 && low == high ? int32_t(order[std::size_t(low)].index) : -1;
-}
-
-namespace {
-
-// Without top-k, whether the candidates alone hold what top-p and min-p keep
-// of the whole row. Every one of the `outside` other tokens has a scaled
-// logit of at most `bound_scaled`, so the row's normaliser Z lies in
-// [Zc, Zc + outside * e^(bound_scaled - max)], Zc the candidates' own. Top-p
-// keeps the most likely tokens while their mass is short of top_p: decided
-// when that count is the same at both ends of the interval (widened by a
-// relative 1e-9 for the whole-row sum's rounding) and reached inside the
-// candidates. Min-p alone keeps tokens of at least min_p times the best
-// probability, whatever Z: decided when no outside token can reach that.
-// Penalties here only lowered logits (raising ones never reach this).
-bool nucleus_inside(std::span<const float> scaled, std::span<const int32_t> ids, double bound_scaled, uint64_t outside,
-                    float top_p, float min_p) {
-    const double max_value = *std::max_element(scaled.begin(), scaled.end());
-    constexpr double kSlack = 1e-9;
-    const double outside_best = std::exp(bound_scaled - max_value);  // an outside token's weight at most; the best's is 1
-    if (top_p >= 1.0f) return min_p > 0.0f && outside_best * (1 + kSlack) < min_p;
-    const double outside_share = double(outside) * outside_best;
-    std::vector<Scored> weights;
-    for (std::size_t i = 0; i < scaled.size(); ++i) weights.push_back({ids[i], std::exp(double(scaled[i]) - max_value)});
-    std::sort(weights.begin(), weights.end(), more_likely);
-    double candidates_total = 0.0;
-    for (const Scored& w : weights) candidates_total += w.value;
-    auto kept = [&](double z) {  // the whole-row loop: keep while the mass before is short of top_p
-        double mass = 0.0;
-        std::size_t keep = 0;
-        while (keep < weights.size() && mass < top_p) mass += weights[keep++].value / z;
-        return mass < top_p ? weights.size() + 1 : keep;  // past the candidates: undecided
-    };
-    const std::size_t low = kept(candidates_total * (1 - kSlack));
-    return low <= weights.size() && low == kept((candidates_total + outside_share) * (1 + kSlack));
-}
-
-}  // namespace
 
 bool Sampler::shortlist_decides(std::span<const int32_t> ids, std::span<const float> logits,
                                 std::span<const int32_t> history, uint32_t vocab) const {
@@ -266,20 +275,16 @@ bool Sampler::shortlist_decides(std::span<const int32_t> ids, std::span<const fl
     if (logits.empty()) return false;
     if (params_.repetition_penalty < 1.0f || params_.frequency_penalty < 0.0f || params_.presence_penalty < 0.0f)
         return false;  // a penalty that raises logits can lift a token from outside
+    const uint32_t keep = params_.greedy() ? 1u : uint32_t(std::max(params_.top_k, 0));
+    if (keep == 0) {
+        const CandidateWeights weights = weigh_shortlist(ids, logits, local_history, vocab - ids.size());
+        if (!whole_vocabulary()) return nucleus_inside(weights, params_.top_p, params_.min_p);  // top-p or min-p cut the row
+        SamplingRng next = rng_;  // the draw sample_shortlist will make
+        return whole_vocabulary_pick(weights, next.next_double()) >= 0;
+    }
     const float bound = *std::min_element(logits.begin(), logits.end());
     std::vector<float> work = checked_copy(logits);
     apply_penalties(work, local_history, params_);
-    const uint32_t keep = params_.greedy() ? 1u : uint32_t(std::max(params_.top_k, 0));
-    if (keep == 0) {
-        for (float& v : work) v /= params_.temperature;
-        const double bound_scaled = double(bound) / params_.temperature;
-        if (whole_vocabulary()) {
-            SamplingRng next = rng_;  // the draw sample_shortlist will make
-            return whole_vocabulary_pick(work, ids, bound_scaled, vocab - ids.size(), next.next_double()) >= 0;
-        }
-        // Top-p or min-p cut the row.
-        return nucleus_inside(work, ids, bound_scaled, vocab - ids.size(), params_.top_p, params_.min_p);
-    }
     // A candidate the penalties left alone beats every outside token (logit at
     // most the bound, and on a tie a higher id: the top-k breaks ties toward
     // the lower id); a lowered one only if it stays strictly above the bound.

@@ -11,6 +11,8 @@
 
 namespace vkllm::runtime {
 
+struct CandidateWeights;  // sampler.cpp
+
 struct TokenProbability {
     int32_t id;
     double probability;
@@ -62,8 +64,10 @@ private:
     // Temperature over the whole vocabulary: no top-k, top-p or min-p cut it.
     // sample() then walks it most likely first.
     bool whole_vocabulary() const;
-    static int32_t whole_vocabulary_pick(std::span<const float> scaled, std::span<const int32_t> ids,
-                                         double bound_scaled, uint64_t outside, double u);
+    // The shortlist's penalised, temperature-scaled weights against a row
+    // with `outside` more tokens (sampler.cpp).
+    CandidateWeights weigh_shortlist(std::span<const int32_t> ids, std::span<const float> logits,
+                                     std::span<const int32_t> local_history, uint64_t outside) const;
 
     SamplingParams params_;
     SamplingRng rng_;
