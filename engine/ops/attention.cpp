@@ -274,7 +274,7 @@ void record_attention(vk::Device& device, vk::CommandBuffer& commands, const Att
                       shape.queries, plan.splits);
     commands.barrier();
     const auto& combine =
-        device.pipeline({"attention_combine", 2, sizeof(CombinePush), {wg, spec.head_dim, spec.heads}});
+        device.pipeline({"attention_combine" + reduction_variant(caps), 2, sizeof(CombinePush), {wg, spec.head_dim, spec.heads}});
     commands.dispatch(combine, {scratch, out}, CombinePush{plan.splits, ml_offset}, spec.heads, shape.queries);
 }
 
