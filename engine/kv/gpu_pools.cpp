@@ -14,6 +14,10 @@ GpuKvPools::GpuKvPools(vk::Device& device, const KvGeometry& geometry, uint32_t 
     check_cache_type(geometry.type, geometry.head_dim);
     if (geometry.type == DType::F16 && !caps.storage_16bit)
         throw DeviceError("f16 KV pools need 16-bit storage, which " + caps.name + " lacks; use f32 or q8_0 pools");
+    if (dtype_is_block(geometry.type) && !caps.half_conversion)
+        throw DeviceError(std::string(dtype_traits(geometry.type).name) + " KV pools hold f16 scales, which the "
+                          "shaders of " + caps.name + " cannot convert (a driver quirk, see `vkllm devices`); "
+                          "use f32 pools");
     const uint64_t bytes = pool_bytes();
     if (bytes == 0) throw Error("KV pools of zero size (no blocks or a zero dimension)");
     const uint64_t limit = std::min(caps.max_storage_buffer_range, caps.max_memory_allocation_size);

@@ -13,6 +13,10 @@ uint64_t weight_row_bytes(DType t, uint64_t cols) {
 
 std::string weight_variant(const vk::DeviceCaps& caps, DType t) {
     if (t == DType::BF16) throw Error("no kernel reads bf16 weights (upload them as f32 or f16)");
+    if (!caps.half_conversion && (t == DType::F16 || dtype_is_block(t)))
+        throw DeviceError(std::string("no kernel reads ") + dtype_traits(t).name + " weights on " + caps.name +
+                          ": its shaders cannot convert half-precision values (a driver quirk, see `vkllm "
+                          "devices`); the model loader converts them to f32");
     if (t == DType::F16) return caps.storage_16bit ? "f16" : "f16packed";
     return dtype_traits(t).name;
 }

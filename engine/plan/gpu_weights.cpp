@@ -144,6 +144,14 @@ std::pair<std::shared_ptr<vk::Buffer>, uint64_t> GpuWeights::in_place(vk::Device
 
 GpuWeights::GpuWeights(vk::Device& device, const ModelWeights& weights, MatrixStorage storage,
                        const Progress& progress, bool in_place_wanted) {
+    if (!device.caps().half_conversion) {
+        // The device's shaders cannot convert f16 (a driver quirk): every
+        // matrix, block formats included, goes to it as f32.
+        if (storage == MatrixStorage::F16)
+            throw DeviceError("f16 weight storage asked for, but the shaders of " + device.caps().name +
+                              " cannot convert half-precision values (a driver quirk, see `vkllm devices`)");
+        storage = MatrixStorage::F32;
+    }
     in_place_wanted = in_place_wanted && device.caps().unified_memory && device.caps().external_memory_host;
     if (in_place_wanted) import_files(device, weights);
     in_place_wanted = !imported_.empty();  // none imported: upload, and keep gate/up pairs fused

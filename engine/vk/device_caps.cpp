@@ -323,6 +323,7 @@ void apply_limits(DeviceCaps& caps, const std::string& spec) {
         if (key == "no-fp16") caps.shader_float16 = false;
         else if (key == "no-int8") caps.shader_int8 = false;
         else if (key == "no-16bit-storage") caps.storage_16bit = false;
+        else if (key == "no-half-conversion") caps.half_conversion = caps.storage_16bit = false;
         else if (key == "no-8bit-storage") caps.storage_8bit = false;
         else if (key == "no-int-dot")
             caps.integer_dot_product = caps.integer_dot_product_4x8_accelerated =
@@ -351,7 +352,7 @@ void apply_limits(DeviceCaps& caps, const std::string& spec) {
             caps.subgroup_size = uint32_t(n);
         } else {
             throw InputError("VKLLM_DEVICE_LIMITS: unknown item '" + item +
-                             "' (known: no-fp16, no-int8, no-16bit-storage, no-8bit-storage, no-int-dot, "
+                             "' (known: no-fp16, no-int8, no-16bit-storage, no-8bit-storage, no-half-conversion, no-int-dot, "
                              "no-coopmat, no-coopmat2, no-host-import, no-unified, no-subgroup-arithmetic, max-buffer-range=N, "
                              "shared-memory=N, subgroup=N)");
         }

@@ -71,6 +71,11 @@ struct DeviceCaps {
 
     bool shader_float16 = false, shader_int8 = false, shader_int16 = false, shader_int64 = false;
     bool storage_16bit = false, storage_8bit = false;
+    // Shaders may convert f16 values to f32 (16-bit loads, unpackHalf2x16):
+    // true on every driver but one with a known bug (vk/driver_quirks.cpp).
+    // Without it f16 and block-format weights are converted to f32 at load
+    // and the KV cache is f32.
+    bool half_conversion = true;
     bool integer_dot_product = false;
     bool integer_dot_product_4x8_accelerated = false;
     bool integer_dot_product_mixed_4x8_accelerated = false;  // mixed signedness (AMD RDNA3 and newer)

@@ -18,6 +18,42 @@ void adreno_buffer_range(DeviceCaps& c) {
 // the same way (ggml-vulkan.cpp, get_device_architecture).
 bool amd_without_matrix_cores(const DeviceCaps& c) { return !c.integer_dot_product_mixed_4x8_accelerated; }
 
+// llvmpipe compiles shaders for the CPU the engine runs on.
+#if defined(__aarch64__)
+constexpr bool kHostIsArm64 = true;
+#else
+constexpr bool kHostIsArm64 = false;
+#endif
+
+void no_half_conversion(DeviceCaps& c) {
+    c.half_conversion = false;
+    c.storage_16bit = false;
+    c.shader_float16 = false;
+}
+
+}  // namespace
+
+uint32_t llvmpipe_llvm_major(const std::string& device_name) {
+    // llvmpipe names itself "llvmpipe (LLVM 15.0.6, 128 bits)".
+    const auto at = device_name.find("LLVM ");
+    if (at == std::string::npos) return 0;
+    uint32_t major = 0;
+    for (size_t i = at + 5; i < device_name.size() && device_name[i] >= '0' && device_name[i] <= '9'; ++i)
+        major = major * 10 + uint32_t(device_name[i] - '0');
+    return major;
+}
+
+bool llvmpipe_arm64_half_conversion_bug(const DeviceCaps& c, bool host_is_arm64) {
+    const uint32_t llvm = llvmpipe_llvm_major(c.name);
+    return host_is_arm64 && llvm > 0 && llvm <= 15;
+}
+
+namespace {
+
+bool llvmpipe_half_conversion_broken_here(const DeviceCaps& c) {
+    return llvmpipe_arm64_half_conversion_bug(c, kHostIsArm64);
+}
+
 const std::vector<DriverQuirk> kQuirks = {
     {
         .name = "amd-coopmat-without-matrix-cores",
@@ -39,6 +75,17 @@ const std::vector<DriverQuirk> kQuirks = {
                "later gens\"",
         .workaround = "maxStorageBufferRange at most 128 MiB: larger tensors are bound in chunks",
         .apply = adreno_buffer_range,
+    },
+    {
+        .name = "llvmpipe-arm64-half-conversion",
+        .drivers = {VK_DRIVER_ID_MESA_LLVMPIPE},
+        .device_matches = llvmpipe_half_conversion_broken_here,
+        .bug = "Mesa llvmpipe on 64-bit Arm with LLVM 15 (Debian 12's Mesa 22.3.6, seen under qemu-aarch64) aborts "
+               "the process while compiling any shader that converts f16 to f32: \"LLVM ERROR: Cannot select\" on "
+               "v4f32 fp_extend of a 16-bit load, and on the shifts of unpackHalf2x16. Newer LLVM not checked",
+        .workaround = "no half-precision conversion: f16 and block-format weights are converted to f32 at load, "
+                      "the KV cache is f32",
+        .apply = no_half_conversion,
     },
 };
 

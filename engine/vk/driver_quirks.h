@@ -7,6 +7,7 @@
 // Applied when a Device is created, before the profile and the limit list
 // (DeviceOptions); `vkllm devices` lists the quirks that match.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "vk/device_caps.h"
@@ -25,6 +26,13 @@ struct DriverQuirk {
 };
 
 const std::vector<DriverQuirk>& driver_quirks();
+
+// The LLVM major version in an llvmpipe device name ("llvmpipe (LLVM 15.0.6,
+// 128 bits)"), 0 where it names none.
+uint32_t llvmpipe_llvm_major(const std::string& device_name);
+// Whether llvmpipe with this device name has the half-conversion bug of
+// "llvmpipe-arm64-half-conversion" on a host of the given architecture.
+bool llvmpipe_arm64_half_conversion_bug(const DeviceCaps& caps, bool host_is_arm64);
 
 bool quirk_matches(const DriverQuirk& quirk, const DeviceCaps& caps);
 // The quirks of `table` that match `caps` (the engine's own table by default).

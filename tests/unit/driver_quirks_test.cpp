@@ -114,6 +114,30 @@ TEST_CASE("lavapipe has no quirks; every entry of the table is documented") {
     }
 }
 
+TEST_CASE("llvmpipe on 64-bit Arm with LLVM 15 loses half-precision conversion, elsewhere it keeps it") {
+    CHECK(llvmpipe_llvm_major("llvmpipe (LLVM 15.0.6, 128 bits)") == 15);
+    CHECK(llvmpipe_llvm_major("llvmpipe (LLVM 19.1.7, 256 bits)") == 19);
+    CHECK(llvmpipe_llvm_major("NVIDIA H200") == 0);
+    DeviceCaps lvp = on_driver(VK_DRIVER_ID_MESA_LLVMPIPE, VK_MAKE_VERSION(22, 3, 6));
+    lvp.name = "llvmpipe (LLVM 15.0.6, 128 bits)";
+    CHECK(llvmpipe_arm64_half_conversion_bug(lvp, true));
+    CHECK_FALSE(llvmpipe_arm64_half_conversion_bug(lvp, false));  // x86-64: the same LLVM is fine
+    DeviceCaps newer = lvp;
+    newer.name = "llvmpipe (LLVM 19.1.7, 128 bits)";
+    CHECK_FALSE(llvmpipe_arm64_half_conversion_bug(newer, true));
+    // The entry applies where the test binary runs on Arm, and only there.
+    lvp.storage_16bit = lvp.shader_float16 = true;
+    apply_driver_quirks(lvp);
+#if defined(__aarch64__)
+    CHECK(lvp.quirks == std::vector<std::string>{"llvmpipe-arm64-half-conversion"});
+    CHECK_FALSE(lvp.half_conversion);
+    CHECK_FALSE(lvp.storage_16bit);
+#else
+    CHECK(lvp.quirks.empty());
+    CHECK(lvp.half_conversion);
+#endif
+}
+
 TEST_CASE("a Device applies quirks, then the profile, then the limit list") {
     DeviceCaps c = on_driver(VK_DRIVER_ID_QUALCOMM_PROPRIETARY, 0);
     c.shader_float16 = c.storage_16bit = true;
