@@ -7,6 +7,13 @@
 # their defines. NEW_COMPILER marks shaders that need a newer glslang than the
 # system's (cooperative matrix): they are built with VKLLM_GLSLANG_NEW and skipped
 # with a message when no such compiler is found.
+#
+# VKLLM_PREBUILT_SHADERS (a folder, normally another build's build/shaders):
+# each variant's embedded SPIR-V is copied from there instead of compiled.
+# SPIR-V does not depend on the CPU a build is for, so the aarch64 cross build
+# takes the native build's (scripts/cross-aarch64.sh) rather than compiling
+# every variant twice.
+set(VKLLM_PREBUILT_SHADERS "" CACHE PATH "Copy each shader variant's embedded SPIR-V from this folder of another build instead of compiling it")
 
 find_program(GLSLANG_VALIDATOR glslangValidator REQUIRED)
 if(NOT VKLLM_GLSLANG_NEW AND EXISTS ${PROJECT_SOURCE_DIR}/.toolchain/glslang/bin/glslangValidator)
@@ -37,6 +44,22 @@ function(vkllm_shader name source)
   set(src ${CMAKE_CURRENT_SOURCE_DIR}/${source})
   set(spv ${VKLLM_SHADER_GEN_DIR}/${name}.spv)
   set(cpp ${VKLLM_SHADER_GEN_DIR}/${name}.spv.cpp)
+  set_property(GLOBAL APPEND PROPERTY VKLLM_SHADER_SOURCES ${cpp})
+  set_property(GLOBAL APPEND PROPERTY VKLLM_SHADER_NAMES ${name})
+  if(VKLLM_PREBUILT_SHADERS)
+    set(prebuilt ${VKLLM_PREBUILT_SHADERS}/${name}.spv.cpp)
+    if(NOT EXISTS ${prebuilt})
+      message(FATAL_ERROR "vkllm: VKLLM_PREBUILT_SHADERS has no ${name}.spv.cpp (${prebuilt}): "
+                          "build that tree first, with the same glslang, or leave the option empty")
+    endif()
+    add_custom_command(
+      OUTPUT ${cpp}
+      COMMAND ${CMAKE_COMMAND} -E copy ${prebuilt} ${cpp}
+      DEPENDS ${prebuilt}
+      COMMENT "SPIR-V ${name} from ${VKLLM_PREBUILT_SHADERS}"
+      VERBATIM)
+    return()
+  endif()
   add_custom_command(
     OUTPUT ${spv}
     COMMAND ${compiler} -V --target-env ${env} -I${PROJECT_SOURCE_DIR}/shaders/common
@@ -51,8 +74,6 @@ function(vkllm_shader name source)
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedSpirv.cmake
     DEPENDS ${spv} ${PROJECT_SOURCE_DIR}/cmake/EmbedSpirv.cmake
     VERBATIM)
-  set_property(GLOBAL APPEND PROPERTY VKLLM_SHADER_SOURCES ${cpp})
-  set_property(GLOBAL APPEND PROPERTY VKLLM_SHADER_NAMES ${name})
 endfunction()
 
 # Called once after every vkllm_shader(): writes the name -> SPIR-V table and the library.
