@@ -36,7 +36,6 @@ layout(constant_id = 4) const uint UNIT_OFFSET = 0;  // NORMED_INPUT: scale by (
 layout(constant_id = 5) const uint ROWS = 1;         // consecutive weight rows sharing each x load
 layout(constant_id = 6) const uint SUBGROUPS = 4;    // subgroups of the workgroup (USE_SUBGROUP)
 layout(constant_id = 7) const uint GATE = 0;         // > 0: gated pair, with this activation
-layout(constant_id = 8) const uint LOADS = 1;        // block formats: eights per lane loaded together (matvec_blocks.glsl)
 // Output rows of one group of ROWS weight rows.
 const uint OUT_ROWS = GATE != 0 ? 1 : ROWS;
 // Partial sums a lane reduces: a dot product per row and vector (slot

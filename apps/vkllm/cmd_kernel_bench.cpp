@@ -58,7 +58,7 @@ std::vector<std::unique_ptr<vk::Buffer>> random_buffers(vk::Device& device, DTyp
 constexpr uint64_t kRotationBytes = 512ull << 20;
 
 struct Knobs {
-    ops::MatvecKnobs matvec;  // 0s: the kernel's defaults
+    uint32_t matvec_rows = 0;  // 0: the kernel's default
     std::string coopmat_tile;  // empty: the kernel's choice for each shape
     uint32_t splits = 0;       // matmul cases: K split over this many workgroups (0: none)
 };
@@ -90,7 +90,7 @@ void run_case(vk::Device& device, const Case& c, int repeats, Knobs knobs) {
     commands.begin();
     for (int r = 0; r < repeats; ++r) {
         ops::WeightMatrix w{weights[size_t(r) % copies].get(), 0, c.type, c.n, c.k};
-        if (kernel == "matvec") ops::record_matvec(device, commands, *input, w, output, c.m, false, nullptr, knobs.matvec);
+        if (kernel == "matvec") ops::record_matvec(device, commands, *input, w, output, c.m, false, nullptr, knobs.matvec_rows);
         else
             ops::record_matmul(device, commands, *input, w, output, c.m,
                                kernel == "matmul-coopmat" ? ops::MatmulPrecision::F16Activations
@@ -118,12 +118,8 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                      auto knobs = std::make_shared<Knobs>();
                      auto only = std::make_shared<std::string>();
                      sub.add_option("--repeats", *repeats, "Timed dispatches per case")->check(CLI::Range(3, 1000));
-                     sub.add_option("--matvec-rows", knobs->matvec.rows,
+                     sub.add_option("--matvec-rows", knobs->matvec_rows,
                                     "Weight rows sharing each x load in matrix-vector cases (0: the type's default)")
-                         ->check(CLI::Range(0, 8));
-                     sub.add_option("--matvec-loads", knobs->matvec.loads,
-                                    "Block formats in matrix-vector cases: eights of a row each lane loads before "
-                                    "using them (0: the type's default)")
                          ->check(CLI::Range(0, 8));
                      sub.add_option("--coopmat-tile", knobs->coopmat_tile,
                                     "Cooperative-matrix workgroup tile, ROWSxCOLS/SUBGROUPS_MxSUBGROUPS_N, or "

@@ -278,20 +278,10 @@ uint32_t default_matvec_rows(DType type) {
     }
 }
 
-uint32_t default_matvec_loads(DType) {
-    // One eight per lane per step for every format. Issuing two or four
-    // (LOADS > 1: more of a lane's bytes in flight, since an eight of a block
-    // is only 4 to 8.5 bytes) measured no faster on an H200 (bench/RESULTS.md,
-    // "Block loads in flight"): the block path is bound by its per-byte
-    // instructions, not by load latency. Kept as kernel-bench --matvec-loads.
-    return 1;
-}
-
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
-                               uint32_t vectors, MatvecFusion fusion, MatvecKnobs knobs) {
-    uint32_t rows = fusion.gate ? 2 : knobs.rows;  // gated: a gate row and its up row
+                               uint32_t vectors, MatvecFusion fusion, uint32_t rows) {
+    if (fusion.gate) rows = 2;  // a gate row and its up row
     if (rows == 0) rows = default_matvec_rows(w.type);
-    const uint32_t loads = knobs.loads ? knobs.loads : default_matvec_loads(w.type);
     uint32_t wg = reduction_workgroup(caps);
     // matvec.comp's subgroup variant gives each subgroup one row, so the subgroup
     // size must be fixed for the host to know how many rows a workgroup covers.
@@ -316,7 +306,7 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     // Constant 1 only matters to the subgroup variant.
     return {{name, bindings, push_bytes,
              {wg, per_row, per_group, fusion.accumulate ? 1u : 0u, fusion.unit_offset ? 1u : 0u, rows, subgroups,
-              fusion.gate, loads},
+              fusion.gate},
              by_subgroup ? caps.subgroup_size : 0},
             (by_subgroup ? subgroups / per_row : 1) * (fusion.gate ? 1 : rows), per_group};
 }
@@ -431,7 +421,7 @@ void record_gated_matvec(vk::Device& device, vk::CommandBuffer& commands, const 
 }
 
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
-                   const vk::Buffer& output, uint32_t batch, bool accumulate, const InputNorm* norm, MatvecKnobs knobs) {
+                   const vk::Buffer& output, uint32_t batch, bool accumulate, const InputNorm* norm, uint32_t rows) {
     check_weight_matrix(w);
     if (accumulate && &input == &output)
         throw Error("weight '" + w.buffer->name() + "': an accumulating matrix-vector product cannot work in place");
@@ -439,7 +429,7 @@ void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Bu
     const auto& caps = device.caps();
     const uint32_t push_bytes = norm ? sizeof(NormedMatvecPush) : sizeof(LinearPush);
     const MatvecPipeline plan =
-        matvec_pipeline(caps, w, false, push_bytes, batch, {accumulate, norm != nullptr, norm && norm->unit_offset}, knobs);
+        matvec_pipeline(caps, w, false, push_bytes, batch, {accumulate, norm != nullptr, norm && norm->unit_offset}, rows);
     const auto& pipeline = device.pipeline(plan.desc);
     const uint32_t rows_per_group = plan.rows_per_group, vectors = plan.vectors_per_group;
     for_each_tile(caps, w, batch, [&](uint64_t b0, uint64_t bc, uint64_t n0, uint64_t nc) {

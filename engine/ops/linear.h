@@ -96,19 +96,12 @@ struct InputNorm {
     bool unit_offset = false;
 };
 
-// How matvec.comp walks a weight matrix; 0 takes the weight type's default
-// (default_matvec_rows, default_matvec_loads); other values are for
-// benchmarks and tests.
-struct MatvecKnobs {
-    uint32_t rows = 0;   // weight rows sharing each x load (ROWS)
-    uint32_t loads = 0;  // block formats: eights of a row each lane loads before using them (LOADS)
-};
-
 // `accumulate`: output += input W^T (output must not be input); `norm`: the
-// input rows are RMS-normalised first (every weight type).
+// input rows are RMS-normalised first (every weight type); `rows`: weight rows
+// sharing each x load, 0 for the type's default (a benchmark knob).
 void record_matvec(vk::Device& device, vk::CommandBuffer& commands, const vk::Buffer& input, const WeightMatrix& w,
                    const vk::Buffer& output, uint32_t batch, bool accumulate = false,
-                   const InputNorm* norm = nullptr, MatvecKnobs knobs = {});
+                   const InputNorm* norm = nullptr, uint32_t rows = 0);
 
 // A gated FFN's gate and up in one pass: output[b, n] = act(x W_gate^T)[n] *
 // (x W_up^T)[n], from the stacked matrix [2 * width, K] that holds the gate

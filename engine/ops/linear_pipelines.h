@@ -27,11 +27,11 @@ struct MatvecFusion {
     bool accumulate = false, normed = false, unit_offset = false;
     uint32_t gate = 0;
 };
-// `knobs`: matvec.comp's ROWS and LOADS, each 0 for the weight type's default.
+// `rows`: weight rows sharing each x load (matvec.comp's ROWS); 0 takes the
+// weight type's default (default_matvec_rows), other values are for benchmarks.
 MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w, bool routed, uint32_t push_bytes,
-                               uint32_t vectors, MatvecFusion fusion = {}, MatvecKnobs knobs = {});
+                               uint32_t vectors, MatvecFusion fusion = {}, uint32_t rows = 0);
 uint32_t default_matvec_rows(DType type);
-uint32_t default_matvec_loads(DType type);
 struct MatmulPipeline {
     vk::PipelineDesc desc;
     uint32_t tile_rows = 64, tile_columns = 64;  // outputs of one workgroup

@@ -39,7 +39,6 @@ struct Kernel {
     bool matmul = false;
     ops::MatmulPrecision precision = ops::MatmulPrecision::F32Activations;
     ops::MatmulTile tile{};
-    ops::MatvecKnobs matvec{};  // the matrix-vector kernel's rows and loads (0: defaults)
 };
 const Kernel kMatvec{}, kMatmul{true};
 
@@ -49,8 +48,7 @@ void check_linear(Kernel kernel, DType type, Shape s, uint32_t seed, uint64_t of
     const bool matmul = kernel.matmul, f16 = kernel.precision == ops::MatmulPrecision::F16Activations;
     const uint32_t k = s.blocks * dtype_traits(type).block_values;
     INFO((matmul ? "matmul " : "matvec ") << dtype_traits(type).name << " M=" << s.m << " N=" << s.n << " K=" << k
-                                          << " offset=" << offset << (f16 ? " f16 tiles " + ops::describe(kernel.tile) : "")
-                                          << " matvec rows/loads " << kernel.matvec.rows << "/" << kernel.matvec.loads);
+                                          << " offset=" << offset << (f16 ? " f16 tiles " + ops::describe(kernel.tile) : ""));
     const std::vector<float> x = random_floats(size_t(s.m) * k, seed);
     const WeightData w = random_weights(type, s.n, k, seed + 1);
     std::vector<uint8_t> bytes(offset, 0xAB);
@@ -61,7 +59,7 @@ void check_linear(Kernel kernel, DType type, Shape s, uint32_t seed, uint64_t of
     const ops::WeightMatrix matrix{weights.get(), offset, type, s.n, k};
     run_once([&](vk::CommandBuffer& c) {
         if (matmul) ops::record_matmul(gpu(), c, *in, matrix, *out, s.m, kernel.precision, kernel.tile);
-        else ops::record_matvec(gpu(), c, *in, matrix, *out, s.m, false, nullptr, kernel.matvec);
+        else ops::record_matvec(gpu(), c, *in, matrix, *out, s.m);
     });
     const std::vector<float> y = read_buffer(*out, size_t(s.m) * s.n);
     // Through f16 tiles both x and the decoded w are rounded to f16 (2^-11
@@ -129,19 +127,6 @@ TEST_CASE("matvec decodes every weight type like the CPU decoder") {
         // Rows not a multiple of a workgroup's; 9 vectors are more than one workgroup's 8.
         for (Shape s : {Shape{1, 1, 1}, Shape{1, 33, 3}, Shape{3, 130, 9}, Shape{9, 17, 2}, Shape{2, 5, 40}})
             check_linear(kMatvec, type, s, seed += 2);
-}
-
-TEST_CASE("matvec with 1 to 4 block loads in flight per lane and 1 or 2 rows per x load matches the CPU decoder") {
-    // Row lengths that end inside a lane's last step (a lane's later loads
-    // fall past the row and must not count), exactly on it, and rows of one block.
-    uint32_t seed = 5600;
-    for (DType type : kernel_weight_types()) {
-        if (!dtype_is_block(type)) continue;
-        for (uint32_t loads : {1u, 2u, 3u, 4u})
-            for (uint32_t rows : {1u, 2u})
-                for (Shape s : {Shape{1, 7, 1}, Shape{2, 19, 37}, Shape{1, 9, 64}})
-                    check_linear(Kernel{.matvec = {rows, loads}}, type, s, seed += 2);
-    }
 }
 
 TEST_CASE("matmul decodes every weight type like the CPU decoder") {
