@@ -9,8 +9,8 @@
 #   VKLLM_AARCH64_SHADERS_FROM=DIR ...    copy the embedded SPIR-V from a native
 #                                         build's shaders folder (e.g. build/shaders)
 #                                         instead of compiling every variant again
-#   ./scripts/test.sh runs this after the native suites with both of the above
-#   (VKLLM_TEST_AARCH64=0: not at all)
+#   VKLLM_TEST_AARCH64=1 ./scripts/test.sh runs this after the native suites,
+#   with both of the above
 #
 # What runs under qemu (see README "aarch64"): the unit suite without the
 # tests that start the vkllm CLI as a child process (*_cli_test.cpp, left out
@@ -104,7 +104,7 @@ export VKLLM_VALIDATION="${VKLLM_VALIDATION-1}"
 run() { qemu-aarch64 -E LD_LIBRARY_PATH="$lvp/root/usr/lib/aarch64-linux-gnu" "$@"; }
 if [[ $cli != 0 ]]; then run "$build/vkllm" devices; fi
 start=$SECONDS
-run "$build/tests/vkllm_unit_tests" --source-file-exclude='*_cli_test.cpp'
+run "$build/tests/vkllm_unit_tests"
 echo "vkllm: aarch64 unit tests took $((SECONDS - start)) s"
 start=$SECONDS
 run "$build/tests/vkllm_kernels_tests" --test-case="$kernel_subset"
