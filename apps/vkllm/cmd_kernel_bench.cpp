@@ -169,12 +169,15 @@ Registration reg{"kernel-bench", "Time the linear-layer kernels with GPU timesta
                              {"matvec", DType::Q6_K, 1, 128256, 4096},
                              {"matvec", DType::Q4_0, 1, 14336, 4096},
                              {"matvec", DType::Q8_0, 1, 14336, 4096},
+                             {"matvec", DType::Q8_0X8, 1, 14336, 4096},
+                             {"matvec", DType::Q8_0X8, 1, 4096, 14336},
                              {"matvec", DType::Q5_K, 1, 14336, 4096},
                              {"matvec", DType::Q4_K, 8, 14336, 4096},
                              {"matmul", DType::Q4_K, 512, 4096, 4096},
                              {"matmul-coopmat", DType::Q4_K, 512, 4096, 4096},
                              {"matmul-coopmat", DType::Q6_K, 512, 4096, 4096},
                              {"matmul-coopmat", DType::Q8_0, 512, 4096, 4096},
+                             {"matmul-coopmat", DType::Q8_0X8, 512, 4096, 4096},
                              {"matmul-coopmat", DType::F16, 4096, 4096, 4096},
                          };
                          for (const Case& c : cases) {

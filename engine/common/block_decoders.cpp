@@ -86,6 +86,21 @@ void decode_q8_0(const uint8_t* b, uint64_t blocks, float* out) {
     }
 }
 
+// Q8_0X8 (272 bytes, 256 values): the f16 scales of eight Q8_0 blocks, then
+// their 8 x 32 codes; value i = d[i / 32] * q[i].
+void decode_q8_0x8(const uint8_t* b, uint64_t groups, float* out) {
+    for (uint64_t g = 0; g < groups; ++g, b += 272, out += 256)
+        for (int i = 0; i < 256; ++i) out[i] = f16(b + 2 * (i / 32)) * float(int8_t(b[16 + i]));
+}
+
+void regroup_q8_0x8(const uint8_t* src, uint64_t groups, uint8_t* out) {
+    for (uint64_t g = 0; g < groups; ++g, src += 8 * 34, out += 272)
+        for (int j = 0; j < 8; ++j) {
+            std::memcpy(out + 2 * j, src + 34 * j, 2);
+            std::memcpy(out + 16 + 32 * j, src + 34 * j + 2, 32);
+        }
+}
+
 // Q2_K (84 bytes): 16 scale bytes (low nibble scale, high nibble min, one per
 // 16 values), 64 bytes of 2-bit codes, f16 d, f16 dmin. Each 128-value half
 // uses 32 code bytes; within it, shift 2s selects values [32 s, 32 s + 32).

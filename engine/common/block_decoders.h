@@ -23,6 +23,11 @@ void decode_q5_k(const uint8_t* src, uint64_t blocks, float* out);
 void decode_q6_k(const uint8_t* src, uint64_t blocks, float* out);
 void decode_iq4_nl(const uint8_t* src, uint64_t blocks, float* out);
 void decode_iq4_xs(const uint8_t* src, uint64_t blocks, float* out);
+void decode_q8_0x8(const uint8_t* src, uint64_t groups, float* out);
+
+// Q8_0 blocks regrouped eight at a time into Q8_0X8 (weight_types.h): `groups`
+// groups of eight 34-byte blocks from `src` into as many 272-byte groups.
+void regroup_q8_0x8(const uint8_t* src, uint64_t groups, uint8_t* out);
 
 // The 6-bit scale and min of sub-block j (0..7) of a Q4_K / Q5_K block's
 // 12 packed scale bytes.

@@ -28,6 +28,8 @@ constexpr DTypeTraits kTable[] = {
     {DType::Q6_K, "q6_k", 14, 256, 210, decode_q6_k, 1, {208, 0}, encode_q6_k},
     {DType::IQ4_NL, "iq4_nl", 20, 32, 18, decode_iq4_nl, 1, {0, 0}},
     {DType::IQ4_XS, "iq4_xs", 23, 256, 136, decode_iq4_xs, 1, {0, 0}},
+    // Not a ggml type: the id is never looked up (device_only).
+    {DType::Q8_0X8, "q8_0x8", UINT32_MAX, 256, 272, decode_q8_0x8, 8, {0, 2, 4, 6, 8, 10, 12, 14}, nullptr, true},
 };
 
 constexpr bool table_in_enum_order() {
@@ -49,12 +51,13 @@ const DTypeTraits& dtype_traits(DType t) {
 
 std::optional<DType> dtype_from_gguf(uint32_t gguf_id) {
     for (const DTypeTraits& t : kTable)
-        if (t.gguf_id == gguf_id) return t.type;
+        if (t.gguf_id == gguf_id && !t.device_only) return t.type;
     return std::nullopt;
 }
 
 std::optional<DType> dtype_from_name(std::string_view name) {
     for (const DTypeTraits& t : kTable) {
+        if (t.device_only) continue;
         std::string_view n = t.name;
         if (n.size() != name.size()) continue;
         bool same = true;

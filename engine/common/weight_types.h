@@ -28,6 +28,11 @@ enum class DType : uint8_t {
     Q6_K,
     IQ4_NL,
     IQ4_XS,
+    // Device-only layout (never in a file): eight Q8_0 blocks regrouped as
+    // their eight f16 scales then their 256 codes, 272 bytes = 17 16-byte
+    // units, so that every load of codes is an aligned 16-byte load
+    // (plan/gpu_weights.cpp regroups Q8_0 matrices whose rows hold whole groups).
+    Q8_0X8,
 };
 
 // Decodes `blocks` whole blocks starting at `src` into block_values * blocks floats.
@@ -42,18 +47,22 @@ struct DTypeTraits {
     uint32_t block_values;   // values per block (1 for plain floats)
     uint32_t block_bytes;    // bytes per block
     BlockDecoder decode;     // CPU decoder
-    // Byte offsets of the block's f16 scales (0 to 2 of them), for the
-    // non-finite weight check; plain float types list none.
+    // Byte offsets of the block's f16 scales (0 to 8 of them), for the
+    // non-finite weight check and the kernel tests' random blocks; plain
+    // float types list none.
     uint8_t scale_count;
-    uint8_t scale_offsets[2];
+    uint8_t scale_offsets[8];
     BlockEncoder encode = nullptr;  // CPU encoder (common/block_encoders.cpp); nullptr: none
+    // A layout the engine makes on the device from a stored one: no file type
+    // maps to it (dtype_from_gguf) and no config or file may name it.
+    bool device_only = false;
 };
 
 // Every row of the table, in DType order.
 std::span<const DTypeTraits> all_dtypes();
 const DTypeTraits& dtype_traits(DType t);
-std::optional<DType> dtype_from_gguf(uint32_t gguf_id);
-std::optional<DType> dtype_from_name(std::string_view name);  // case-insensitive
+std::optional<DType> dtype_from_gguf(uint32_t gguf_id);  // file types only (never device_only)
+std::optional<DType> dtype_from_name(std::string_view name);  // case-insensitive, file types only
 inline bool dtype_is_block(DType t) { return dtype_traits(t).block_values > 1; }
 
 }  // namespace vkllm

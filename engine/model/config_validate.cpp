@@ -233,7 +233,8 @@ void check_embeddings_and_files(const ModelConfig& c, const Checker& k) {
         k.fail("output.logit_softcap", "an encoder-only model has no logits to cap");
     if (!dtype_from_name(c.dtype)) {
         std::string names;
-        for (const DTypeTraits& t : all_dtypes()) names += std::string(names.empty() ? "'" : ", '") + t.name + "'";
+        for (const DTypeTraits& t : all_dtypes())
+            if (!t.device_only) names += std::string(names.empty() ? "'" : ", '") + t.name + "'";
         k.fail("weights.dtype", "'" + c.dtype + "' is not one of " + names);
     }
     const std::string& f = c.weight_format;

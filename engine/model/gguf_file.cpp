@@ -34,7 +34,8 @@ bool known_type(uint32_t t) { return t <= uint32_t(GgufType::Float64); }
 // "F32, F16, ..." from the type table, for refusals.
 std::string supported_type_list() {
     std::string out;
-    for (const DTypeTraits& t : all_dtypes()) out += std::string(out.empty() ? "" : ", ") + ggml_type_name(t.gguf_id);
+    for (const DTypeTraits& t : all_dtypes())
+        if (!t.device_only) out += std::string(out.empty() ? "" : ", ") + ggml_type_name(t.gguf_id);
     return out;
 }
 

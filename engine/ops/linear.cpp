@@ -272,6 +272,7 @@ uint32_t default_matvec_rows(DType type) {
     switch (type) {
         case DType::F16:
         case DType::Q8_0:
+        case DType::Q8_0X8:
         case DType::Q4_0:
         case DType::Q6_K: return 2;
         default: return 1;
@@ -288,8 +289,11 @@ MatvecPipeline matvec_pipeline(const vk::DeviceCaps& caps, const WeightMatrix& w
     const bool by_subgroup = caps.subgroup_arithmetic && caps.subgroup_size_control && caps.subgroup_size <= wg;
     // Enough subgroups on a row that each lane makes about eight loads: of eight
     // f16 weights where the row length allows, eight decoded values of a block
-    // format (decode8 of shaders/common/blocks/), else four (matvec.comp).
-    const uint32_t per_load = (w.type == DType::F16 && w.cols % 8 == 0) || dtype_is_block(w.type) ? 8 : 4;
+    // format (decode8 of shaders/common/blocks/) or sixteen (decode16, Q8_0X8),
+    // else four (matvec.comp).
+    const uint32_t per_load = w.type == DType::Q8_0X8                                          ? 16
+                              : (w.type == DType::F16 && w.cols % 8 == 0) || dtype_is_block(w.type) ? 8
+                                                                                                   : 4;
     const uint64_t values_per_lane = 8 * per_load;
     const uint32_t subgroups = by_subgroup ? wg / caps.subgroup_size : 1;
     uint32_t per_row = 1;

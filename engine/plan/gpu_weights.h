@@ -5,7 +5,9 @@
 // decoded by the kernels; bf16 widens to f32, since no kernel reads it) unless
 // a storage override asks for f16 or f32; vectors (norm weights, biases, 1-D
 // tensors) are always f32. The token embedding and a tied LM head are the
-// same matrix, in its stored type.
+// same matrix, in its stored type. Copied (not used in place), Q8_0 matrices
+// whose rows hold whole groups of eight blocks become Q8_0X8, the same bytes
+// regrouped for aligned loads.
 // Routed experts' matrices ("<prefix>.experts.<e>.<name>") are stacked,
 // expert-major, into one buffer "<prefix>.experts.<name>" so that a kernel can
 // pick an expert by index (ops/expert_linear.h); they are reached through

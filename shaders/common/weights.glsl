@@ -52,6 +52,8 @@ float load_weight(uint i) { return weights[i]; }
 #include "blocks/iq4_nl.glsl"
 #elif defined(WEIGHT_IQ4_XS)
 #include "blocks/iq4_xs.glsl"
+#elif defined(WEIGHT_Q8_0X8)
+#include "blocks/q8_0x8.glsl"
 #else
 #error "WEIGHT_BLOCK is set but no known WEIGHT_<FORMAT> define is"
 #endif

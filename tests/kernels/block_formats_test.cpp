@@ -140,7 +140,7 @@ TEST_CASE("cooperative-matrix matmul decodes every block format like the CPU dec
     for (DType type : kernel_weight_types()) {
         if (!dtype_is_block(type)) continue;
         if (!ops::cooperative_matmul_available(gpu().caps(), type)) {
-            MESSAGE("skipped " << dtype_traits(type).name << ": no cooperative-matrix variant on " << gpu().caps().name);
+            MESSAGE("skipped " << std::string(dtype_traits(type).name) << ": no cooperative-matrix variant on " << gpu().caps().name);
             continue;
         }
         // Edges in every direction of every tile.
@@ -184,7 +184,7 @@ TEST_CASE("block weights larger than maxStorageBufferRange are split on row and 
         const uint32_t blocks = dtype_traits(type).block_values == 32 ? 3 : 1;
         const uint64_t row_bytes = weight_bytes(type, 1, blocks * dtype_traits(type).block_values);
         const uint32_t n = range <= (8u << 20) ? uint32_t(range * 5 / 2 / row_bytes) : 700;
-        MESSAGE(dtype_traits(type).name << " split test: " << n << " rows of " << row_bytes << " bytes, limit "
+        MESSAGE(std::string(dtype_traits(type).name) << " split test: " << n << " rows of " << row_bytes << " bytes, limit "
                                         << range);
         check_linear(kMatvec, type, {2, n, blocks}, seed += 3);
         check_linear(kMatmul, type, {18, n, blocks}, seed += 3);

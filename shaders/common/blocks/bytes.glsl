@@ -10,6 +10,10 @@
 //                                  values 8e .. 8e + 7 of `block` (the
 //                                  matrix-vector path: a lane takes eight
 //                                  consecutive values per step)
+// and, where one load brings sixteen values (BLOCK_DECODE16 defined):
+//   void decode16(uint block, uint e, out vec4 w[4])
+//                                  values 16e .. 16e + 15, which the
+//                                  matrix-vector path then takes instead
 layout(std430, binding = WEIGHT_BINDING) readonly buffer Weights { uint weights[]; };
 // The same words four at a time, for formats whose blocks are whole 16-byte units.
 layout(std430, binding = WEIGHT_BINDING) readonly buffer Weights16 { uvec4 weights16[]; };
