@@ -9,8 +9,8 @@
 #   VKLLM_AARCH64_SHADERS_FROM=DIR ...    copy the embedded SPIR-V from a native
 #                                         build's shaders folder (e.g. build/shaders)
 #                                         instead of compiling every variant again
-#   VKLLM_TEST_AARCH64=1 ./scripts/test.sh runs this after the native suites,
-#   with both of the above
+#   ./scripts/test.sh runs this after the native suites, with both of the
+#   above (VKLLM_TEST_AARCH64=0 leaves it out)
 #
 # What runs under qemu (see README "aarch64"): the unit suite without the
 # tests that start the vkllm CLI as a child process (*_cli_test.cpp, left out
